@@ -1,0 +1,1 @@
+//! couplet-api: see Cargo.toml for its purpose.

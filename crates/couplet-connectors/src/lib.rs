@@ -1,0 +1,1 @@
+//! couplet-connectors: see Cargo.toml for its purpose.

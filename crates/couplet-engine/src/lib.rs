@@ -1,0 +1,1 @@
+//! couplet-engine: see Cargo.toml for its purpose.

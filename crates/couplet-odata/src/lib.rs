@@ -1,0 +1,1 @@
+//! couplet-odata: see Cargo.toml for its purpose.

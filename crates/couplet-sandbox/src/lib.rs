@@ -1,0 +1,1 @@
+//! couplet-sandbox: see Cargo.toml for its purpose.

@@ -1,0 +1,1 @@
+//! couplet-store: see Cargo.toml for its purpose.
