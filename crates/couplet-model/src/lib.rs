@@ -6,6 +6,7 @@
 //! It performs no IO and depends on no other Couplet crate.
 
 pub mod catalog;
+pub mod connection;
 pub mod coupling;
 pub mod endpoint;
 pub mod filter;
@@ -15,6 +16,7 @@ pub mod run;
 pub mod schema;
 pub mod side;
 
+pub use connection::ConnectionSettings;
 pub use coupling::Coupling;
 pub use endpoint::{
     Endpoint, EndpointError, ErrorKind, IntegrationUser, Page, Query, WriteOp, WriteOutcome,
