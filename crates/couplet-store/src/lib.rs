@@ -1,1 +1,43 @@
-//! couplet-store: see Cargo.toml for its purpose.
+//! Couplet's SQLite state.
+//!
+//! [`Store`] is a cheap, cloneable handle on one SQLite connection. Each table has a module of
+//! free functions taking a `&rusqlite::Connection`, so they work the same on a plain connection
+//! and inside a transaction (which derefs to one):
+//!
+//! ```no_run
+//! # async fn demo(store: couplet_store::Store) -> Result<(), couplet_store::StoreError> {
+//! use couplet_model::Coupling;
+//! use couplet_store::couplings;
+//!
+//! store
+//!     .run(|conn| {
+//!         let tx = conn.transaction()?;
+//!         couplings::upsert(&tx, &Coupling::new("CUSTOMER", uuid::Uuid::new_v4(), uuid::Uuid::new_v4()))?;
+//!         tx.commit()?;
+//!         Ok(())
+//!     })
+//!     .await
+//! # }
+//! ```
+//!
+//! The schema is built by numbered, forward-only migrations (see [`migrations`]). Secrets never
+//! go to SQLite: they are kept by a [`SecretStore`].
+
+pub mod checkpoints;
+mod columns;
+pub mod connections;
+pub mod couplings;
+mod error;
+mod filter_json;
+pub mod mappings;
+pub mod migrations;
+pub mod runs;
+mod savepoint;
+pub mod secrets;
+mod store;
+pub mod sync_errors;
+
+pub use error::StoreError;
+pub use rusqlite;
+pub use secrets::SecretStore;
+pub use store::Store;

@@ -1,0 +1,52 @@
+//! Numbered, forward-only schema migrations, tracked with `PRAGMA user_version`.
+//!
+//! Migration *n* (1-based) brings the schema from version *n − 1* to *n*. A file, once
+//! released, is never edited: changes go into a new, higher-numbered file.
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+/// The migrations, in order: (name, SQL).
+const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../migrations/0001_init.sql"))];
+
+/// The newest schema version this build knows.
+pub fn latest_version() -> u32 {
+    // The list is a small constant; its length always fits.
+    u32::try_from(MIGRATIONS.len()).unwrap_or(u32::MAX)
+}
+
+/// The schema version the database is at (0 for an empty database).
+pub fn version(conn: &Connection) -> Result<u32, StoreError> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    u32::try_from(found).map_err(|_| {
+        StoreError::corrupt("schema version", format!("negative user_version {found}"))
+    })
+}
+
+/// Applies every migration the database lacks, each in its own transaction.
+///
+/// Refuses a database written by a newer Couplet with [`StoreError::TooNew`]. Returns the
+/// number of migrations applied (0 when the schema was current).
+pub fn migrate(conn: &mut Connection) -> Result<usize, StoreError> {
+    let found = version(conn)?;
+    let known = latest_version();
+    if found > known {
+        return Err(StoreError::TooNew { found, known });
+    }
+    let mut applied = 0;
+    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let target = index + 1;
+        tracing::info!(
+            migration = name,
+            version = target,
+            "applying database migration"
+        );
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", target as i64)?;
+        tx.commit()?;
+        applied += 1;
+    }
+    Ok(applied)
+}
