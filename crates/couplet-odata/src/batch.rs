@@ -1,0 +1,267 @@
+//! Business Central JSON `$batch` (OData 4.01 JSON batch format).
+
+use std::collections::BTreeMap;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde_json::{Map, Value, json};
+
+use crate::client::{ODataClient, ODataRequest};
+use crate::error::ODataError;
+
+/// The most requests Business Central online accepts in one batch.
+pub const MAX_BATCH_REQUESTS: usize = 100;
+
+/// One request inside a batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchRequest {
+    /// The id, unique within the batch.
+    pub id: String,
+    /// The verb.
+    pub method: Method,
+    /// The URL relative to the API root (`companies(<id>)/customers`).
+    pub url: String,
+    /// Headers of the inner request (`If-Match`).
+    pub headers: BTreeMap<String, String>,
+    /// The JSON body, if any.
+    pub body: Option<Value>,
+}
+
+/// One inner response that succeeded (2xx).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchResponse {
+    /// The id of the request it answers.
+    pub id: String,
+    /// The status.
+    pub status: u16,
+    /// Its headers, names in lower case.
+    pub headers: BTreeMap<String, String>,
+    /// Its JSON body, if any.
+    pub body: Option<Value>,
+}
+
+/// The JSON body of a batch: `{"requests":[...]}`.
+pub fn batch_body(requests: &[BatchRequest]) -> Value {
+    let requests: Vec<Value> = requests
+        .iter()
+        .map(|r| {
+            let mut headers: Map<String, Value> = r
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            let mut entry = json!({"id": r.id, "method": r.method.as_str(), "url": r.url});
+            if let Some(body) = &r.body {
+                headers
+                    .entry("Content-Type")
+                    .or_insert_with(|| Value::String("application/json".into()));
+                entry["body"] = body.clone();
+            }
+            entry["headers"] = Value::Object(headers);
+            entry
+        })
+        .collect();
+    json!({ "requests": requests })
+}
+
+/// Splits a batch answer into one result per request, in request order. A request the answer
+/// does not mention gets a protocol error.
+pub fn parse_batch_response(
+    batch_url: &str,
+    requests: &[BatchRequest],
+    body: &Value,
+) -> Result<Vec<Result<BatchResponse, ODataError>>, ODataError> {
+    let responses = body
+        .get("responses")
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            ODataError::malformed(batch_url, "the batch answer has no \"responses\" array")
+        })?;
+    let mut by_id: BTreeMap<String, &Value> = BTreeMap::new();
+    for response in responses {
+        let id = match response.get("id") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => {
+                return Err(ODataError::malformed(
+                    batch_url,
+                    "a batch response has no \"id\"",
+                ));
+            }
+        };
+        by_id.insert(id, response);
+    }
+    Ok(requests
+        .iter()
+        .map(|request| match by_id.get(&request.id) {
+            None => Err(ODataError::malformed(
+                batch_url,
+                format!(
+                    "the batch answer has no response for request {}",
+                    request.id
+                ),
+            )),
+            Some(response) => inner_result(batch_url, request, response),
+        })
+        .collect())
+}
+
+fn inner_result(
+    batch_url: &str,
+    request: &BatchRequest,
+    response: &Value,
+) -> Result<BatchResponse, ODataError> {
+    let status = response
+        .get("status")
+        .and_then(Value::as_u64)
+        .and_then(|s| u16::try_from(s).ok())
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .ok_or_else(|| {
+            ODataError::malformed(
+                batch_url,
+                format!("batch response {} has no valid status", request.id),
+            )
+        })?;
+    let headers: BTreeMap<String, String> = response
+        .get("headers")
+        .and_then(Value::as_object)
+        .map(|h| {
+            h.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.to_lowercase(), v.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let body = response.get("body").filter(|b| !b.is_null()).cloned();
+    if status.is_success() {
+        return Ok(BatchResponse {
+            id: request.id.clone(),
+            status: status.as_u16(),
+            headers,
+            body,
+        });
+    }
+    let mut header_map = HeaderMap::new();
+    for (k, v) in &headers {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(k.as_str()), HeaderValue::from_str(v))
+        {
+            header_map.insert(name, value);
+        }
+    }
+    let bytes = body
+        .as_ref()
+        .map(|b| serde_json::to_vec(b).unwrap_or_default())
+        .unwrap_or_default();
+    Err(ODataError::from_response(
+        request.method.as_str(),
+        &request.url,
+        status,
+        &header_map,
+        &bytes,
+    ))
+}
+
+impl ODataClient {
+    /// Sends `requests` to the `$batch` URL in batches of at most [`MAX_BATCH_REQUESTS`]; one
+    /// result per request, in order. A batch that fails as a whole fails each of its requests.
+    pub async fn batch(
+        &self,
+        batch_url: &str,
+        requests: &[BatchRequest],
+    ) -> Vec<Result<BatchResponse, ODataError>> {
+        let mut results = Vec::with_capacity(requests.len());
+        for chunk in requests.chunks(MAX_BATCH_REQUESTS) {
+            let request = ODataRequest::new(Method::POST, batch_url).json(batch_body(chunk));
+            let outcome = match self.send(&request).await {
+                Ok(response) => match response.body {
+                    Some(body) => parse_batch_response(batch_url, chunk, &body),
+                    None => Err(ODataError::malformed(
+                        batch_url,
+                        "the batch answer is empty",
+                    )),
+                },
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(mut parsed) => results.append(&mut parsed),
+                Err(e) => results.extend(chunk.iter().map(|_| Err(e.clone()))),
+            }
+        }
+        results
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use couplet_model::ErrorKind;
+
+    fn req(id: &str, method: Method, url: &str, body: Option<Value>) -> BatchRequest {
+        BatchRequest {
+            id: id.into(),
+            method,
+            url: url.into(),
+            headers: BTreeMap::new(),
+            body,
+        }
+    }
+
+    #[test]
+    fn body_lists_requests_with_content_type_when_they_carry_json() {
+        let mut patch = req(
+            "1",
+            Method::PATCH,
+            "companies(c)/items(i)",
+            Some(json!({"a": 1})),
+        );
+        patch.headers.insert("If-Match".into(), "*".into());
+        let get = req("2", Method::GET, "companies(c)/items", None);
+        let body = batch_body(&[patch, get]);
+        assert_eq!(
+            body,
+            json!({"requests":[
+                {"id":"1","method":"PATCH","url":"companies(c)/items(i)",
+                 "headers":{"Content-Type":"application/json","If-Match":"*"},"body":{"a":1}},
+                {"id":"2","method":"GET","url":"companies(c)/items","headers":{}}
+            ]})
+        );
+    }
+
+    #[test]
+    fn responses_are_matched_by_id_and_errors_classified() {
+        let requests = vec![
+            req("1", Method::POST, "companies(c)/customers", Some(json!({}))),
+            req(
+                "2",
+                Method::PATCH,
+                "companies(c)/customers(x)",
+                Some(json!({})),
+            ),
+            req(
+                "3",
+                Method::PATCH,
+                "companies(c)/customers(y)",
+                Some(json!({})),
+            ),
+        ];
+        let answer = json!({"responses":[
+            {"id":"2","status":409,"headers":{},"body":{"error":{"code":"Request_EntityChanged","message":"Another user has already changed the record.  CorrelationId:  x."}}},
+            {"id":"1","status":201,"headers":{"ETag":"W/\"1\""},"body":{"id":"a"}}
+        ]});
+        let results = parse_batch_response("http://h/$batch", &requests, &answer).expect("shape");
+        let first = results[0].as_ref().expect("created");
+        assert_eq!(first.status, 201);
+        assert_eq!(
+            first.headers.get("etag").map(String::as_str),
+            Some("W/\"1\"")
+        );
+        let second = results[1].as_ref().expect_err("conflict");
+        assert_eq!(second.kind, ErrorKind::Conflict);
+        assert_eq!(second.code.as_deref(), Some("Request_EntityChanged"));
+        assert_eq!(
+            second.message,
+            "Another user has already changed the record."
+        );
+        let third = results[2].as_ref().expect_err("missing");
+        assert_eq!(third.kind, ErrorKind::Protocol);
+    }
+}
