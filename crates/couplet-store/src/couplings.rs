@@ -111,8 +111,8 @@ pub fn get_many(
 pub fn list(
     conn: &Connection,
     mapping: &str,
-    offset: usize,
-    limit: usize,
+    offset: u64,
+    limit: u64,
 ) -> Result<Vec<Coupling>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM couplings WHERE mapping = ?1 ORDER BY erp_id LIMIT ?2 OFFSET ?3"
@@ -120,8 +120,8 @@ pub fn list(
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params![
         mapping,
-        columns::bound("limit", limit)?,
-        columns::bound("offset", offset)?
+        columns::count("limit", limit)?,
+        columns::count("offset", offset)?
     ])?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {

@@ -12,6 +12,21 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 
+    /// The database file could not be opened or prepared (not a database, damaged, locked,
+    /// no permission).
+    #[error(
+        "cannot open the database {}: {source}; if the file is damaged, move it aside and \
+         Couplet will start with a new one",
+        path.display()
+    )]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+
     /// The database was written by a newer Couplet than this one.
     #[error(
         "the database is at schema version {found}, but this Couplet only knows versions up to \

@@ -82,6 +82,14 @@ pub fn list(conn: &Connection, limit: usize) -> Result<Vec<Run>, StoreError> {
     collect(stmt.query([columns::bound("limit", limit)?])?)
 }
 
+/// The `limit` most recent top-level runs (those without a parent), newest first.
+pub fn top_level(conn: &Connection, limit: usize) -> Result<Vec<Run>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT * FROM runs WHERE parent IS NULL ORDER BY started_at DESC, rowid DESC LIMIT ?1",
+    )?;
+    collect(stmt.query([columns::bound("limit", limit)?])?)
+}
+
 /// The runs that are part of `parent`, in the order they started.
 pub fn children(conn: &Connection, parent: Uuid) -> Result<Vec<Run>, StoreError> {
     let mut stmt =

@@ -103,12 +103,32 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, String>, StoreError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
         Err(e) => return Err(io_error(path)(e)),
     };
+    warn_if_shared(path);
     serde_json::from_str(&text).map_err(|e| {
         StoreError::corrupt(
             format!("secret file {}", path.display()),
             format!("{e}; delete the file and enter the sandbox credentials again"),
         )
     })
+}
+
+/// Logs a warning when the secret file can be read by other users (it is rewritten 0600 on
+/// the next change).
+fn warn_if_shared(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(
+                path = %path.display(),
+                "the secret file is readable by other users; run `chmod 600` on it"
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// Writes the whole file anew: a private temporary file beside it, then an atomic rename.

@@ -36,8 +36,14 @@ impl Store {
                 source,
             })?;
         }
-        let conn = Connection::open(path)?;
-        Store::prepare(conn)
+        let opened = Connection::open(path).map_err(StoreError::from);
+        opened.and_then(Store::prepare).map_err(|e| match e {
+            StoreError::Sqlite(source) => StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            },
+            other => other,
+        })
     }
 
     /// Opens a private in-memory database with the current schema (for tests and dry runs).

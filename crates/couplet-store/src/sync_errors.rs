@@ -51,6 +51,21 @@ pub fn list(
     }
 }
 
+/// The `limit` most recent errors of the run `run` and of the runs that are part of it (the
+/// mapping passes of a full sync), newest first.
+pub fn for_run_and_children(
+    conn: &Connection,
+    run: Uuid,
+    limit: usize,
+) -> Result<Vec<SyncError>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT * FROM sync_errors
+         WHERE run_id = ?1 OR run_id IN (SELECT id FROM runs WHERE parent = ?1)
+         ORDER BY at DESC, id DESC LIMIT ?2",
+    )?;
+    collect(stmt.query(params![columns::id(run), columns::bound("limit", limit)?])?)
+}
+
 /// The errors of `mapping` about the record `id` (as source or destination), newest first.
 pub fn for_record(
     conn: &Connection,
