@@ -3,7 +3,7 @@
 //! Migration *n* (1-based) brings the schema from version *n − 1* to *n*. A file, once
 //! released, is never edited: changes go into a new, higher-numbered file.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 use crate::StoreError;
 
@@ -27,26 +27,40 @@ pub fn version(conn: &Connection) -> Result<u32, StoreError> {
 /// Applies every migration the database lacks, each in its own transaction.
 ///
 /// Refuses a database written by a newer Couplet with [`StoreError::TooNew`]. Returns the
-/// number of migrations applied (0 when the schema was current).
+/// number of migrations applied (0 when the schema was current). Safe when several processes
+/// open the same database at once: each step takes the write lock and re-reads the version.
 pub fn migrate(conn: &mut Connection) -> Result<usize, StoreError> {
-    let found = version(conn)?;
     let known = latest_version();
+    let found = version(conn)?;
     if found > known {
         return Err(StoreError::TooNew { found, known });
     }
     let mut applied = 0;
-    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        let target = index + 1;
+    if found == known {
+        return Ok(applied);
+    }
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current = version(&tx)?;
+        if current > known {
+            return Err(StoreError::TooNew {
+                found: current,
+                known,
+            });
+        }
+        let Some((name, sql)) = MIGRATIONS.get(current as usize) else {
+            // Up to date (perhaps migrated by another process meanwhile); nothing to commit.
+            return Ok(applied);
+        };
+        let target = current + 1;
         tracing::info!(
             migration = name,
             version = target,
             "applying database migration"
         );
-        let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", target as i64)?;
+        tx.pragma_update(None, "user_version", target)?;
         tx.commit()?;
         applied += 1;
     }
-    Ok(applied)
 }

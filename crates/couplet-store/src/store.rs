@@ -2,11 +2,29 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, ErrorCode};
 
 use crate::{StoreError, migrations};
+
+/// How long a statement waits for another connection's lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Runs `f` again while SQLite answers "busy" without having waited, up to [`BUSY_TIMEOUT`].
+fn retry_while_busy<T>(mut f: impl FnMut() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match f() {
+            Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+                if e.code == ErrorCode::DatabaseBusy && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
 
 /// A cheap, cloneable handle on Couplet's database, usable from any thread.
 ///
@@ -52,14 +70,17 @@ impl Store {
     }
 
     fn prepare(mut conn: Connection) -> Result<Store, StoreError> {
-        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Switching to WAL and migrating take locks that SQLite may refuse at once (without
+        // waiting) while another process opens the same new database; retry those briefly.
+        let mode: String = retry_while_busy(|| {
+            Ok(conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?)
+        })?;
         // In-memory databases answer "memory"; both are fine.
-        let mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
         tracing::debug!(journal_mode = %mode, "database opened");
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        migrations::migrate(&mut conn)?;
+        retry_while_busy(|| migrations::migrate(&mut conn))?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
         })
