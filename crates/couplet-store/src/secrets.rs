@@ -160,3 +160,41 @@ fn write_file(path: &Path, secrets: &BTreeMap<String, String>) -> Result<(), Sto
     drop(file);
     std::fs::rename(&temp, path).map_err(io_error(path))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_os_keychain_is_reported_as_such_with_what_to_do() {
+        let cause: Box<dyn std::error::Error + Send + Sync> =
+            "org.freedesktop.DBus.Error.ServiceUnknown".into();
+        let err = keychain_error(
+            "save",
+            "erp.client_secret",
+            keyring::Error::PlatformFailure(cause),
+        );
+        let text = err.to_string();
+        assert!(matches!(err, StoreError::Keychain(_)), "{err:?}");
+        assert!(text.contains("no OS keychain is available"), "{text}");
+        assert!(
+            text.contains("erp.client_secret") && text.contains("Secret Service"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn other_keychain_failures_keep_their_reason() {
+        let err = keychain_error(
+            "read",
+            "crm.client_secret",
+            keyring::Error::TooLong("password".into(), 255),
+        );
+        let text = err.to_string();
+        assert!(!text.contains("no OS keychain"), "{text}");
+        assert!(
+            text.contains("could not read the secret \"crm.client_secret\""),
+            "{text}"
+        );
+    }
+}
