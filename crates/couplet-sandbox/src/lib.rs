@@ -1,1 +1,2 @@
 //! couplet-sandbox: see Cargo.toml for its purpose.
+pub mod query;
