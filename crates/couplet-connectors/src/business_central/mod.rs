@@ -1,0 +1,381 @@
+//! Business Central API v2.0 as an [`Endpoint`].
+
+mod entities;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use couplet_model::{
+    ConnectionSettings, Endpoint, EndpointError, EntitySchema, ErrorKind, IntegrationUser, Page,
+    Query, Record, Side, WriteOp, WriteOutcome,
+};
+use couplet_odata::{Auth, BatchRequest, BatchResponse, ClientConfig, Method, ODataClient, Secret};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::connection::{checked_url, client_credentials, odata_client};
+use crate::entity::{EntityDef, find};
+use crate::read::{Source, id_chunks, ids_filter, parse_timestamp};
+use entities::ENTITIES;
+
+const SIDE: Side = Side::Erp;
+
+/// The largest page Business Central online serves.
+pub const MAX_PAGE_SIZE: u32 = 20_000;
+
+/// The error code Business Central answers a create with when the id or key already exists.
+const SAME_KEY_EXISTS: &str = "Internal_EntityWithSameKeyExists";
+
+/// A company of the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Company {
+    /// The company's id (used in `companies(<id>)`).
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Its display name.
+    pub display_name: String,
+}
+
+/// A Business Central environment reached through API v2.0.
+#[derive(Debug, Clone)]
+pub struct BusinessCentral {
+    client: ODataClient,
+    root: url::Url,
+    root_text: String,
+    company_id: Option<Uuid>,
+    client_id: String,
+}
+
+impl BusinessCentral {
+    /// Connects with Entra client credentials; a malformed URL or empty field is a Config error.
+    pub fn new(
+        settings: &ConnectionSettings,
+        secret: Secret,
+    ) -> Result<BusinessCentral, EndpointError> {
+        BusinessCentral::with_config(settings, secret, ClientConfig::default())
+    }
+
+    /// Like [`BusinessCentral::new`], with a chosen timeout and retry policy.
+    pub fn with_config(
+        settings: &ConnectionSettings,
+        secret: Secret,
+        config: ClientConfig,
+    ) -> Result<BusinessCentral, EndpointError> {
+        let auth = client_credentials(settings, SIDE, secret, &config)?;
+        BusinessCentral::with_auth(settings, auth, config)
+    }
+
+    /// Connects with any [`Auth`], e.g. basic auth for an on-premises server.
+    pub fn with_auth(
+        settings: &ConnectionSettings,
+        auth: Auth,
+        config: ClientConfig,
+    ) -> Result<BusinessCentral, EndpointError> {
+        let root = checked_url(SIDE, "API URL", &settings.url)?;
+        let root_text = root.as_str().trim_end_matches('/').to_owned();
+        Ok(BusinessCentral {
+            client: odata_client(SIDE, auth, config)?,
+            root,
+            root_text,
+            company_id: settings.company_id,
+            client_id: settings.client_id.trim().to_owned(),
+        })
+    }
+
+    /// The companies of the environment (`GET {url}/companies`), for choosing one.
+    pub async fn companies(&self) -> Result<Vec<Company>, EndpointError> {
+        let mut out = Vec::new();
+        let mut next = Some(format!("{}/companies", self.root_text));
+        while let Some(url) = next {
+            let page = self
+                .client
+                .get_page(&url, None)
+                .await
+                .map_err(|e| e.into_endpoint_error(SIDE))?;
+            for (i, row) in page.rows.iter().enumerate() {
+                let text = |f: &str| row.get(f).and_then(Value::as_str).map(str::to_owned);
+                let id = text("id")
+                    .and_then(|s| Uuid::parse_str(&s).ok())
+                    .ok_or_else(|| {
+                        EndpointError::new(
+                            ErrorKind::Protocol,
+                            SIDE,
+                            format!("Business Central companies row {i} has no valid id: {row}"),
+                        )
+                    })?;
+                let name = text("name").unwrap_or_default();
+                out.push(Company {
+                    id,
+                    display_name: text("displayName").unwrap_or_else(|| name.clone()),
+                    name,
+                });
+            }
+            next = page.next_link;
+        }
+        Ok(out)
+    }
+
+    fn company(&self) -> Result<Uuid, EndpointError> {
+        self.company_id.ok_or_else(|| {
+            EndpointError::new(
+                ErrorKind::Config,
+                SIDE,
+                "no Business Central company is chosen: pick one in the connection settings",
+            )
+        })
+    }
+
+    /// `companies(<id>)/<set>`, relative to the API root.
+    fn relative_collection(&self, def: &EntityDef) -> Result<String, EndpointError> {
+        Ok(format!("companies({})/{}", self.company()?, def.set))
+    }
+
+    fn source<'a>(&'a self, def: &'a EntityDef) -> Result<Source<'a>, EndpointError> {
+        Ok(Source {
+            client: &self.client,
+            side: SIDE,
+            def,
+            collection_url: format!("{}/{}", self.root_text, self.relative_collection(def)?),
+            root: &self.root,
+            max_page: MAX_PAGE_SIZE,
+            modified_by: None,
+        })
+    }
+
+    async fn read_ids(
+        &self,
+        def: &EntityDef,
+        ids: &[Uuid],
+        fields: &[String],
+    ) -> Result<Vec<Record>, EndpointError> {
+        let source = self.source(def)?;
+        let base = source.first_page_url(&Query {
+            entity: def.name.to_owned(),
+            fields: fields.to_vec(),
+            ..Query::default()
+        })?;
+        let mut out = Vec::new();
+        for chunk in id_chunks(ids, def.key, base.len(), 2_000) {
+            let url = source.first_page_url(&Query {
+                entity: def.name.to_owned(),
+                fields: fields.to_vec(),
+                filter: Some(ids_filter(def.key, &chunk)),
+                ..Query::default()
+            })?;
+            out.extend(source.all(url, MAX_PAGE_SIZE, fields).await?);
+        }
+        Ok(out)
+    }
+
+    /// The outcome of one batch answer.
+    async fn outcome(
+        &self,
+        def: &EntityDef,
+        op: &WriteOp,
+        result: Result<BatchResponse, couplet_odata::ODataError>,
+    ) -> Result<WriteOutcome, EndpointError> {
+        let id = op.id();
+        match result {
+            Ok(response) => match response.body.as_ref().and_then(|b| written(def, b)) {
+                Some((modified_on, etag)) => Ok(WriteOutcome {
+                    id,
+                    modified_on,
+                    etag: etag.or_else(|| response.headers.get("etag").cloned()),
+                    created: matches!(op, WriteOp::Create { .. }),
+                }),
+                // No usable representation: read the record back.
+                None => {
+                    self.read_back(def, id, matches!(op, WriteOp::Create { .. }))
+                        .await
+                }
+            },
+            Err(e)
+                if matches!(op, WriteOp::Create { .. })
+                    && e.kind == ErrorKind::Conflict
+                    && e.code.as_deref() == Some(SAME_KEY_EXISTS) =>
+            {
+                // A retried create that had succeeded: the record with our id is ours.
+                match self.read_ids(def, &[id], &[]).await?.into_iter().next() {
+                    Some(r) => Ok(WriteOutcome {
+                        id,
+                        modified_on: r.modified_on,
+                        etag: r.etag,
+                        created: false,
+                    }),
+                    None => Err(e.into_endpoint_error(SIDE)),
+                }
+            }
+            Err(e) => Err(e.into_endpoint_error(SIDE)),
+        }
+    }
+
+    async fn read_back(
+        &self,
+        def: &EntityDef,
+        id: Uuid,
+        created: bool,
+    ) -> Result<WriteOutcome, EndpointError> {
+        let record = self.read_ids(def, &[id], &[]).await?.into_iter().next();
+        record
+            .map(|r| WriteOutcome {
+                id,
+                modified_on: r.modified_on,
+                etag: r.etag,
+                created,
+            })
+            .ok_or_else(|| {
+                EndpointError::new(
+                    ErrorKind::Protocol,
+                    SIDE,
+                    format!("Business Central accepted the write to {} {id} but the record cannot be read back", def.name),
+                )
+            })
+    }
+
+    fn batch_request(
+        &self,
+        index: usize,
+        def: &EntityDef,
+        op: &WriteOp,
+    ) -> Result<BatchRequest, EndpointError> {
+        let collection = self.relative_collection(def)?;
+        let id = (index + 1).to_string();
+        Ok(match op {
+            WriteOp::Create {
+                id: record_id,
+                fields,
+            } => {
+                let mut body: serde_json::Map<String, Value> =
+                    fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                body.insert(def.key.to_owned(), Value::String(record_id.to_string()));
+                BatchRequest {
+                    id,
+                    method: Method::POST,
+                    url: collection,
+                    headers: BTreeMap::new(),
+                    body: Some(Value::Object(body)),
+                }
+            }
+            WriteOp::Update {
+                id: record_id,
+                etag,
+                fields,
+            } => BatchRequest {
+                id,
+                method: Method::PATCH,
+                url: format!("{collection}({record_id})"),
+                headers: [(
+                    "If-Match".to_owned(),
+                    etag.clone().unwrap_or_else(|| "*".to_owned()),
+                )]
+                .into(),
+                body: Some(Value::Object(
+                    fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                )),
+            },
+        })
+    }
+}
+
+/// `lastModifiedDateTime` and `@odata.etag` of a written entity.
+fn written(
+    def: &EntityDef,
+    body: &Value,
+) -> Option<(chrono::DateTime<chrono::Utc>, Option<String>)> {
+    let modified = body.get(def.modified)?.as_str().and_then(parse_timestamp)?;
+    let etag = body
+        .get("@odata.etag")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Some((modified, etag))
+}
+
+#[async_trait]
+impl Endpoint for BusinessCentral {
+    fn side(&self) -> Side {
+        SIDE
+    }
+
+    async fn integration_user(&self) -> Result<IntegrationUser, EndpointError> {
+        let company = self.company()?;
+        let companies = self.companies().await?;
+        if !companies.iter().any(|c| c.id == company) {
+            return Err(EndpointError::new(
+                ErrorKind::NotFound,
+                SIDE,
+                format!(
+                    "the Business Central environment has no company with id {company} (it has: {})",
+                    companies
+                        .iter()
+                        .map(|c| format!("{} {}", c.id, c.display_name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        Ok(IntegrationUser {
+            id: Uuid::parse_str(&self.client_id).unwrap_or(Uuid::nil()),
+            name: Some(format!("app {}", self.client_id)),
+        })
+    }
+
+    async fn schema(&self, entity: &str) -> Result<EntitySchema, EndpointError> {
+        Ok(find(ENTITIES, SIDE, entity)?.schema())
+    }
+
+    async fn query(&self, query: &Query, page: Option<&str>) -> Result<Page, EndpointError> {
+        let def = find(ENTITIES, SIDE, &query.entity)?;
+        let source = self.source(def)?;
+        let url = match page {
+            Some(link) => link.to_owned(),
+            None => source.first_page_url(query)?,
+        };
+        let (records, next) = source
+            .page(&url, source.page_size(query), &query.fields)
+            .await?;
+        Ok(Page { records, next })
+    }
+
+    async fn get_many(
+        &self,
+        entity: &str,
+        ids: &[Uuid],
+        fields: &[String],
+    ) -> Result<Vec<Record>, EndpointError> {
+        let def = find(ENTITIES, SIDE, entity)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.read_ids(def, ids, fields).await
+    }
+
+    async fn write(
+        &self,
+        entity: &str,
+        ops: Vec<WriteOp>,
+    ) -> Vec<Result<WriteOutcome, EndpointError>> {
+        let def = match find(ENTITIES, SIDE, entity) {
+            Ok(def) => def,
+            Err(e) => return ops.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let requests: Result<Vec<BatchRequest>, EndpointError> = ops
+            .iter()
+            .enumerate()
+            .map(|(i, op)| self.batch_request(i, def, op))
+            .collect();
+        let requests = match requests {
+            Ok(r) => r,
+            Err(e) => return ops.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let answers = self
+            .client
+            .batch(&format!("{}/$batch", self.root_text), &requests)
+            .await;
+        let mut out = Vec::with_capacity(ops.len());
+        for (op, answer) in ops.iter().zip(answers) {
+            out.push(self.outcome(def, op, answer).await);
+        }
+        out
+    }
+}

@@ -1,0 +1,355 @@
+//! Dataverse Web API v9.2 as an [`Endpoint`].
+
+mod entities;
+
+use async_trait::async_trait;
+use couplet_model::{
+    ConnectionSettings, Endpoint, EndpointError, EntitySchema, ErrorKind, Fields, IntegrationUser,
+    Page, Query, Record, Side, WriteOp, WriteOutcome,
+};
+use couplet_odata::query::encode_value;
+use couplet_odata::{Auth, ClientConfig, Method, ODataClient, ODataError, ODataRequest, Secret};
+use futures::StreamExt;
+use reqwest::header::{HeaderName, IF_MATCH};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::connection::{checked_url, client_credentials, odata_client};
+use crate::entity::{EntityDef, FieldType, find};
+use crate::read::{Source, id_chunks, ids_filter, parse_timestamp};
+use entities::ENTITIES;
+
+const SIDE: Side = Side::Crm;
+
+/// The largest page Dataverse serves.
+pub const MAX_PAGE_SIZE: u32 = 5_000;
+
+/// Writes in flight at once.
+const WRITE_CONCURRENCY: usize = 8;
+
+/// The Web API path under the environment URL.
+const API_PATH: &str = "api/data/v9.2";
+
+/// Who last modified a row, on the wire.
+const MODIFIED_BY: &str = "_modifiedby_value";
+
+/// The hex code of "A record with matching key values already exists."
+const DUPLICATE_RECORD: &str = "0x80040237";
+
+/// A Dataverse environment reached through the Web API.
+#[derive(Debug, Clone)]
+pub struct Dataverse {
+    client: ODataClient,
+    root: url::Url,
+    api: String,
+}
+
+impl Dataverse {
+    /// Connects with Entra client credentials; a malformed URL or empty field is a Config error.
+    pub fn new(settings: &ConnectionSettings, secret: Secret) -> Result<Dataverse, EndpointError> {
+        Dataverse::with_config(settings, secret, dataverse_config(ClientConfig::default()))
+    }
+
+    /// Like [`Dataverse::new`], with a chosen timeout and retry policy.
+    pub fn with_config(
+        settings: &ConnectionSettings,
+        secret: Secret,
+        config: ClientConfig,
+    ) -> Result<Dataverse, EndpointError> {
+        let config = dataverse_config(config);
+        let auth = client_credentials(settings, SIDE, secret, &config)?;
+        Dataverse::with_auth(settings, auth, config)
+    }
+
+    /// Connects with any [`Auth`].
+    pub fn with_auth(
+        settings: &ConnectionSettings,
+        auth: Auth,
+        config: ClientConfig,
+    ) -> Result<Dataverse, EndpointError> {
+        let root = checked_url(SIDE, "environment URL", &settings.url)?;
+        let api = format!("{}/{API_PATH}", root.as_str().trim_end_matches('/'));
+        Ok(Dataverse {
+            client: odata_client(SIDE, auth, dataverse_config(config))?,
+            root,
+            api,
+        })
+    }
+
+    fn source<'a>(&'a self, def: &'a EntityDef) -> Source<'a> {
+        Source {
+            client: &self.client,
+            side: SIDE,
+            def,
+            collection_url: format!("{}/{}", self.api, def.set),
+            root: &self.root,
+            max_page: MAX_PAGE_SIZE,
+            modified_by: Some(MODIFIED_BY),
+        }
+    }
+
+    async fn read_ids(
+        &self,
+        def: &EntityDef,
+        ids: &[Uuid],
+        fields: &[String],
+    ) -> Result<Vec<Record>, EndpointError> {
+        let source = self.source(def);
+        let query = |filter| Query {
+            entity: def.name.to_owned(),
+            fields: fields.to_vec(),
+            filter,
+            ..Query::default()
+        };
+        let base = source.first_page_url(&query(None))?;
+        let mut out = Vec::new();
+        for chunk in id_chunks(ids, def.key, base.len(), 2_000) {
+            let url = source.first_page_url(&query(Some(ids_filter(def.key, &chunk))))?;
+            out.extend(source.all(url, MAX_PAGE_SIZE, fields).await?);
+        }
+        Ok(out)
+    }
+
+    /// `?$select=<key>,modifiedon,versionnumber` for write representations.
+    fn written_select(def: &EntityDef) -> String {
+        format!(
+            "?$select={}",
+            encode_value(&format!("{},{},versionnumber", def.key, def.modified))
+        )
+    }
+
+    async fn write_one(
+        &self,
+        def: &EntityDef,
+        op: &WriteOp,
+    ) -> Result<WriteOutcome, EndpointError> {
+        let id = op.id();
+        let prefer = (
+            HeaderName::from_static("prefer"),
+            "return=representation".to_owned(),
+        );
+        let select = Dataverse::written_select(def);
+        let (request, created) = match op {
+            WriteOp::Create { fields, .. } => {
+                let mut body = wire_body(def, fields)?;
+                body.insert(def.key.to_owned(), Value::String(id.to_string()));
+                let url = format!("{}/{}{select}", self.api, def.set);
+                (
+                    ODataRequest::new(Method::POST, url)
+                        .header(prefer.0, prefer.1)
+                        .json(Value::Object(body)),
+                    true,
+                )
+            }
+            WriteOp::Update { etag, fields, .. } => {
+                let body = wire_body(def, fields)?;
+                let url = format!("{}/{}({id}){select}", self.api, def.set);
+                (
+                    ODataRequest::new(Method::PATCH, url)
+                        .header(prefer.0, prefer.1)
+                        .header(IF_MATCH, etag.clone().unwrap_or_else(|| "*".to_owned()))
+                        .json(Value::Object(body)),
+                    false,
+                )
+            }
+        };
+        match self.client.send(&request).await {
+            Ok(response) => {
+                let from_body = response.body.as_ref().and_then(|b| {
+                    let modified = b.get(def.modified)?.as_str().and_then(parse_timestamp)?;
+                    let etag = b
+                        .get("@odata.etag")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned);
+                    Some((modified, etag))
+                });
+                match from_body {
+                    Some((modified_on, etag)) => Ok(WriteOutcome {
+                        id,
+                        modified_on,
+                        etag: etag.or_else(|| response.header("etag").map(str::to_owned)),
+                        created,
+                    }),
+                    None => self.read_back(def, id, created).await,
+                }
+            }
+            Err(e) if created && is_duplicate(&e) => {
+                // A retried create that had succeeded: the record with our id is ours.
+                match self.read_ids(def, &[id], &[]).await?.into_iter().next() {
+                    Some(r) => Ok(WriteOutcome {
+                        id,
+                        modified_on: r.modified_on,
+                        etag: r.etag,
+                        created: false,
+                    }),
+                    None => Err(e.into_endpoint_error(SIDE)),
+                }
+            }
+            Err(e) => Err(e.into_endpoint_error(SIDE)),
+        }
+    }
+
+    async fn read_back(
+        &self,
+        def: &EntityDef,
+        id: Uuid,
+        created: bool,
+    ) -> Result<WriteOutcome, EndpointError> {
+        let record = self.read_ids(def, &[id], &[]).await?.into_iter().next();
+        record
+            .map(|r| WriteOutcome {
+                id,
+                modified_on: r.modified_on,
+                etag: r.etag,
+                created,
+            })
+            .ok_or_else(|| {
+                EndpointError::new(
+                    ErrorKind::Protocol,
+                    SIDE,
+                    format!(
+                        "Dataverse accepted the write to {} {id} but the record cannot be read back",
+                        def.name
+                    ),
+                )
+            })
+    }
+}
+
+/// Dataverse wants the OData version headers on every request.
+fn dataverse_config(config: ClientConfig) -> ClientConfig {
+    ClientConfig {
+        odata_version_headers: true,
+        ..config
+    }
+}
+
+/// A create answered "already exists" (412 `0x80040237`).
+fn is_duplicate(e: &ODataError) -> bool {
+    e.status == Some(412) || e.code.as_deref() == Some(DUPLICATE_RECORD)
+}
+
+/// Field values as Dataverse takes them: lookups as `<nav>@odata.bind: "/<set>(<guid>)"`;
+/// a null lookup is left out (an owner cannot be cleared).
+fn wire_body(def: &EntityDef, fields: &Fields) -> Result<Map<String, Value>, EndpointError> {
+    let mut body = Map::new();
+    for (name, value) in fields {
+        match def.field(name).map(|f| f.ty) {
+            Some(FieldType::Lookup { target_set }) => {
+                if value.is_null() {
+                    continue;
+                }
+                let id = value
+                    .as_str()
+                    .and_then(|s| Uuid::parse_str(s).ok())
+                    .ok_or_else(|| {
+                        EndpointError::new(
+                            ErrorKind::Rejected,
+                            SIDE,
+                            format!(
+                                "Dataverse {} lookup {name} must be a GUID, got {value}",
+                                def.name
+                            ),
+                        )
+                    })?;
+                body.insert(
+                    format!("{name}@odata.bind"),
+                    Value::String(format!("/{target_set}({id})")),
+                );
+            }
+            _ => {
+                body.insert(name.clone(), value.clone());
+            }
+        }
+    }
+    Ok(body)
+}
+
+#[async_trait]
+impl Endpoint for Dataverse {
+    fn side(&self) -> Side {
+        SIDE
+    }
+
+    async fn integration_user(&self) -> Result<IntegrationUser, EndpointError> {
+        let who_url = format!("{}/WhoAmI", self.api);
+        let who = self
+            .client
+            .get_json(&who_url, Vec::new())
+            .await
+            .map_err(|e| e.into_endpoint_error(SIDE))?;
+        let id = who
+            .get("UserId")
+            .and_then(Value::as_str)
+            .and_then(|s| Uuid::parse_str(s).ok())
+            .ok_or_else(|| {
+                EndpointError::new(
+                    ErrorKind::Protocol,
+                    SIDE,
+                    format!("WhoAmI at {who_url} answered without a valid UserId: {who}"),
+                )
+            })?;
+        let user_url = format!("{}/systemusers({id})?$select=fullname", self.api);
+        let user = self
+            .client
+            .get_json(&user_url, Vec::new())
+            .await
+            .map_err(|e| e.into_endpoint_error(SIDE))?;
+        Ok(IntegrationUser {
+            id,
+            name: user
+                .get("fullname")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        })
+    }
+
+    async fn schema(&self, entity: &str) -> Result<EntitySchema, EndpointError> {
+        Ok(find(ENTITIES, SIDE, entity)?.schema())
+    }
+
+    async fn query(&self, query: &Query, page: Option<&str>) -> Result<Page, EndpointError> {
+        let def = find(ENTITIES, SIDE, &query.entity)?;
+        let source = self.source(def);
+        let url = match page {
+            Some(link) => link.to_owned(),
+            None => source.first_page_url(query)?,
+        };
+        let (records, next) = source
+            .page(&url, source.page_size(query), &query.fields)
+            .await?;
+        Ok(Page { records, next })
+    }
+
+    async fn get_many(
+        &self,
+        entity: &str,
+        ids: &[Uuid],
+        fields: &[String],
+    ) -> Result<Vec<Record>, EndpointError> {
+        let def = find(ENTITIES, SIDE, entity)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.read_ids(def, ids, fields).await
+    }
+
+    async fn write(
+        &self,
+        entity: &str,
+        ops: Vec<WriteOp>,
+    ) -> Vec<Result<WriteOutcome, EndpointError>> {
+        let def = match find(ENTITIES, SIDE, entity) {
+            Ok(def) => def,
+            Err(e) => return ops.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let writes: Vec<_> = ops
+            .into_iter()
+            .map(|op| async move { self.write_one(def, &op).await })
+            .collect();
+        futures::stream::iter(writes)
+            .buffered(WRITE_CONCURRENCY)
+            .collect()
+            .await
+    }
+}
