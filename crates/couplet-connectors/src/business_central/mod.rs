@@ -379,3 +379,133 @@ impl Endpoint for BusinessCentral {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use couplet_model::{Filter, Literal};
+
+    fn settings(company: Option<Uuid>) -> ConnectionSettings {
+        ConnectionSettings {
+            side: Side::Erp,
+            url: "https://api.businesscentral.dynamics.com/v2.0/contoso/production/api/v2.0".into(),
+            tenant: "contoso".into(),
+            client_id: "not-a-guid".into(),
+            authority: "https://login.microsoftonline.com".into(),
+            scope: "https://api.businesscentral.dynamics.com/.default".into(),
+            company_id: company,
+            company_name: None,
+            integration_user: None,
+            sandbox: false,
+        }
+    }
+
+    #[test]
+    fn query_goes_to_the_company_and_selects_key_and_modified() {
+        let cid = Uuid::new_v4();
+        let bc = BusinessCentral::new(&settings(Some(cid)), Secret::new("s")).expect("valid");
+        let def = find(ENTITIES, SIDE, "customers").expect("known");
+        let before = chrono::DateTime::parse_from_rfc3339("2024-01-01T12:00:00.5Z")
+            .expect("date")
+            .with_timezone(&chrono::Utc);
+        let source = bc.source(def).expect("company set");
+        let query = Query {
+            entity: "customers".into(),
+            fields: vec!["displayName".into()],
+            filter: Some(Filter::eq("blocked", Literal::String(" ".into()))),
+            modified_before: Some(before),
+            page_size: Some(50_000),
+            ..Query::default()
+        };
+        assert_eq!(
+            source.first_page_url(&query).expect("url"),
+            format!(
+                "https://api.businesscentral.dynamics.com/v2.0/contoso/production/api/v2.0/companies({cid})/customers\
+                 ?$select=displayName,id,lastModifiedDateTime\
+                 &$filter=blocked%20eq%20'%20'%20and%20lastModifiedDateTime%20lt%202024-01-01T12:00:00.500Z"
+            )
+        );
+        assert_eq!(source.page_size(&query), MAX_PAGE_SIZE);
+    }
+
+    #[tokio::test]
+    async fn missing_company_is_a_config_error() {
+        let bc = BusinessCentral::new(&settings(None), Secret::new("s")).expect("valid");
+        let err = bc
+            .query(
+                &Query {
+                    entity: "customers".into(),
+                    ..Query::default()
+                },
+                None,
+            )
+            .await
+            .expect_err("no company");
+        assert_eq!(err.kind, ErrorKind::Config);
+        assert!(err.message.contains("company"), "{}", err.message);
+    }
+
+    #[test]
+    fn settings_of_the_other_side_are_refused() {
+        let mut s = settings(None);
+        s.side = Side::Crm;
+        let err = BusinessCentral::new(&s, Secret::new("s")).expect_err("wrong side");
+        assert_eq!(err.kind, ErrorKind::Config);
+    }
+
+    #[test]
+    fn writes_become_posts_with_our_id_and_patches_with_if_match() {
+        let cid = Uuid::new_v4();
+        let bc = BusinessCentral::new(&settings(Some(cid)), Secret::new("s")).expect("valid");
+        let def = find(ENTITIES, SIDE, "customers").expect("known");
+        let id = Uuid::new_v4();
+        let fields: couplet_model::Fields =
+            [("displayName".to_owned(), serde_json::json!("Adatum"))].into();
+        let create = bc
+            .batch_request(
+                0,
+                def,
+                &WriteOp::Create {
+                    id,
+                    fields: fields.clone(),
+                },
+            )
+            .expect("request");
+        assert_eq!(create.method, Method::POST);
+        assert_eq!(create.url, format!("companies({cid})/customers"));
+        assert_eq!(
+            create.body,
+            Some(serde_json::json!({"displayName": "Adatum", "id": id.to_string()}))
+        );
+        let update = bc
+            .batch_request(
+                1,
+                def,
+                &WriteOp::Update {
+                    id,
+                    etag: None,
+                    fields,
+                },
+            )
+            .expect("request");
+        assert_eq!(update.method, Method::PATCH);
+        assert_eq!(update.url, format!("companies({cid})/customers({id})"));
+        assert_eq!(
+            update.headers.get("If-Match").map(String::as_str),
+            Some("*")
+        );
+        assert_eq!(update.id, "2");
+    }
+
+    #[tokio::test]
+    async fn salespeople_schema_requires_a_code() {
+        let bc = BusinessCentral::new(&settings(None), Secret::new("s")).expect("valid");
+        let s = bc.schema("salespeoplePurchasers").await.expect("known");
+        let code = s.field("code").expect("code");
+        assert!(code.required);
+        assert_eq!(
+            code.kind,
+            couplet_model::FieldKind::Text { max_len: Some(20) }
+        );
+    }
+}

@@ -353,3 +353,193 @@ impl Endpoint for Dataverse {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use couplet_model::{Filter, Literal};
+    use serde_json::json;
+
+    fn settings(url: &str) -> ConnectionSettings {
+        ConnectionSettings {
+            side: Side::Crm,
+            url: url.to_owned(),
+            tenant: "contoso".into(),
+            client_id: "11111111-2222-3333-4444-555555555555".into(),
+            authority: "https://login.microsoftonline.com".into(),
+            scope: "https://org.crm.dynamics.com/.default".into(),
+            company_id: None,
+            company_name: None,
+            integration_user: None,
+            sandbox: false,
+        }
+    }
+
+    fn dataverse() -> Dataverse {
+        Dataverse::new(&settings("https://org.crm.dynamics.com"), Secret::new("s")).expect("valid")
+    }
+
+    #[test]
+    fn malformed_environment_url_is_a_config_error_naming_the_field() {
+        let err = Dataverse::new(&settings("org.crm.dynamics.com"), Secret::new("s"))
+            .expect_err("no scheme");
+        assert_eq!(err.kind, ErrorKind::Config);
+        assert!(err.message.contains("environment URL"), "{}", err.message);
+        let mut s = settings("https://org.crm.dynamics.com");
+        s.authority = "login microsoft".into();
+        let err = Dataverse::new(&s, Secret::new("s")).expect_err("bad authority");
+        assert!(err.message.contains("authority"), "{}", err.message);
+    }
+
+    #[test]
+    fn query_selects_key_modified_fields_and_renames_lookups() {
+        let d = dataverse();
+        let def = find(ENTITIES, SIDE, "account").expect("known");
+        let since = chrono::DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z")
+            .expect("date")
+            .with_timezone(&chrono::Utc);
+        let url = d
+            .source(def)
+            .first_page_url(&Query {
+                entity: "account".into(),
+                fields: vec!["name".into(), "ownerid".into()],
+                filter: Some(Filter::And(vec![
+                    Filter::eq("statecode", Literal::Int(0)),
+                    Filter::cmp("ownerid", couplet_model::CmpOp::Ne, Literal::Null),
+                ])),
+                modified_since: Some(since),
+                ..Query::default()
+            })
+            .expect("url");
+        assert_eq!(
+            url,
+            "https://org.crm.dynamics.com/api/data/v9.2/accounts?$select=name,_ownerid_value,accountid,modifiedon,_modifiedby_value\
+             &$filter=statecode%20eq%200%20and%20_ownerid_value%20ne%20null%20and%20modifiedon%20ge%202024-01-01T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn rows_map_lookups_back_to_model_names() {
+        let d = dataverse();
+        let def = find(ENTITIES, SIDE, "account").expect("known");
+        let owner = Uuid::new_v4();
+        let me = Uuid::new_v4();
+        let id = Uuid::new_v4();
+        let row = json!({
+            "@odata.etag": "W/\"123\"", "accountid": id.to_string(), "name": "Adatum",
+            "_ownerid_value": owner.to_string(), "modifiedon": "2024-05-01T10:00:00Z",
+            "_modifiedby_value": me.to_string()
+        });
+        let r = d
+            .source(def)
+            .record(&row, 0, &["name".into(), "ownerid".into()])
+            .expect("record");
+        assert_eq!(r.id, id);
+        assert_eq!(r.fields["ownerid"], json!(owner.to_string()));
+        assert_eq!(r.fields["name"], json!("Adatum"));
+        assert_eq!(r.modified_by, Some(me));
+        assert_eq!(r.etag.as_deref(), Some("W/\"123\""));
+    }
+
+    #[test]
+    fn rows_without_key_or_timestamp_are_protocol_errors_naming_entity_and_row() {
+        let d = dataverse();
+        let def = find(ENTITIES, SIDE, "account").expect("known");
+        let err = d
+            .source(def)
+            .record(
+                &json!({"name": "x", "modifiedon": "2024-05-01T10:00:00Z"}),
+                3,
+                &[],
+            )
+            .expect_err("no key");
+        assert_eq!(err.kind, ErrorKind::Protocol);
+        assert!(err.message.contains("account row 3"), "{}", err.message);
+        assert!(err.message.contains("accountid"), "{}", err.message);
+        let err = d
+            .source(def)
+            .record(
+                &json!({"accountid": Uuid::new_v4().to_string(), "modifiedon": "yesterday"}),
+                0,
+                &[],
+            )
+            .expect_err("bad timestamp");
+        assert!(err.message.contains("modifiedon"), "{}", err.message);
+    }
+
+    #[test]
+    fn lookups_are_written_as_binds_and_null_owner_is_skipped() {
+        let def = find(ENTITIES, SIDE, "account").expect("known");
+        let owner = Uuid::new_v4();
+        let fields: Fields = [
+            ("name".to_owned(), json!("Adatum")),
+            ("ownerid".to_owned(), json!(owner.to_string())),
+        ]
+        .into();
+        let body = wire_body(def, &fields).expect("body");
+        assert_eq!(
+            body["ownerid@odata.bind"],
+            json!(format!("/systemusers({owner})"))
+        );
+        assert!(!body.contains_key("ownerid"));
+        let cleared: Fields = [("ownerid".to_owned(), Value::Null)].into();
+        assert!(wire_body(def, &cleared).expect("body").is_empty());
+        let bad: Fields = [("ownerid".to_owned(), json!("SP01"))].into();
+        assert_eq!(
+            wire_body(def, &bad).map_err(|e| e.kind),
+            Err(ErrorKind::Rejected)
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_entity_is_not_found_naming_it() {
+        let d = dataverse();
+        let err = d.schema("contact").await.expect_err("unknown");
+        assert_eq!(err.kind, ErrorKind::NotFound);
+        assert!(err.message.contains("'contact'"), "{}", err.message);
+        let results = d
+            .write(
+                "contact",
+                vec![WriteOp::Create {
+                    id: Uuid::new_v4(),
+                    fields: Fields::new(),
+                }],
+            )
+            .await;
+        assert_eq!(
+            results[0].as_ref().map_err(|e| e.kind),
+            Err(ErrorKind::NotFound)
+        );
+    }
+
+    #[tokio::test]
+    async fn page_token_pointing_elsewhere_is_refused() {
+        let d = dataverse();
+        let err = d
+            .query(
+                &Query {
+                    entity: "account".into(),
+                    ..Query::default()
+                },
+                Some("https://evil.example/api/data/v9.2/accounts?$skiptoken=1"),
+            )
+            .await
+            .expect_err("foreign link");
+        assert_eq!(err.kind, ErrorKind::Protocol);
+    }
+
+    #[tokio::test]
+    async fn schema_lists_limits_and_lookups() {
+        let s = dataverse().schema("account").await.expect("known");
+        assert_eq!(
+            s.field("name").map(|f| (&f.kind, f.required)),
+            Some((&couplet_model::FieldKind::Text { max_len: Some(160) }, true))
+        );
+        assert_eq!(
+            s.field("ownerid").map(|f| &f.kind),
+            Some(&couplet_model::FieldKind::Lookup {
+                target: "systemusers".into()
+            })
+        );
+    }
+}
