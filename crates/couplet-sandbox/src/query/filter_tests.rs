@@ -523,6 +523,7 @@ fn invalid_character_is_named() {
         "{message}"
     );
     assert!(dv_error("a eq #").contains("'#'"));
+    assert!(dv_error("a eq @p1").contains("'@'"));
 }
 
 #[test]
@@ -565,4 +566,40 @@ fn filter_longer_than_64_kib_is_refused() {
     assert!(message.contains("too long"), "{message}");
     let fits = format!("name eq '{}'", "x".repeat(MAX_FILTER_LEN - 20));
     dv(&fits);
+}
+
+// ---- filters the connectors send ----
+
+#[test]
+fn dataverse_polling_filter_excludes_our_own_changes_after_the_watermark() {
+    let us = "11111111-2222-3333-4444-555555555555";
+    let expr = dv(&format!(
+        "modifiedon ge 2024-03-01T12:00:00Z and _modifiedby_value ne {us}"
+    ));
+    let human = json!({"modifiedon": "2024-03-01T12:00:00Z", "_modifiedby_value": "aaaaaaaa-2222-3333-4444-555555555555"});
+    let ours =
+        json!({"modifiedon": "2024-03-02T08:00:00Z", "_modifiedby_value": us.to_uppercase()});
+    let older = json!({"modifiedon": "2024-03-01T11:59:59Z", "_modifiedby_value": "aaaaaaaa-2222-3333-4444-555555555555"});
+    assert!(expr.matches(&row(human)));
+    assert!(!expr.matches(&row(ours)));
+    assert!(!expr.matches(&row(older)));
+}
+
+#[test]
+fn dataverse_default_account_filter_selects_active_customers() {
+    let expr = dv("customertypecode eq 3 and statecode eq 0");
+    assert!(expr.matches(&row(json!({"customertypecode": 3, "statecode": 0}))));
+    assert!(!expr.matches(&row(json!({"customertypecode": 3, "statecode": 1}))));
+    assert!(!expr.matches(&row(json!({"customertypecode": null, "statecode": 0}))));
+}
+
+#[test]
+fn business_central_change_poll_filter_uses_unquoted_datetime() {
+    let expr = bc("lastModifiedDateTime gt 2024-03-01T12:00:00.123Z");
+    assert!(expr.matches(&row(
+        json!({"lastModifiedDateTime": "2024-03-01T12:00:00.124Z"})
+    )));
+    assert!(!expr.matches(&row(
+        json!({"lastModifiedDateTime": "2024-03-01T12:00:00.123Z"})
+    )));
 }

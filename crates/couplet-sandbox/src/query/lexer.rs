@@ -105,7 +105,7 @@ impl<'a> Lexer<'a> {
                     kind
                 } else if first.is_ascii_digit() || first == '-' || first == '+' {
                     self.number()?
-                } else if first.is_alphabetic() || first == '_' || first == '@' || first == '$' {
+                } else if first.is_alphabetic() || first == '_' {
                     self.identifier_or_enum()?
                 } else {
                     return Err(SyntaxError::new(
@@ -338,12 +338,7 @@ impl<'a> Lexer<'a> {
         let rest = self.rest();
         let len = rest
             .char_indices()
-            .find(|(i, c)| {
-                !(c.is_alphanumeric()
-                    || *c == '_'
-                    || *c == '.'
-                    || (*i == 0 && (*c == '@' || *c == '$')))
-            })
+            .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '.'))
             .map_or(rest.len(), |(i, _)| i);
         let name = rest[..len].to_string();
         self.pos += len;
