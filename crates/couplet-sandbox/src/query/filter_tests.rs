@@ -603,3 +603,22 @@ fn business_central_change_poll_filter_uses_unquoted_datetime() {
         json!({"lastModifiedDateTime": "2024-03-01T12:00:00.123Z"})
     )));
 }
+
+#[test]
+fn every_truncation_of_a_rich_filter_parses_or_fails_cleanly() {
+    let src = "not (contains(tolower(name),'o''b') or name in ('a', 'é')) and \
+               modifiedon ge 2020-01-01T10:00:00.5 01:00 and id ne 6cb4e290-0c8a-4d9e-9b8d-2a6c8f1e0d11 \
+               and amount le -1.5e3 and p/q eq null and d lt 2019-05-01 and substring(x,1,2) eq 'y'";
+    dv(src);
+    let record = row(json!({"name": "x", "amount": 1, "p": {"q": 1}}));
+    for (end, _) in src.char_indices() {
+        for dialect in [Dialect::BusinessCentral, Dialect::Dataverse] {
+            match parse_filter(&src[..end], dialect) {
+                Ok(expr) => {
+                    expr.matches(&record);
+                }
+                Err(error) => assert!(!error.message.is_empty()),
+            }
+        }
+    }
+}
