@@ -163,30 +163,76 @@ fn inner_result(
 impl ODataClient {
     /// Sends `requests` to the `$batch` URL in batches of at most [`MAX_BATCH_REQUESTS`]; one
     /// result per request, in order. A batch that fails as a whole fails each of its requests.
+    /// Inner requests answered 429 or 5xx are sent again (alone, in a smaller batch) per the
+    /// retry policy, waiting for the longest `Retry-After` among them.
     pub async fn batch(
         &self,
         batch_url: &str,
         requests: &[BatchRequest],
     ) -> Vec<Result<BatchResponse, ODataError>> {
-        let mut results = Vec::with_capacity(requests.len());
+        let mut results: Vec<Result<BatchResponse, ODataError>> =
+            Vec::with_capacity(requests.len());
         for chunk in requests.chunks(MAX_BATCH_REQUESTS) {
-            let request = ODataRequest::new(Method::POST, batch_url).json(batch_body(chunk));
-            let outcome = match self.send(&request).await {
-                Ok(response) => match response.body {
-                    Some(body) => parse_batch_response(batch_url, chunk, &body),
-                    None => Err(ODataError::malformed(
-                        batch_url,
-                        "the batch answer is empty",
-                    )),
-                },
-                Err(e) => Err(e),
+            results.extend(self.send_batch(batch_url, chunk).await);
+        }
+        let policy = self.retry_policy();
+        let mut attempt = 1;
+        loop {
+            let pending: Vec<usize> = results
+                .iter()
+                .enumerate()
+                .filter(
+                    |(_, r)| matches!(r, Err(e) if e.status.is_some_and(|s| s == 429 || s >= 500)),
+                )
+                .map(|(i, _)| i)
+                .collect();
+            if pending.is_empty() {
+                return results;
+            }
+            let Some(wait) = pending
+                .iter()
+                .filter_map(|&i| results[i].as_ref().err())
+                .map(|e| policy.delay_after(attempt, e))
+                .try_fold(std::time::Duration::ZERO, |acc, d| d.map(|d| acc.max(d)))
+            else {
+                return results;
             };
-            match outcome {
-                Ok(mut parsed) => results.append(&mut parsed),
-                Err(e) => results.extend(chunk.iter().map(|_| Err(e.clone()))),
+            tracing::warn!(
+                count = pending.len(),
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                "batch requests throttled or failed; sending them again"
+            );
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+            let again: Vec<BatchRequest> = pending.iter().map(|&i| requests[i].clone()).collect();
+            let answers = self.send_batch(batch_url, &again).await;
+            for (i, answer) in pending.into_iter().zip(answers) {
+                results[i] = answer;
             }
         }
-        results
+    }
+
+    async fn send_batch(
+        &self,
+        batch_url: &str,
+        chunk: &[BatchRequest],
+    ) -> Vec<Result<BatchResponse, ODataError>> {
+        let request = ODataRequest::new(Method::POST, batch_url).json(batch_body(chunk));
+        let outcome = match self.send(&request).await {
+            Ok(response) => match response.body {
+                Some(body) => parse_batch_response(batch_url, chunk, &body),
+                None => Err(ODataError::malformed(
+                    batch_url,
+                    "the batch answer is empty",
+                )),
+            },
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(parsed) => parsed,
+            Err(e) => chunk.iter().map(|_| Err(e.clone())).collect(),
+        }
     }
 }
 

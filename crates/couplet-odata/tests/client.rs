@@ -486,3 +486,37 @@ async fn batches_are_split_at_one_hundred_requests() {
     assert_eq!(first["requests"].as_array().map(Vec::len), Some(100));
     assert_eq!(first["requests"][0]["headers"]["If-Match"], "*");
 }
+
+#[tokio::test]
+async fn throttled_requests_inside_a_batch_are_sent_again_alone() {
+    let (script, base) = server().await;
+    let requests: Vec<BatchRequest> = (1..=3)
+        .map(|i| BatchRequest {
+            id: i.to_string(),
+            method: Method::POST,
+            url: "companies(c)/customers".into(),
+            headers: Default::default(),
+            body: Some(json!({"n": i})),
+        })
+        .collect();
+    script
+        .answer(canned(200, json!({"responses":[
+            {"id":"1","status":201,"headers":{},"body":{"n":1}},
+            {"id":"2","status":429,"headers":{"retry-after":"0"},"body":{"error":{"code":"TooManyRequests","message":"slow"}}},
+            {"id":"3","status":400,"headers":{},"body":{"error":{"code":"BadRequest","message":"bad"}}}
+        ]})))
+        .answer(canned(200, json!({"responses":[{"id":"2","status":201,"headers":{},"body":{"n":2}}]})));
+    let results = client(&base)
+        .batch(&format!("{base}/api/v2.0/$batch"), &requests)
+        .await;
+    assert_eq!(results[1].as_ref().map(|r| r.status), Ok(201));
+    assert_eq!(
+        results[2].as_ref().map_err(|e| e.kind),
+        Err(ErrorKind::Rejected)
+    );
+    let seen = script.seen();
+    assert_eq!(seen.len(), 2);
+    let second: Value = serde_json::from_slice(&seen[1].body).expect("json");
+    assert_eq!(second["requests"].as_array().map(Vec::len), Some(1));
+    assert_eq!(second["requests"][0]["id"], "2");
+}
