@@ -47,7 +47,7 @@ pub enum Literal {
 
 /// A boolean condition on a record's fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "op")]
+#[serde(rename_all = "snake_case", tag = "op", content = "args")]
 pub enum Filter {
     /// `field <op> value`.
     Cmp {
@@ -214,6 +214,20 @@ mod tests {
         assert!(Filter::eq("a", Literal::Null).matches(&rec));
         assert!(!Filter::cmp("a", CmpOp::Gt, Literal::Int(1)).matches(&rec));
         assert!(Filter::cmp("a", CmpOp::Ne, Literal::Int(1)).matches(&rec));
+    }
+
+    #[test]
+    fn filters_round_trip_through_json() {
+        let f = Filter::And(vec![
+            Filter::eq("statecode", Literal::Int(0)),
+            Filter::Or(vec![
+                Filter::eq("name", Literal::String("O'Brien".into())),
+                Filter::Not(Box::new(Filter::eq("x", Literal::Null))),
+            ]),
+        ]);
+        let text = serde_json::to_string(&f).expect("serializes");
+        let back: Filter = serde_json::from_str(&text).expect("parses");
+        assert_eq!(back, f);
     }
 
     #[test]
