@@ -1,7 +1,19 @@
 //! Couplet's sync engine.
 //!
 //! - [`planner`]: pure — decides, per source record, what a one-way pass does.
+//! - [`applier`]: writes a plan through the destination endpoint, then commits couplings,
+//!   counters, sync errors and the checkpoint in one transaction per page.
+//! - [`Engine`]: runs, passes, pages, full sync in dependency order, progress events,
+//!   cancellation, manual coupling.
 //! - [`fingerprint`]: fingerprints of synchronized values and ids of created records.
 
+pub mod applier;
+mod error;
 pub mod fingerprint;
 pub mod planner;
+mod progress;
+mod sync;
+
+pub use error::EngineError;
+pub use progress::{Phase, Progress};
+pub use sync::{Engine, SyncOptions};

@@ -1,0 +1,429 @@
+//! The applier: carries out a [`Plan`] — the writes first, through the destination's
+//! [`Endpoint`], then one SQLite transaction per page with the couplings, counters, sync
+//! errors and checkpoint. No transaction is ever held across an HTTP call.
+
+use chrono::{DateTime, Utc};
+use couplet_model::{
+    Checkpoint, Counters, Coupling, Direction, Endpoint, EndpointError, ErrorKind, Fields, Run,
+    Side, SyncError, WriteOp, WriteOutcome,
+};
+use couplet_store::{Store, StoreError, couplings, runs, sync_errors};
+use tracing::{debug, warn};
+use uuid::Uuid;
+
+use crate::EngineError;
+use crate::planner::{FieldChange, Plan, PlannedOp};
+
+/// Writes per call to [`Endpoint::write`]; connectors batch further as their service allows.
+const WRITE_CHUNK: usize = 100;
+
+/// Where a page's results go.
+pub struct ApplyTarget<'a> {
+    /// The state database.
+    pub store: &'a Store,
+    /// The destination side's endpoint.
+    pub destination: &'a dyn Endpoint,
+    /// The destination entity.
+    pub entity: &'a str,
+    /// The run, with its counters before this page; its row is updated with the page's
+    /// counters in the page's transaction.
+    pub run: &'a Run,
+    /// The checkpoint to save in the page's transaction, if the page advances it.
+    pub checkpoint: Option<Checkpoint>,
+}
+
+/// Applies `plan`: writes, then commits the page in one transaction. Returns the page's
+/// counters.
+pub async fn apply(plan: &Plan, target: ApplyTarget<'_>) -> Result<Counters, EngineError> {
+    let outcomes = write_all(plan, target.destination, target.entity).await;
+    let commit = settle(plan, &outcomes, target.run.id, Utc::now());
+    let run = target.run.clone();
+    let checkpoint = target.checkpoint;
+    let counters = target
+        .store
+        .run(move |conn| {
+            let tx = conn.transaction()?;
+            let counters = commit.write(&tx)?;
+            let mut run = run;
+            run.counters.add(&counters);
+            runs::update(&tx, &run)?;
+            if let Some(checkpoint) = &checkpoint {
+                couplet_store::checkpoints::save(&tx, checkpoint)?;
+            }
+            tx.commit()?;
+            Ok(counters)
+        })
+        .await?;
+    Ok(counters)
+}
+
+fn changes_to_fields(changes: &[FieldChange]) -> Fields {
+    changes
+        .iter()
+        .map(|c| (c.field.clone(), c.new.clone()))
+        .collect()
+}
+
+/// The write an operation needs, if any.
+fn write_op(op: &PlannedOp) -> Option<WriteOp> {
+    match op {
+        PlannedOp::Create { new_id, fields, .. } => Some(WriteOp::Create {
+            id: *new_id,
+            fields: fields.clone(),
+        }),
+        PlannedOp::Update {
+            destination,
+            etag,
+            changes,
+            ..
+        } => Some(WriteOp::Update {
+            id: *destination,
+            etag: etag.clone(),
+            fields: changes_to_fields(changes),
+        }),
+        PlannedOp::Couple {
+            destination,
+            changes,
+            ..
+        } if !changes.is_empty() => Some(WriteOp::Update {
+            id: destination.id,
+            etag: destination.etag.clone(),
+            fields: changes_to_fields(changes),
+        }),
+        _ => None,
+    }
+}
+
+type Outcome = Option<Result<WriteOutcome, EndpointError>>;
+
+/// Performs every write of the plan; one outcome per operation (`None`: no write).
+async fn write_all(plan: &Plan, endpoint: &dyn Endpoint, entity: &str) -> Vec<Outcome> {
+    let mut outcomes: Vec<Outcome> = vec![None; plan.ops.len()];
+    let writes: Vec<(usize, WriteOp)> = plan
+        .ops
+        .iter()
+        .enumerate()
+        .filter_map(|(i, op)| write_op(op).map(|w| (i, w)))
+        .collect();
+    for chunk in writes.chunks(WRITE_CHUNK) {
+        let ops: Vec<WriteOp> = chunk.iter().map(|(_, w)| w.clone()).collect();
+        let results = endpoint.write(entity, ops).await;
+        for (k, (i, _)) in chunk.iter().enumerate() {
+            outcomes[*i] = Some(results.get(k).cloned().unwrap_or_else(|| {
+                Err(EndpointError::new(
+                    ErrorKind::Protocol,
+                    endpoint.side(),
+                    "the connector returned fewer results than writes",
+                ))
+            }));
+        }
+    }
+    // A create that found the record already there (a retry after a crash) did not
+    // necessarily write our values: write them again as an update.
+    let rewrites: Vec<(usize, WriteOp)> = plan
+        .ops
+        .iter()
+        .enumerate()
+        .filter_map(|(i, op)| match (op, &outcomes[i]) {
+            (PlannedOp::Create { new_id, fields, .. }, Some(Ok(o))) if !o.created => Some((
+                i,
+                WriteOp::Update {
+                    id: *new_id,
+                    etag: None,
+                    fields: fields.clone(),
+                },
+            )),
+            _ => None,
+        })
+        .collect();
+    for chunk in rewrites.chunks(WRITE_CHUNK) {
+        let ops: Vec<WriteOp> = chunk.iter().map(|(_, w)| w.clone()).collect();
+        let results = endpoint.write(entity, ops).await;
+        for (k, (i, _)) in chunk.iter().enumerate() {
+            if let Some(result) = results.get(k) {
+                debug!(id = %chunk[k].1.id(), "create found the record already there; rewrote it");
+                outcomes[*i] = Some(result.clone().map(|o| WriteOutcome {
+                    created: false,
+                    ..o
+                }));
+            }
+        }
+    }
+    outcomes
+}
+
+/// Everything a page commits.
+#[derive(Debug, Default)]
+struct Commit {
+    counters: Counters,
+    /// Couplings to remove first, by (mapping, side, id).
+    removals: Vec<(String, Side, Uuid)>,
+    /// Couplings to save.
+    upserts: Vec<Coupling>,
+    /// Couplings to mark failed, with the error message that failed them.
+    failures: Vec<(Coupling, String)>,
+    errors: Vec<SyncError>,
+    mapping: String,
+    pass: Option<Direction>,
+    run_id: Uuid,
+    at: Option<DateTime<Utc>>,
+}
+
+fn cause_of(e: &EndpointError) -> String {
+    match &e.code {
+        Some(code) => format!("{}: {} ({code})", e.side.product(), e.message),
+        None => format!("{}: {}", e.side.product(), e.message),
+    }
+}
+
+fn write_failure_message(e: &EndpointError, entity_side: Side) -> String {
+    match e.kind {
+        ErrorKind::Conflict => format!(
+            "The {} record changed while it was being synchronized, so it was not overwritten. It is retried in the next run.",
+            entity_side.product()
+        ),
+        ErrorKind::Auth | ErrorKind::Forbidden => format!(
+            "{} refused the write: {}. Check the integration user's credentials and privileges.",
+            entity_side.product(),
+            e.message
+        ),
+        _ => format!(
+            "Writing to {} failed: {}.",
+            entity_side.product(),
+            e.message.trim_end_matches('.')
+        ),
+    }
+}
+
+/// Turns the plan and the write outcomes into what the page commits.
+fn settle(plan: &Plan, outcomes: &[Outcome], run_id: Uuid, now: DateTime<Utc>) -> Commit {
+    let source = plan.pass.source().unwrap_or(Side::Erp);
+    let destination = source.other();
+    let mut c = Commit {
+        mapping: plan.mapping.clone(),
+        pass: Some(plan.pass),
+        run_id,
+        at: Some(now),
+        ..Commit::default()
+    };
+    for (op, outcome) in plan.ops.iter().zip(outcomes) {
+        let source_id = op.source().id;
+        match (op, outcome) {
+            (
+                PlannedOp::Create {
+                    coupling, replaces, ..
+                },
+                Some(Ok(o)),
+            ) => {
+                if let Some(old) = replaces {
+                    c.removals
+                        .push((old.mapping.clone(), source, old.id(source)));
+                }
+                let mut coupling = coupling.clone();
+                coupling.set_state(destination, o.modified_on, o.etag.clone());
+                coupling.last_synced_at = Some(now);
+                c.upserts.push(coupling);
+                c.counters.inserted += 1;
+            }
+            (PlannedOp::Create { replaces, .. }, Some(Err(e))) => {
+                c.fail_write(source_id, None, replaces.as_ref(), e, destination);
+            }
+            (
+                PlannedOp::Update {
+                    coupling,
+                    destination_changed,
+                    destination: dest_id,
+                    ..
+                },
+                Some(Ok(o)),
+            ) => {
+                let mut coupling = coupling.clone();
+                if !destination_changed {
+                    coupling.set_state(destination, o.modified_on, o.etag.clone());
+                }
+                coupling.last_synced_at = Some(now);
+                debug!(source = %source_id, destination = %dest_id, "updated");
+                c.upserts.push(coupling);
+                c.counters.modified += 1;
+            }
+            (
+                PlannedOp::Update {
+                    coupling,
+                    destination: dest_id,
+                    ..
+                },
+                Some(Err(e)),
+            ) => {
+                c.fail_write(source_id, Some(*dest_id), Some(coupling), e, destination);
+            }
+            (PlannedOp::Couple { coupling, .. }, outcome) => {
+                let mut coupling = coupling.clone();
+                coupling.last_synced_at = Some(now);
+                c.counters.coupled += 1;
+                match outcome {
+                    Some(Ok(o)) => {
+                        coupling.set_state(destination, o.modified_on, o.etag.clone());
+                        c.counters.modified += 1;
+                        c.upserts.push(coupling);
+                    }
+                    Some(Err(e)) => {
+                        let dest_id = coupling.id(destination);
+                        c.upserts.push(coupling.clone());
+                        c.fail_write(source_id, Some(dest_id), Some(&coupling), e, destination);
+                    }
+                    None => {
+                        c.counters.unchanged += 1;
+                        c.upserts.push(coupling);
+                    }
+                }
+            }
+            (PlannedOp::Unchanged { refresh, .. }, _) => {
+                if let Some(coupling) = refresh {
+                    let mut coupling = coupling.clone();
+                    coupling.last_synced_at = Some(now);
+                    c.upserts.push(coupling);
+                }
+                c.counters.unchanged += 1;
+            }
+            (PlannedOp::Uncouple { coupling, .. }, _) => {
+                c.removals
+                    .push((coupling.mapping.clone(), source, coupling.id(source)));
+                c.counters.uncoupled += 1;
+            }
+            (PlannedOp::Skip { .. }, _) => c.counters.skipped += 1,
+            (
+                PlannedOp::Conflict {
+                    coupling,
+                    message,
+                    fix,
+                    ..
+                },
+                _,
+            ) => {
+                let text = format!("{message} {fix}");
+                c.fail(
+                    source_id,
+                    Some(coupling.id(destination)),
+                    Some(coupling),
+                    text,
+                    None,
+                    false,
+                );
+            }
+            (
+                PlannedOp::Fail {
+                    coupling,
+                    destination: dest_id,
+                    message,
+                    fix,
+                    ..
+                },
+                _,
+            ) => {
+                let text = format!("{message} {fix}");
+                c.fail(source_id, *dest_id, coupling.as_ref(), text, None, false);
+            }
+            (PlannedOp::Create { .. } | PlannedOp::Update { .. }, None) => {
+                warn!(source = %source_id, "a planned write has no outcome");
+            }
+        }
+    }
+    c
+}
+
+impl Commit {
+    fn fail_write(
+        &mut self,
+        source_id: Uuid,
+        destination_id: Option<Uuid>,
+        coupling: Option<&Coupling>,
+        e: &EndpointError,
+        destination: Side,
+    ) {
+        let message = write_failure_message(e, destination);
+        let retryable = e.retryable() || e.kind == ErrorKind::Conflict;
+        self.fail(
+            source_id,
+            destination_id,
+            coupling,
+            message,
+            Some(cause_of(e)),
+            retryable,
+        );
+    }
+
+    fn fail(
+        &mut self,
+        source_id: Uuid,
+        destination_id: Option<Uuid>,
+        coupling: Option<&Coupling>,
+        message: String,
+        cause: Option<String>,
+        retryable: bool,
+    ) {
+        self.counters.failed += 1;
+        if let Some(coupling) = coupling {
+            self.failures.push((coupling.clone(), message.clone()));
+        }
+        self.errors.push(SyncError {
+            id: 0,
+            run_id: self.run_id,
+            mapping: self.mapping.clone(),
+            direction: self.pass.unwrap_or(Direction::ToCrm),
+            source_id: Some(source_id),
+            destination_id,
+            message,
+            cause,
+            retryable,
+            at: self.at.unwrap_or_else(Utc::now),
+        });
+    }
+
+    /// Writes the page's results inside the caller's transaction.
+    fn write(mut self, conn: &couplet_store::rusqlite::Connection) -> Result<Counters, StoreError> {
+        for (mapping, side, id) in &self.removals {
+            couplings::delete(conn, mapping, *side, *id)?;
+        }
+        for coupling in &self.upserts {
+            match couplings::upsert(conn, coupling) {
+                Ok(()) => {}
+                Err(e @ StoreError::AlreadyCoupled { .. }) => {
+                    // Someone coupled one of the records meanwhile: this record fails alone.
+                    self.counters.failed += 1;
+                    self.errors.push(SyncError {
+                        id: 0,
+                        run_id: self.run_id,
+                        mapping: self.mapping.clone(),
+                        direction: self.pass.unwrap_or(Direction::ToCrm),
+                        source_id: None,
+                        destination_id: None,
+                        message: format!("The coupling was not saved: {e}."),
+                        cause: None,
+                        retryable: false,
+                        at: self.at.unwrap_or_else(Utc::now),
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        for (coupling, message) in &self.failures {
+            // Failing twice in a row with the same error excludes the pair from automatic
+            // runs until a user retries it (Business Central's "skipped").
+            let previous = sync_errors::for_record(conn, &coupling.mapping, coupling.erp_id)?;
+            let repeated =
+                coupling.last_failed && previous.first().is_some_and(|p| &p.message == message);
+            let stored = couplings::get(conn, &coupling.mapping, Side::Erp, coupling.erp_id)?;
+            let mut marked = stored.unwrap_or_else(|| coupling.clone());
+            if marked.crm_id != coupling.crm_id {
+                continue;
+            }
+            marked.last_failed = true;
+            marked.skipped = marked.skipped || repeated;
+            couplings::upsert(conn, &marked)?;
+        }
+        for error in &self.errors {
+            sync_errors::insert(conn, error)?;
+        }
+        Ok(self.counters)
+    }
+}

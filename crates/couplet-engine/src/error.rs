@@ -1,0 +1,46 @@
+//! The engine's error type.
+
+use couplet_model::{EndpointError, catalog::OrderError};
+use couplet_store::StoreError;
+
+/// Why an engine operation could not be carried out at all.
+///
+/// Failures of one record are not errors: they are sync errors of the run. Failures of a
+/// whole run that was started (a side refusing the token, a service down) end the run in
+/// state `Failed` with a message; the run is still returned.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Couplet's own database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No table mapping has that name.
+    #[error("there is no table mapping named {0}; list the mappings to see their names")]
+    UnknownMapping(String),
+    /// The mapping is disabled.
+    #[error("the table mapping {0} is disabled; enable it to synchronize it")]
+    DisabledMapping(String),
+    /// The mapping does not synchronize in the direction asked for.
+    #[error("the table mapping {mapping} does not synchronize {direction}")]
+    DirectionNotAllowed {
+        /// The mapping.
+        mapping: String,
+        /// The direction asked for.
+        direction: couplet_model::Direction,
+    },
+    /// A side failed a call the operation needed.
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
+    /// A record to couple does not exist.
+    #[error("{side} has no {entity} record with id {id}")]
+    RecordNotFound {
+        /// The side.
+        side: couplet_model::Side,
+        /// The entity.
+        entity: String,
+        /// The id asked for.
+        id: uuid::Uuid,
+    },
+    /// The mappings' dependencies cannot be ordered.
+    #[error(transparent)]
+    Order(#[from] OrderError),
+}

@@ -1,0 +1,356 @@
+//! One one-way pass of a mapping: retry set, changed records page by page, checkpoint.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use couplet_model::{Checkpoint, Direction, EntitySchema, Query, Record, Run, Side, TableMapping};
+use couplet_store::{checkpoints, couplings};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::{Engine, Selection, Stop, reading};
+use crate::applier::{ApplyTarget, apply};
+use crate::planner::{IntegrationUsers, Lookups, PlanInput, PlanOptions, PlannedOp, plan};
+use crate::{Phase, Progress};
+
+/// Ids read per `get_many` call (retry set, chosen records).
+const ID_CHUNK: usize = 100;
+
+/// A prepared pass: everything read once before the pages.
+pub(super) struct Pass<'e> {
+    engine: &'e Engine,
+    mapping: &'e TableMapping,
+    pass: Direction,
+    source: Side,
+    selection: &'e Selection,
+    users: IntegrationUsers,
+    schema: EntitySchema,
+    lookups: Lookups,
+    keys: Vec<String>,
+    options: PlanOptions,
+    processed: u64,
+}
+
+impl<'e> Pass<'e> {
+    /// Reads the destination schema, the lookup tables and the keys in use.
+    pub(super) async fn prepare(
+        engine: &'e Engine,
+        mapping: &'e TableMapping,
+        pass: Direction,
+        selection: &'e Selection,
+        users: IntegrationUsers,
+        run: &Run,
+    ) -> Result<Pass<'e>, Stop> {
+        let source = pass
+            .source()
+            .ok_or_else(|| Stop::Failed(format!("{pass} is not a one-way pass")))?;
+        let destination = source.other();
+        let options = match selection {
+            Selection::Changed { full } => PlanOptions {
+                create: *full || !mapping.only_coupled,
+                force: false,
+            },
+            Selection::Records { .. } => PlanOptions {
+                create: true,
+                force: true,
+            },
+        };
+        // Refuse a pass that cannot be planned before reading anything.
+        let lookups_empty = Lookups::new();
+        plan(&PlanInput {
+            mapping,
+            pass,
+            records: &[],
+            couplings: &[],
+            destinations: &[],
+            candidates: &[],
+            lookups: &lookups_empty,
+            schema: None,
+            integration_users: users,
+            existing_keys: &[],
+            options,
+        })
+        .map_err(|e| Stop::Failed(format!("{e}.")))?;
+        let mut this = Pass {
+            engine,
+            mapping,
+            pass,
+            source,
+            selection,
+            users,
+            schema: EntitySchema {
+                entity: String::new(),
+                fields: Vec::new(),
+            },
+            lookups: Lookups::new(),
+            keys: Vec::new(),
+            options,
+            processed: 0,
+        };
+        this.emit_for(run, Phase::Preparing);
+        this.schema = engine
+            .endpoint(destination)
+            .schema(mapping.entity(destination))
+            .await?;
+        this.lookups = reading::lookups(&engine.store, engine.erp.as_ref(), mapping, pass).await?;
+        this.keys = reading::existing_keys(engine.erp.as_ref(), mapping, destination).await?;
+        Ok(this)
+    }
+
+    fn destination(&self) -> Side {
+        self.source.other()
+    }
+
+    fn emit_for(&self, run: &Run, phase: Phase) {
+        self.engine.emit(Progress {
+            run_id: run.id,
+            mapping: self.mapping.name.clone(),
+            direction: self.pass,
+            phase,
+            processed: self.processed,
+            total: None,
+            counters: run.counters,
+        });
+    }
+
+    /// Runs the pass, committing page by page into `run`.
+    pub(super) async fn run(
+        mut self,
+        run: &mut Run,
+        cancel: &CancellationToken,
+    ) -> Result<(), Stop> {
+        let fields = self.mapping.selected_fields(self.source);
+        let entity = self.mapping.entity(self.source).to_owned();
+        let source = self.engine.endpoint(self.source);
+        match self.selection {
+            Selection::Records { side, ids } => {
+                let ids = self.source_ids(*side, ids).await?;
+                for chunk in ids.chunks(ID_CHUNK) {
+                    if cancel.is_cancelled() {
+                        return Err(Stop::Cancelled);
+                    }
+                    let records = source.get_many(&entity, chunk, &fields).await?;
+                    self.page(run, records, None).await?;
+                }
+            }
+            Selection::Changed { full } => {
+                let mut done: HashSet<Uuid> = HashSet::new();
+                let name = self.mapping.name.clone();
+                let src = self.source;
+                let retry: Vec<Uuid> = self
+                    .engine
+                    .store
+                    .run(move |conn| couplings::failed(conn, &name))
+                    .await?
+                    .iter()
+                    .map(|c| c.id(src))
+                    .collect();
+                if !retry.is_empty() {
+                    self.emit_for(run, Phase::Retrying);
+                }
+                for chunk in retry.chunks(ID_CHUNK) {
+                    if cancel.is_cancelled() {
+                        return Err(Stop::Cancelled);
+                    }
+                    let records = source.get_many(&entity, chunk, &fields).await?;
+                    done.extend(records.iter().map(|r| r.id));
+                    self.page(run, records, None).await?;
+                }
+                self.changed(run, *full, &done, cancel).await?;
+            }
+        }
+        self.emit_for(run, Phase::Finished);
+        Ok(())
+    }
+
+    /// The ids to read on the source side: `ids` themselves, or their coupled
+    /// counterparts when they belong to the other side.
+    async fn source_ids(&self, side: Side, ids: &[Uuid]) -> Result<Vec<Uuid>, Stop> {
+        if side == self.source {
+            return Ok(ids.to_vec());
+        }
+        let name = self.mapping.name.clone();
+        let ids = ids.to_vec();
+        let src = self.source;
+        let found = self
+            .engine
+            .store
+            .run(move |conn| couplings::get_many(conn, &name, side, &ids))
+            .await?;
+        Ok(found.iter().map(|c| c.id(src)).collect())
+    }
+
+    /// The changed records, page by page, advancing the checkpoint with each committed
+    /// page while the source returns them oldest first.
+    async fn changed(
+        &mut self,
+        run: &mut Run,
+        full: bool,
+        done: &HashSet<Uuid>,
+        cancel: &CancellationToken,
+    ) -> Result<(), Stop> {
+        let name = self.mapping.name.clone();
+        let pass = self.pass;
+        let stored = self
+            .engine
+            .store
+            .run(move |conn| checkpoints::get(conn, &name, pass))
+            .await?
+            .and_then(|c| c.modified_since);
+        let query = Query {
+            entity: self.mapping.entity(self.source).to_owned(),
+            fields: self.mapping.selected_fields(self.source),
+            filter: self.mapping.filter(self.source).cloned(),
+            modified_since: if full { None } else { stored },
+            modified_before: Some(run.started_at),
+            page_size: None,
+        };
+        self.emit_for(run, Phase::Synchronizing);
+        let source = self.engine.endpoint(self.source);
+        let mut next: Option<String> = None;
+        let mut newest: Option<DateTime<Utc>> = None;
+        let mut ordered = true;
+        loop {
+            if cancel.is_cancelled() {
+                return Err(Stop::Cancelled);
+            }
+            let page = source.query(&query, next.as_deref()).await?;
+            for r in &page.records {
+                if newest.is_some_and(|n| r.modified_on < n) {
+                    ordered = false;
+                }
+                newest = newest.max(Some(r.modified_on));
+            }
+            let checkpoint = if ordered || page.next.is_none() {
+                self.checkpoint(newest, stored, run.started_at)
+            } else {
+                None
+            };
+            let records: Vec<Record> = page
+                .records
+                .into_iter()
+                .filter(|r| !done.contains(&r.id))
+                .collect();
+            self.page(run, records, checkpoint).await?;
+            match page.next {
+                Some(token) => next = Some(token),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// The checkpoint after processing everything up to `newest`: never backwards, never
+    /// past the run's start.
+    fn checkpoint(
+        &self,
+        newest: Option<DateTime<Utc>>,
+        stored: Option<DateTime<Utc>>,
+        started: DateTime<Utc>,
+    ) -> Option<Checkpoint> {
+        let candidate = newest?.min(started);
+        let value = match stored {
+            Some(s) if s >= candidate => return None,
+            _ => candidate,
+        };
+        Some(Checkpoint {
+            mapping: self.mapping.name.clone(),
+            direction: self.pass,
+            modified_since: Some(value),
+            token: None,
+        })
+    }
+
+    /// Plans, writes and commits one page.
+    async fn page(
+        &mut self,
+        run: &mut Run,
+        records: Vec<Record>,
+        checkpoint: Option<Checkpoint>,
+    ) -> Result<(), Stop> {
+        let engine = self.engine;
+        let (src, dst) = (self.source, self.destination());
+        if records.is_empty() {
+            if let Some(checkpoint) = checkpoint {
+                engine
+                    .store
+                    .run(move |conn| checkpoints::save(conn, &checkpoint))
+                    .await?;
+            }
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = records.iter().map(|r| r.id).collect();
+        let name = self.mapping.name.clone();
+        let found = engine
+            .store
+            .run(move |conn| couplings::get_many(conn, &name, src, &ids))
+            .await?;
+        let dest_ids: Vec<Uuid> = found.iter().map(|c| c.id(dst)).collect();
+        let destinations = if dest_ids.is_empty() {
+            Vec::new()
+        } else {
+            engine
+                .endpoint(dst)
+                .get_many(
+                    self.mapping.entity(dst),
+                    &dest_ids,
+                    &self.mapping.selected_fields(dst),
+                )
+                .await?
+        };
+        let coupled: HashSet<Uuid> = found.iter().map(|c| c.id(src)).collect();
+        let uncoupled: Vec<&Record> = records
+            .iter()
+            .filter(|r| !coupled.contains(&r.id))
+            .collect();
+        let candidates = if self.options.create && !uncoupled.is_empty() {
+            reading::candidates(
+                &engine.store,
+                engine.endpoint(dst),
+                self.mapping,
+                self.pass,
+                &uncoupled,
+            )
+            .await?
+        } else {
+            Vec::new()
+        };
+        let planned = plan(&PlanInput {
+            mapping: self.mapping,
+            pass: self.pass,
+            records: &records,
+            couplings: &found,
+            destinations: &destinations,
+            candidates: &candidates,
+            lookups: &self.lookups,
+            schema: Some(&self.schema),
+            integration_users: self.users,
+            existing_keys: &self.keys,
+            options: self.options,
+        })
+        .map_err(|e| Stop::Failed(format!("{e}.")))?;
+        if let (Side::Erp, Some(numbering)) = (dst, &self.mapping.erp_numbering) {
+            for op in &planned.ops {
+                if let PlannedOp::Create { fields, .. } = op
+                    && let Some(key) = fields.get(&numbering.field).and_then(|v| v.as_str())
+                {
+                    self.keys.push(key.to_owned());
+                }
+            }
+        }
+        let counters = apply(
+            &planned,
+            ApplyTarget {
+                store: &engine.store,
+                destination: engine.endpoint(dst),
+                entity: self.mapping.entity(dst),
+                run,
+                checkpoint,
+            },
+        )
+        .await?;
+        run.counters.add(&counters);
+        self.processed += records.len() as u64;
+        self.emit_for(run, Phase::Synchronizing);
+        Ok(())
+    }
+}
