@@ -379,12 +379,38 @@ impl Commit {
         });
     }
 
+    /// A coupling carries one failure flag for both passes: a pass that succeeds must not
+    /// clear a failure the other pass recorded (the latest sync error of the pair tells
+    /// which pass failed), or that record would never be retried.
+    fn keep_other_pass_failure(
+        &self,
+        conn: &couplet_store::rusqlite::Connection,
+        coupling: &Coupling,
+    ) -> Result<Coupling, StoreError> {
+        let mut out = coupling.clone();
+        if coupling.last_failed {
+            return Ok(out);
+        }
+        let stored = couplings::get(conn, &coupling.mapping, Side::Erp, coupling.erp_id)?;
+        if stored.is_some_and(|s| s.last_failed && s.crm_id == coupling.crm_id) {
+            let latest = sync_errors::for_record(conn, &coupling.mapping, coupling.erp_id)?;
+            if latest
+                .first()
+                .is_some_and(|e| Some(e.direction) != self.pass)
+            {
+                out.last_failed = true;
+            }
+        }
+        Ok(out)
+    }
+
     /// Writes the page's results inside the caller's transaction.
     fn write(mut self, conn: &couplet_store::rusqlite::Connection) -> Result<Counters, StoreError> {
         for (mapping, side, id) in &self.removals {
             couplings::delete(conn, mapping, *side, *id)?;
         }
         for coupling in &self.upserts {
+            let coupling = &self.keep_other_pass_failure(conn, coupling)?;
             match couplings::upsert(conn, coupling) {
                 Ok(()) => {}
                 Err(e @ StoreError::AlreadyCoupled { .. }) => {

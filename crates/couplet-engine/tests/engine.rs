@@ -370,3 +370,42 @@ async fn manual_coupling_then_sync_of_that_record_writes_business_central_values
             .expect("uncoupled")
     );
 }
+
+#[tokio::test]
+async fn a_failed_record_is_retried_after_the_fix_although_it_did_not_change_again() {
+    let w = World::new();
+    w.full().await;
+    let adatum_erp = w.erp.find("customers", "displayName", "Adatum")[0].id;
+    w.erp
+        .edit("customers", adatum_erp, "salespersonCode", json!("JO"));
+    // Someone also saves the account without changing a synchronized value.
+    let adatum_crm = w.crm.find("account", "name", "Adatum")[0].id;
+    w.crm.edit("account", adatum_crm, "name", json!("Adatum"));
+    let run = w.sync(CUSTOMER).await;
+    assert_eq!(run.counters.failed, 1, "{:?}", run.counters);
+    // The pull of the same run must not clear the push's failure.
+    let failed = w
+        .store
+        .blocking(|c| couplings::failed(c, CUSTOMER))
+        .expect("failed set");
+    assert_eq!(failed.len(), 1);
+
+    let jo = w.erp.find("salespeoplePurchasers", "code", "JO")[0].id;
+    let jo_user = w
+        .crm
+        .insert("systemuser", user("Jo Ortiz", "jo@cronus.test"));
+    w.engine
+        .couple(SALESPEOPLE, jo, jo_user)
+        .await
+        .expect("coupled");
+    let run = w.sync(CUSTOMER).await;
+    assert_eq!(run.counters.failed, 0, "{:?}", w.errors(run.id));
+    assert_eq!(run.counters.modified, 1, "{:?}", run.counters);
+    let adatum = w.crm.find("account", "name", "Adatum")[0].clone();
+    assert_eq!(adatum.get("ownerid"), &json!(jo_user.to_string()));
+    let failed = w
+        .store
+        .blocking(|c| couplings::failed(c, CUSTOMER))
+        .expect("failed set");
+    assert!(failed.is_empty());
+}
