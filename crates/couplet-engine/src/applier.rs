@@ -421,8 +421,11 @@ impl Commit {
                         run_id: self.run_id,
                         mapping: self.mapping.clone(),
                         direction: self.pass.unwrap_or(Direction::ToCrm),
-                        source_id: None,
-                        destination_id: None,
+                        source_id: self.pass.and_then(|p| p.source()).map(|s| coupling.id(s)),
+                        destination_id: self
+                            .pass
+                            .and_then(|p| p.source())
+                            .map(|s| coupling.id(s.other())),
                         message: format!("The coupling was not saved: {e}."),
                         cause: None,
                         retryable: false,
@@ -433,11 +436,14 @@ impl Commit {
             }
         }
         for (coupling, message) in &self.failures {
-            // Failing twice in a row with the same error excludes the pair from automatic
-            // runs until a user retries it (Business Central's "skipped").
+            // Failing in two runs in a row with the same error excludes the pair from
+            // automatic runs until a user synchronizes it by hand (Business Central's
+            // "skipped"); both passes of one run failing alike count once.
             let previous = sync_errors::for_record(conn, &coupling.mapping, coupling.erp_id)?;
-            let repeated =
-                coupling.last_failed && previous.first().is_some_and(|p| &p.message == message);
+            let repeated = coupling.last_failed
+                && previous
+                    .first()
+                    .is_some_and(|p| &p.message == message && p.run_id != self.run_id);
             let stored = couplings::get(conn, &coupling.mapping, Side::Erp, coupling.erp_id)?;
             let mut marked = stored.unwrap_or_else(|| coupling.clone());
             if marked.crm_id != coupling.crm_id {

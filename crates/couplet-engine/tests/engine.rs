@@ -409,3 +409,82 @@ async fn a_failed_record_is_retried_after_the_fix_although_it_did_not_change_aga
         .expect("failed set");
     assert!(failed.is_empty());
 }
+
+#[tokio::test]
+async fn a_conflict_writes_nothing_until_a_rule_picks_the_winner() {
+    let w = World::new();
+    w.full().await;
+    let erp_id = w.erp.find("customers", "displayName", "Adatum")[0].id;
+    let crm_id = w.crm.find("account", "name", "Adatum")[0].id;
+    w.erp
+        .edit("customers", erp_id, "displayName", json!("Adatum ERP"));
+    w.crm.edit("account", crm_id, "name", json!("Adatum CRM"));
+    let (erp_writes, crm_writes) = (w.erp.writes(), w.crm.writes());
+    let run = w.sync(CUSTOMER).await;
+    assert_eq!(run.state, RunState::PartiallySucceeded);
+    assert_eq!((w.erp.writes(), w.crm.writes()), (erp_writes, crm_writes));
+    let errors = w.errors(run.id);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("Adatum ERP") && e.contains("Adatum CRM")),
+        "{errors:?}"
+    );
+
+    let mut mapping = default_mappings().remove(1);
+    mapping.update_conflict = couplet_model::ConflictRule::ErpWins;
+    w.store
+        .blocking(move |c| mappings::save(c, &mapping))
+        .expect("saved");
+    let run = w.sync(CUSTOMER).await;
+    assert_eq!(run.counters.failed, 0, "{:?}", w.errors(run.id));
+    let crm = w.crm.get("account", crm_id).expect("exists");
+    assert_eq!(crm.text("name"), Some("Adatum ERP"));
+    let erp = w.erp.get("customers", erp_id).expect("exists");
+    assert_eq!(erp.text("displayName"), Some("Adatum ERP"));
+}
+
+#[tokio::test]
+async fn the_same_failure_in_two_runs_skips_the_pair_until_it_is_synchronized_by_hand() {
+    let w = World::new();
+    w.full().await;
+    let adatum = w.erp.find("customers", "displayName", "Adatum")[0].id;
+    w.erp
+        .edit("customers", adatum, "salespersonCode", json!("JO"));
+    assert_eq!(w.sync(CUSTOMER).await.counters.failed, 1);
+    assert_eq!(w.sync(CUSTOMER).await.counters.failed, 1);
+    let run = w.sync(CUSTOMER).await;
+    assert_eq!(
+        (run.counters.failed, run.counters.skipped),
+        (0, 1),
+        "{:?}",
+        run.counters
+    );
+
+    let jo = w.erp.find("salespeoplePurchasers", "code", "JO")[0].id;
+    let jo_user = w
+        .crm
+        .insert("systemuser", user("Jo Ortiz", "jo@cronus.test"));
+    w.engine
+        .couple(SALESPEOPLE, jo, jo_user)
+        .await
+        .expect("coupled");
+    let run = w
+        .engine
+        .sync_records(
+            CUSTOMER,
+            Side::Erp,
+            &[adatum],
+            Direction::ToCrm,
+            CancellationToken::new(),
+        )
+        .await
+        .expect("runs");
+    assert_eq!(run.counters.modified, 1, "{:?}", w.errors(run.id));
+    let coupling = w
+        .store
+        .blocking(move |c| couplings::get(c, CUSTOMER, Side::Erp, adatum))
+        .expect("read")
+        .expect("coupled");
+    assert!(!coupling.skipped && !coupling.last_failed);
+}

@@ -434,6 +434,8 @@ impl Planner<'_> {
         next.set_state(src, record.modified_on, record.etag.clone());
         next.fingerprint = Some(fingerprint(&values));
         next.last_failed = false;
+        // Only a forced sync reaches here with a skipped coupling: it includes it again.
+        next.skipped = false;
         if changes.is_empty() {
             if !destination_changed {
                 next.set_state(dst, destination.modified_on, destination.etag.clone());
