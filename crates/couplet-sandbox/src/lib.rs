@@ -1,2 +1,327 @@
-//! couplet-sandbox: see Cargo.toml for its purpose.
+//! Emulated Microsoft Dynamics 365 Business Central (API v2.0) and Dataverse (Web API v9.2)
+//! servers, with an emulated Entra ID client-credentials token endpoint, deterministic demo data,
+//! optional SQLite persistence and fault injection.
+//!
+//! [`start`] binds three loopback ports (token endpoint, BC, Dataverse) and returns a [`Sandbox`]
+//! whose [`SandboxInfo`] holds every URL, scope and app credential a client needs. The wire
+//! protocol follows Microsoft's documented behaviour (status codes, error bodies, ETags, paging
+//! with `@odata.nextLink`, `Prefer`/`Preference-Applied`, BC's JSON `$batch`), so unmodified
+//! third-party clients work against it. The crate depends on no other Couplet crate.
+//!
+//! Two app registrations exist: the integration app (`client_id`) and an editor app
+//! (`editor_client_id`) standing for a person editing data; writes are attributed to the calling
+//! app's user on both sides (Dataverse `_modifiedby_value`; kept internally for BC).
+
+mod clock;
+mod config;
+mod crm;
+mod erp;
+mod faults;
+mod http;
+mod identity;
+mod ids;
+mod listing;
+mod persist;
 pub mod query;
+mod seed;
+mod store;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::Response;
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+pub use config::{SandboxConfig, SandboxError, Seed};
+pub use faults::{Fault, FaultInjector, Stats, Target};
+
+use faults::Counters;
+use http::ApiRequest;
+use persist::Persist;
+use store::Store;
+
+/// Everything a client needs to reach the sandbox (printed by `couplet sandbox --json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SandboxInfo {
+    /// The fixed tenant id.
+    pub tenant: String,
+    /// `http://127.0.0.1:{auth_port}`; the token URL is `{authority}/{tenant}/oauth2/v2.0/token`.
+    pub authority: String,
+    /// `http://127.0.0.1:{erp_port}/v2.0/{tenant}/{environment}/api/v2.0`.
+    pub erp_api_url: String,
+    /// The BC environment name (`production`).
+    pub erp_environment: String,
+    /// `https://api.businesscentral.dynamics.com/.default`.
+    pub erp_scope: String,
+    /// Id of the BC company.
+    pub erp_company_id: Uuid,
+    /// Name of the BC company (`CRONUS USA, Inc.`).
+    pub erp_company_name: String,
+    /// `http://127.0.0.1:{crm_port}`; the Web API is at `{crm_url}/api/data/v9.2`.
+    pub crm_url: String,
+    /// `{crm_url}/.default`.
+    pub crm_scope: String,
+    /// Client id of the integration app registration.
+    pub client_id: String,
+    /// Client secret of the integration app registration.
+    pub client_secret: String,
+    /// The Dataverse application user (systemuser, accessmode 4) of the integration app.
+    pub crm_integration_user_id: Uuid,
+    /// Client id of the editor app (stands for a person editing data).
+    pub editor_client_id: String,
+    /// Client secret of the editor app.
+    pub editor_client_secret: String,
+}
+
+/// State shared by the three servers.
+pub(crate) struct Shared {
+    store: Mutex<Store>,
+    faults: FaultInjector,
+    counters: Counters,
+    info: SandboxInfo,
+    token_lifetime: Duration,
+}
+
+impl Shared {
+    /// Locks the store (poisoning is ignored: the store stays consistent per operation).
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A running sandbox.
+pub struct Sandbox {
+    info: SandboxInfo,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("info", &self.info).finish()
+    }
+}
+
+impl Sandbox {
+    /// URLs, scopes and credentials of this sandbox.
+    pub fn info(&self) -> &SandboxInfo {
+        &self.info
+    }
+
+    /// A handle to inject faults into later requests.
+    pub fn faults(&self) -> FaultInjector {
+        self.shared.faults.clone()
+    }
+
+    /// Request counters so far.
+    pub fn stats(&self) -> Stats {
+        self.shared.counters.snapshot()
+    }
+
+    /// Stops accepting connections, finishes in-flight requests and returns.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+async fn bind(host: std::net::IpAddr, port: u16) -> Result<TcpListener, SandboxError> {
+    let addr = SocketAddr::new(host, port);
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| SandboxError::Bind {
+            addr: addr.to_string(),
+            source,
+        })
+}
+
+fn local_port(listener: &TcpListener) -> Result<u16, SandboxError> {
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|source| SandboxError::Bind {
+            addr: "listener".into(),
+            source,
+        })
+}
+
+fn host_text(host: std::net::IpAddr) -> String {
+    match host {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+    }
+}
+
+fn load_store(config: &SandboxConfig) -> Result<Store, SandboxError> {
+    let Some(path) = &config.state_file else {
+        return Ok(seed::build(config.seed));
+    };
+    let fail = |message: String| SandboxError::StateFile {
+        path: path.clone(),
+        message,
+    };
+    let db = Persist::open(path).map_err(|e| fail(e.to_string()))?;
+    let mut store = if db.is_seeded().map_err(|e| fail(e.to_string()))? {
+        db.load(seed::key_of).map_err(|e| fail(e.to_string()))?
+    } else {
+        let store = seed::build(config.seed);
+        db.save_all(&store).map_err(|e| fail(e.to_string()))?;
+        store
+    };
+    store.attach(db);
+    Ok(store)
+}
+
+/// Starts the three servers on `config.host` and returns once they accept connections.
+pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+    if !config.host.is_loopback() {
+        return Err(SandboxError::NotLoopback(config.host));
+    }
+    let auth = bind(config.host, config.auth_port).await?;
+    let erp = bind(config.host, config.erp_port).await?;
+    let crm = bind(config.host, config.crm_port).await?;
+    let host = host_text(config.host);
+    let (auth_port, erp_port, crm_port) =
+        (local_port(&auth)?, local_port(&erp)?, local_port(&crm)?);
+    let store = {
+        let for_task = config.clone();
+        tokio::task::spawn_blocking(move || load_store(&for_task))
+            .await
+            .map_err(|e| SandboxError::StateFile {
+                path: config.state_file.clone().unwrap_or_default(),
+                message: format!("loading the state failed: {e}"),
+            })??
+    };
+    let crm_url = format!("http://{host}:{crm_port}");
+    let info = SandboxInfo {
+        tenant: identity::TENANT.to_string(),
+        authority: format!("http://{host}:{auth_port}"),
+        erp_api_url: format!(
+            "http://{host}:{erp_port}/v2.0/{}/{}/api/v2.0",
+            identity::TENANT,
+            erp::ENVIRONMENT
+        ),
+        erp_environment: erp::ENVIRONMENT.to_string(),
+        erp_scope: format!("{}/.default", identity::BC_AUDIENCE),
+        erp_company_id: seed::company_id(),
+        erp_company_name: seed::COMPANY_NAME.to_string(),
+        crm_scope: format!("{crm_url}/.default"),
+        crm_url,
+        client_id: identity::INTEGRATION_APP.client_id.to_string(),
+        client_secret: identity::INTEGRATION_APP.secret.to_string(),
+        crm_integration_user_id: identity::INTEGRATION_APP.crm_user,
+        editor_client_id: identity::EDITOR_APP.client_id.to_string(),
+        editor_client_secret: identity::EDITOR_APP.secret.to_string(),
+    };
+    let shared = Arc::new(Shared {
+        store: Mutex::new(store),
+        faults: FaultInjector::default(),
+        counters: Counters::default(),
+        info: info.clone(),
+        token_lifetime: config.token_lifetime,
+    });
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = Vec::new();
+    for (listener, target, port) in [
+        (auth, Target::Auth, auth_port),
+        (erp, Target::Erp, erp_port),
+        (crm, Target::Crm, crm_port),
+    ] {
+        let fallback_host = format!("{host}:{port}");
+        let router = Router::new()
+            .fallback(
+                move |State(shared): State<Arc<Shared>>,
+                      method: Method,
+                      uri: Uri,
+                      headers: HeaderMap,
+                      body: Bytes| {
+                    let fallback_host = fallback_host.clone();
+                    async move {
+                        let req = ApiRequest::new(
+                            method,
+                            uri.path(),
+                            uri.query(),
+                            headers,
+                            body.to_vec(),
+                            &fallback_host,
+                        );
+                        serve(shared, target, req).await
+                    }
+                },
+            )
+            .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
+            .with_state(shared.clone());
+        let mut stopped = stopped.clone();
+        tasks.push(tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            };
+            if let Err(e) = axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(?target, "sandbox server stopped: {e}");
+            }
+        }));
+    }
+    tracing::info!(
+        authority = %info.authority,
+        erp = %info.erp_api_url,
+        crm = %info.crm_url,
+        "sandbox started"
+    );
+    Ok(Sandbox {
+        info,
+        shared,
+        stop,
+        tasks,
+    })
+}
+
+/// Counts, applies faults, then lets the service answer.
+async fn serve(shared: Arc<Shared>, target: Target, req: ApiRequest) -> Response {
+    shared.counters.request(target);
+    let injected = match shared.faults.take(target) {
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            None
+        }
+        Some(fault) => match target {
+            Target::Erp => erp::fault_response(&fault),
+            Target::Crm => crm::fault_response(&fault),
+            Target::Auth => identity::fault_response(&fault),
+        },
+        None => None,
+    };
+    let response = match injected {
+        Some(response) => response,
+        None => {
+            let shared = shared.clone();
+            tokio::task::spawn_blocking(move || match target {
+                Target::Erp => erp::handle(&shared, &req),
+                Target::Crm => crm::handle(&shared, &req),
+                Target::Auth => identity::handle(&shared, &req),
+            })
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!("request handler failed: {e}");
+                http::ApiResponse::new(500, http::ApiBody::Text("internal sandbox error".into()))
+            })
+        }
+    };
+    tracing::debug!(?target, status = response.status, "request served");
+    shared.counters.response(response.status);
+    response.into_http()
+}

@@ -1,0 +1,68 @@
+//! A strictly increasing UTC clock with millisecond resolution.
+
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+
+/// Hands out timestamps that never repeat and never go backwards, even if the system clock does.
+#[derive(Debug, Clone)]
+pub(crate) struct MonotonicClock {
+    last: DateTime<Utc>,
+}
+
+impl MonotonicClock {
+    /// A clock whose next reading is after `last`.
+    pub(crate) fn starting_after(last: DateTime<Utc>) -> Self {
+        Self { last }
+    }
+
+    /// The next timestamp: now (ms precision), or 1 ms after the previous reading if that is later.
+    pub(crate) fn now(&mut self) -> DateTime<Utc> {
+        let now = Utc::now().trunc_subsecs(3);
+        let next = if now > self.last {
+            now
+        } else {
+            self.last + Duration::milliseconds(1)
+        };
+        self.last = next;
+        next
+    }
+
+    /// The latest reading handed out.
+    pub(crate) fn last(&self) -> DateTime<Utc> {
+        self.last
+    }
+}
+
+/// Business Central rendering: `2020-08-21T07:38:44.293Z`.
+pub(crate) fn bc_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// Dataverse rendering (second precision): `2024-01-01T10:00:00Z`.
+pub(crate) fn crm_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readings_strictly_increase_even_when_called_in_a_tight_loop() {
+        let mut clock = MonotonicClock::starting_after(Utc::now() + Duration::seconds(5));
+        let mut previous = clock.now();
+        for _ in 0..1000 {
+            let next = clock.now();
+            assert!(next > previous);
+            previous = next;
+        }
+    }
+
+    #[test]
+    fn renders_bc_with_milliseconds_and_dataverse_with_seconds() {
+        let t = DateTime::parse_from_rfc3339("2020-08-21T07:38:44.293Z")
+            .expect("valid")
+            .with_timezone(&Utc);
+        assert_eq!(bc_time(t), "2020-08-21T07:38:44.293Z");
+        assert_eq!(crm_time(t), "2020-08-21T07:38:44Z");
+    }
+}

@@ -1,0 +1,642 @@
+//! The emulated Dataverse Web API v9.2 (api-reference section B).
+
+mod errors;
+pub(crate) mod schema;
+mod write;
+
+use axum::http::Method;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::Shared;
+use crate::http::{ApiBody, ApiRequest, ApiResponse};
+use crate::identity::{self, App};
+use crate::listing::{self, Cursor, ListSpec};
+use crate::query::{self, Dialect, Expr, OrderKey};
+use crate::store::{Row, Store};
+
+pub(crate) use errors::fault_response;
+use errors::{error, method_not_allowed, resource_not_found, unknown_property};
+use schema::{Kind, SYSTEMUSERS, TABLES, Table};
+
+/// Largest page and largest count Dataverse returns.
+const MAX_PAGE: usize = 5_000;
+const JSON_CONTENT_TYPE: &str = "application/json; odata.metadata=minimal";
+
+/// The fixed business unit of every user.
+pub(crate) const BUSINESS_UNIT_ID: Uuid =
+    Uuid::from_u128(0x4f2b_7c1d_9e3a_4b5c_8d6e_7f80_91a2_b301);
+/// The fixed organization id.
+pub(crate) const ORGANIZATION_ID: Uuid = Uuid::from_u128(0x0c1d_2e3f_4a5b_4c6d_8e7f_8091_a2b3_c401);
+
+/// Per-request context.
+pub(crate) struct Ctx {
+    /// The calling app.
+    pub app: App,
+    /// `{origin}/api/data/v9.x`.
+    pub base: String,
+}
+
+enum Resource {
+    ServiceDocument,
+    Metadata,
+    WhoAmI,
+    Collection(&'static Table),
+    Count(&'static Table),
+    Entity(&'static Table, Uuid),
+}
+
+/// Entry point for every request to the Dataverse port.
+pub(crate) fn handle(shared: &Shared, req: &ApiRequest) -> ApiResponse {
+    let app = match identity::authenticate(shared, req, &shared.info.crm_url) {
+        Ok(app) => app,
+        Err(_) => return errors::unauthorized(&shared.info.authority, &shared.info.crm_url),
+    };
+    let segments: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
+    let version = match segments.as_slice() {
+        ["api", "data", version, ..] if matches!(*version, "v9.0" | "v9.1" | "v9.2") => *version,
+        _ => {
+            return resource_not_found(segments.first().copied().unwrap_or("/"));
+        }
+    };
+    let ctx = Ctx {
+        app,
+        base: format!("{}/api/data/{version}", req.origin),
+    };
+    let resource = match parse_resource(&segments[3..]) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let mut store = shared.lock();
+    dispatch(&mut store, &ctx, req, resource)
+}
+
+fn parse_resource(rest: &[&str]) -> Result<Resource, ApiResponse> {
+    let Some(first) = rest.first() else {
+        return Ok(Resource::ServiceDocument);
+    };
+    match (*first, rest.len()) {
+        ("$metadata", 1) => return Ok(Resource::Metadata),
+        ("WhoAmI" | "WhoAmI()", 1) => return Ok(Resource::WhoAmI),
+        ("$batch", 1) => {
+            return Err(error(
+                501,
+                "0x80060888",
+                "The sandbox does not implement multipart $batch; send the requests one by one.",
+            ));
+        }
+        _ => {}
+    }
+    let (name, key) = match first.split_once('(') {
+        None => (*first, None),
+        Some((name, rest)) => {
+            let key = rest.strip_suffix(')').unwrap_or(rest);
+            (name, Some(key))
+        }
+    };
+    let table = TABLES
+        .iter()
+        .copied()
+        .find(|t| t.set == name)
+        .ok_or_else(|| resource_not_found(name))?;
+    match (key, rest.len()) {
+        (None, 1) => Ok(Resource::Collection(table)),
+        (None, 2) if rest[1] == "$count" => Ok(Resource::Count(table)),
+        (Some(key), 1) => {
+            let bare = key
+                .strip_prefix(&format!("{}=", table.key))
+                .unwrap_or(key)
+                .trim_matches(|c| c == '{' || c == '}');
+            match Uuid::parse_str(bare) {
+                Ok(id) => Ok(Resource::Entity(table, id)),
+                Err(_) => Err(error(
+                    400,
+                    "0x80060888",
+                    &format!(
+                        "The key in the request URI is not valid for resource 'Microsoft.Dynamics.CRM.{}'. Ensure that the names and number of key properties match the declared or alternate key properties for the resource 'Microsoft.Dynamics.CRM.{}'.",
+                        table.logical, table.logical
+                    ),
+                )),
+            }
+        }
+        _ => Err(resource_not_found(rest[rest.len() - 1])),
+    }
+}
+
+fn dispatch(store: &mut Store, ctx: &Ctx, req: &ApiRequest, resource: Resource) -> ApiResponse {
+    let method = &req.method;
+    match resource {
+        Resource::ServiceDocument => {
+            if *method != Method::GET {
+                return method_not_allowed(method.as_str(), "the service document");
+            }
+            let sets: Vec<Value> = TABLES
+                .iter()
+                .map(|t| json!({"name": t.set, "kind": "EntitySet", "url": t.set}))
+                .collect();
+            json_response(
+                200,
+                json!({"@odata.context": format!("{}/$metadata", ctx.base), "value": sets}),
+            )
+        }
+        Resource::Metadata => {
+            if *method != Method::GET {
+                return method_not_allowed(method.as_str(), "$metadata");
+            }
+            ApiResponse::new(200, ApiBody::Text(metadata()))
+                .with_header("content-type", "application/xml")
+                .with_header("odata-version", "4.0")
+        }
+        Resource::WhoAmI => {
+            if *method != Method::GET {
+                return method_not_allowed(method.as_str(), "WhoAmI");
+            }
+            json_response(
+                200,
+                json!({
+                    "@odata.context": format!("{}/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse", ctx.base),
+                    "BusinessUnitId": BUSINESS_UNIT_ID,
+                    "UserId": ctx.app.crm_user,
+                    "OrganizationId": ORGANIZATION_ID,
+                }),
+            )
+        }
+        Resource::Collection(table) => match *method {
+            Method::GET => list(store, ctx, req, table),
+            Method::POST => write::create(store, ctx, req, table),
+            _ => method_not_allowed(method.as_str(), table.set),
+        },
+        Resource::Count(table) => {
+            if *method != Method::GET {
+                return method_not_allowed(method.as_str(), "$count");
+            }
+            let filter = match parse_filter(req, table) {
+                Ok(f) => f,
+                Err(r) => return r,
+            };
+            let count = store
+                .rows(table.table)
+                .filter(|(_, row)| filter.as_ref().is_none_or(|f| f.matches(&row.fields)))
+                .take(MAX_PAGE)
+                .count();
+            ApiResponse::new(200, ApiBody::Text(count.to_string()))
+                .with_header("content-type", "text/plain")
+                .with_header("odata-version", "4.0")
+        }
+        Resource::Entity(table, id) => match *method {
+            Method::GET => get_one(store, ctx, req, table, id),
+            Method::PATCH => write::upsert(store, ctx, req, table, id),
+            Method::DELETE => write::delete(store, req, table, id),
+            _ => method_not_allowed(method.as_str(), table.set),
+        },
+    }
+}
+
+/// A JSON response with Dataverse's OData headers.
+pub(crate) fn json_response(status: u16, body: Value) -> ApiResponse {
+    ApiResponse::new(status, ApiBody::Json(body))
+        .with_header("content-type", JSON_CONTENT_TYPE)
+        .with_header("odata-version", "4.0")
+}
+
+/// `W/"<versionnumber>"`.
+pub(crate) fn etag(version: u64) -> String {
+    format!("W/\"{version}\"")
+}
+
+/// Whether an `If-Match`/`If-None-Match` value names the row's version (or `*`).
+pub(crate) fn etag_matches(header: &str, version: u64) -> bool {
+    let current = version.to_string();
+    header.split(',').map(str::trim).any(|candidate| {
+        candidate == "*" || candidate.trim_start_matches("W/").trim_matches('"') == current
+    })
+}
+
+/// Which annotations `Prefer: odata.include-annotations` asks for.
+pub(crate) struct Annotations {
+    patterns: Vec<String>,
+}
+
+impl Annotations {
+    pub(crate) fn from_request(req: &ApiRequest) -> Self {
+        let patterns = req
+            .prefer()
+            .into_iter()
+            .filter(|(k, _)| k == "odata.include-annotations")
+            .flat_map(|(_, v)| {
+                v.trim_matches('"')
+                    .split(',')
+                    .map(|p| p.trim().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|p| !p.is_empty())
+            .collect();
+        Self { patterns }
+    }
+
+    fn wants(&self, annotation: &str) -> bool {
+        self.patterns.iter().any(|p| {
+            p == "*"
+                || p == annotation
+                || p.strip_suffix('*')
+                    .is_some_and(|prefix| annotation.starts_with(prefix))
+        })
+    }
+
+    fn any(&self) -> bool {
+        !self.patterns.is_empty()
+    }
+
+    fn preference(&self) -> String {
+        format!("odata.include-annotations=\"{}\"", self.patterns.join(","))
+    }
+}
+
+const FORMATTED: &str = "OData.Community.Display.V1.FormattedValue";
+const LOOKUP_LOGICAL: &str = "Microsoft.Dynamics.CRM.lookuplogicalname";
+const ASSOCIATED_NAV: &str = "Microsoft.Dynamics.CRM.associatednavigationproperty";
+
+/// The wire form of a row.
+pub(crate) fn render(
+    store: &Store,
+    table: &Table,
+    row: &Row,
+    select: Option<&[String]>,
+    annotations: &Annotations,
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("@odata.etag".into(), Value::String(etag(row.version)));
+    let include =
+        |name: &str| name == table.key || select.is_none_or(|s| s.iter().any(|f| f == name));
+    for column in table.columns {
+        if !include(column.name) {
+            continue;
+        }
+        let value = row.fields.get(column.name).cloned().unwrap_or(Value::Null);
+        if annotations.any() && !value.is_null() {
+            match column.kind {
+                Kind::Lookup(lookup) => {
+                    if annotations.wants(LOOKUP_LOGICAL) {
+                        out.insert(
+                            format!("{}@{LOOKUP_LOGICAL}", column.name),
+                            Value::String(lookup.target_logical.into()),
+                        );
+                    }
+                    if annotations.wants(ASSOCIATED_NAV) {
+                        out.insert(
+                            format!("{}@{ASSOCIATED_NAV}", column.name),
+                            Value::String(lookup.nav.into()),
+                        );
+                    }
+                    if annotations.wants(FORMATTED)
+                        && lookup.target_set == SYSTEMUSERS.set
+                        && let Some(name) = value
+                            .as_str()
+                            .and_then(|s| Uuid::parse_str(s).ok())
+                            .and_then(|id| store.get(SYSTEMUSERS.table, &id))
+                            .and_then(|u| u.fields.get("fullname"))
+                    {
+                        out.insert(format!("{}@{FORMATTED}", column.name), name.clone());
+                    }
+                }
+                Kind::Choice(options) if annotations.wants(FORMATTED) => {
+                    if let Some((_, label)) =
+                        options.iter().find(|(v, _)| value.as_i64() == Some(*v))
+                    {
+                        out.insert(
+                            format!("{}@{FORMATTED}", column.name),
+                            Value::String((*label).into()),
+                        );
+                    }
+                }
+                Kind::Bool if annotations.wants(FORMATTED) => {
+                    let label = if value.as_bool() == Some(true) {
+                        "Yes"
+                    } else {
+                        "No"
+                    };
+                    out.insert(
+                        format!("{}@{FORMATTED}", column.name),
+                        Value::String(label.into()),
+                    );
+                }
+                _ => {}
+            }
+        }
+        out.insert(column.name.into(), value);
+    }
+    out
+}
+
+fn query_error(e: &query::QueryError) -> ApiResponse {
+    error(400, "0x80060888", &e.message)
+}
+
+fn check_columns<'a>(
+    table: &Table,
+    names: impl IntoIterator<Item = &'a String>,
+) -> Result<(), ApiResponse> {
+    for name in names {
+        let top = name.split('/').next().unwrap_or(name);
+        if table.column(top).is_none() {
+            return Err(unknown_property(table.logical, name));
+        }
+    }
+    Ok(())
+}
+
+fn parse_filter(req: &ApiRequest, table: &Table) -> Result<Option<Expr>, ApiResponse> {
+    let Some(src) = req.option("$filter") else {
+        return Ok(None);
+    };
+    let expr = query::parse_filter(src, Dialect::Dataverse).map_err(|e| query_error(&e))?;
+    check_columns(table, &expr.fields())?;
+    Ok(Some(expr))
+}
+
+/// Parses `$select` (None = all columns).
+pub(crate) fn parse_select(
+    req: &ApiRequest,
+    table: &Table,
+) -> Result<Option<Vec<String>>, ApiResponse> {
+    let Some(src) = req.option("$select") else {
+        return Ok(None);
+    };
+    let fields = query::parse_select(src).map_err(|e| query_error(&e))?;
+    if fields.iter().any(|f| f == "*") {
+        return Ok(None);
+    }
+    check_columns(table, &fields)?;
+    Ok(Some(fields))
+}
+
+fn parse_orderby(req: &ApiRequest, table: &Table) -> Result<Vec<OrderKey>, ApiResponse> {
+    let Some(src) = req.option("$orderby") else {
+        return Ok(Vec::new());
+    };
+    let keys = query::parse_orderby(src).map_err(|e| query_error(&e))?;
+    check_columns(table, keys.iter().map(|k| &k.field))?;
+    Ok(keys)
+}
+
+fn reject_unsupported(req: &ApiRequest, table: &Table) -> Result<(), ApiResponse> {
+    if req.option("$skip").is_some() {
+        return Err(error(
+            400,
+            "0x80060888",
+            "The query parameter $skip is not supported",
+        ));
+    }
+    if let Some(nav) = req.option("$expand").filter(|v| !v.trim().is_empty()) {
+        let first = nav.split([',', '(']).next().unwrap_or(nav).trim();
+        return Err(unknown_property(table.logical, first));
+    }
+    Ok(())
+}
+
+fn context_url(ctx: &Ctx, table: &Table, select: Option<&[String]>, entity: bool) -> String {
+    let mut url = format!("{}/$metadata#{}", ctx.base, table.set);
+    if let Some(fields) = select {
+        url.push('(');
+        url.push_str(&fields.join(","));
+        url.push(')');
+    }
+    if entity {
+        url.push_str("/$entity");
+    }
+    url
+}
+
+fn encode_skiptoken(cursor: &Cursor, page_number: usize) -> String {
+    let inner = URL_SAFE_NO_PAD.encode(serde_json::to_vec(cursor).unwrap_or_default());
+    let cookie = format!(
+        "<cookie pagenumber=\"{page_number}\" pagingcookie=\"{}\" istracking=\"False\" />",
+        utf8_percent_encode(&format!("<cookie sbx=\"{inner}\" />"), NON_ALPHANUMERIC)
+    );
+    utf8_percent_encode(&cookie, NON_ALPHANUMERIC).to_string()
+}
+
+fn decode_skiptoken(token: &str) -> Option<Cursor> {
+    let start = token.find("pagingcookie=\"")? + "pagingcookie=\"".len();
+    let end = start + token[start..].find('"')?;
+    let paging = percent_decode_str(&token[start..end]).decode_utf8().ok()?;
+    let s = paging.find("sbx=\"")? + "sbx=\"".len();
+    let e = s + paging[s..].find('"')?;
+    let bytes = URL_SAFE_NO_PAD.decode(&paging[s..e]).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn list(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table) -> ApiResponse {
+    let parsed = (|| {
+        reject_unsupported(req, table)?;
+        let filter = parse_filter(req, table)?;
+        let select = parse_select(req, table)?;
+        let order = parse_orderby(req, table)?;
+        let top = match req.option("$top") {
+            None => None,
+            Some(v) => Some(v.trim().parse::<usize>().map_err(|_| {
+                error(
+                    400,
+                    "0x80060888",
+                    &format!("Invalid value '{v}' for $top query option found. The $top query option requires a non-negative integer value."),
+                )
+            })?),
+        };
+        let cursor = match req.option("$skiptoken") {
+            None => None,
+            Some(token) => Some(decode_skiptoken(token).ok_or_else(|| {
+                error(
+                    400,
+                    "0x80060888",
+                    "The $skiptoken is not valid. Follow @odata.nextLink exactly as returned.",
+                )
+            })?),
+        };
+        Ok::<_, ApiResponse>((filter, select, order, top, cursor))
+    })();
+    let (filter, select, order, top, cursor) = match parsed {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let max_page = match req.max_page_size() {
+        Some(Ok(n)) => Some(n.clamp(1, MAX_PAGE)),
+        _ => None,
+    };
+    let (page_size, top) = match max_page {
+        Some(n) => (n, None),
+        None => (MAX_PAGE, top),
+    };
+    let page = listing::list(
+        store.rows(table.table),
+        &ListSpec {
+            filter: filter.as_ref(),
+            order: &order,
+            after: cursor.as_ref(),
+            skip: 0,
+            page_size,
+            top,
+        },
+    );
+    let annotations = Annotations::from_request(req);
+    let mut body = Map::new();
+    body.insert(
+        "@odata.context".into(),
+        Value::String(context_url(ctx, table, select.as_deref(), false)),
+    );
+    if req
+        .option("$count")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    {
+        let exceeded = page.total > MAX_PAGE;
+        body.insert("@odata.count".into(), Value::from(page.total.min(MAX_PAGE)));
+        body.insert(
+            "@Microsoft.Dynamics.CRM.totalrecordcount".into(),
+            Value::from(if exceeded { -1 } else { page.total as i64 }),
+        );
+        body.insert(
+            "@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded".into(),
+            Value::Bool(exceeded),
+        );
+    }
+    let values: Vec<Value> = page
+        .rows
+        .iter()
+        .map(|(_, row)| Value::Object(render(store, table, row, select.as_deref(), &annotations)))
+        .collect();
+    body.insert("value".into(), Value::Array(values));
+    if let Some(next) = &page.next {
+        let kept = req.raw_query_without(&["$skiptoken"]);
+        let page_number = next.served.div_ceil(page_size) + 1;
+        let token = encode_skiptoken(next, page_number);
+        let sep = if kept.is_empty() { "" } else { "&" };
+        body.insert(
+            "@odata.nextLink".into(),
+            Value::String(format!(
+                "{}{}?{kept}{sep}$skiptoken={token}",
+                req.origin, req.raw_path
+            )),
+        );
+    }
+    let mut response = json_response(200, Value::Object(body));
+    let mut applied = Vec::new();
+    if let Some(n) = max_page {
+        applied.push(format!("odata.maxpagesize={n}"));
+    }
+    if annotations.any() {
+        applied.push(annotations.preference());
+    }
+    if !applied.is_empty() {
+        response = response.with_header("preference-applied", applied.join(","));
+    }
+    response
+}
+
+fn get_one(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table, id: Uuid) -> ApiResponse {
+    let select = match parse_select(req, table) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Some(nav) = req.option("$expand").filter(|v| !v.trim().is_empty()) {
+        return unknown_property(table.logical, nav);
+    }
+    let Some(row) = store.get(table.table, &id) else {
+        return errors::row_not_found(table.logical, &id);
+    };
+    let annotations = Annotations::from_request(req);
+    if !annotations.any()
+        && let Some(none_match) = req.header("if-none-match")
+        && none_match.trim() != "null"
+        && etag_matches(none_match, row.version)
+    {
+        return ApiResponse::new(304, ApiBody::Empty).with_header("etag", etag(row.version));
+    }
+    let mut body = render(store, table, row, select.as_deref(), &annotations);
+    body.insert(
+        "@odata.context".into(),
+        Value::String(context_url(ctx, table, select.as_deref(), true)),
+    );
+    let mut response =
+        json_response(200, Value::Object(body)).with_header("etag", etag(row.version));
+    if annotations.any() {
+        response = response.with_header("preference-applied", annotations.preference());
+    }
+    response
+}
+
+fn metadata() -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<edmx:Edmx Version=\"4.0\" xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\">\n  <edmx:DataServices>\n    <Schema Namespace=\"Microsoft.Dynamics.CRM\" Alias=\"mscrm\" xmlns=\"http://docs.oasis-open.org/odata/ns/edm\">\n",
+    );
+    for table in TABLES {
+        out.push_str(&format!(
+            "      <EntityType Name=\"{}\"><Key><PropertyRef Name=\"{}\"/></Key>\n",
+            table.logical, table.key
+        ));
+        for column in table.columns {
+            let ty = match column.kind {
+                Kind::Text(_) => "Edm.String",
+                Kind::Choice(_) => "Edm.Int32",
+                Kind::Bool => "Edm.Boolean",
+                Kind::Decimal => "Edm.Decimal",
+                Kind::Guid | Kind::Lookup(_) => "Edm.Guid",
+                Kind::DateTime => "Edm.DateTimeOffset",
+                Kind::BigInt => "Edm.Int64",
+            };
+            out.push_str(&format!(
+                "        <Property Name=\"{}\" Type=\"{ty}\"/>\n",
+                column.name
+            ));
+        }
+        for column in table.columns {
+            if let Kind::Lookup(l) = column.kind
+                && l.target_set == SYSTEMUSERS.set
+            {
+                out.push_str(&format!(
+                    "        <NavigationProperty Name=\"{}\" Type=\"mscrm.{}\"/>\n",
+                    l.nav, l.target_logical
+                ));
+            }
+        }
+        out.push_str("      </EntityType>\n");
+    }
+    out.push_str("      <EntityContainer Name=\"System\">\n");
+    for table in TABLES {
+        out.push_str(&format!(
+            "        <EntitySet Name=\"{}\" EntityType=\"Microsoft.Dynamics.CRM.{}\"/>\n",
+            table.set, table.logical
+        ));
+    }
+    out.push_str("        <FunctionImport Name=\"WhoAmI\" Function=\"Microsoft.Dynamics.CRM.WhoAmI\"/>\n      </EntityContainer>\n    </Schema>\n  </edmx:DataServices>\n</edmx:Edmx>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skiptoken_is_a_paging_cookie_that_round_trips() {
+        let cursor = Cursor {
+            values: vec![json!("Contoso")],
+            key: Uuid::from_u128(7),
+            served: 10,
+        };
+        let token = encode_skiptoken(&cursor, 2);
+        let decoded_once = percent_decode_str(&token)
+            .decode_utf8()
+            .expect("utf8")
+            .into_owned();
+        assert!(decoded_once.starts_with("<cookie pagenumber=\"2\" pagingcookie=\""));
+        assert_eq!(decode_skiptoken(&decoded_once), Some(cursor));
+    }
+
+    #[test]
+    fn etags_match_by_version_number() {
+        assert!(etag_matches("W/\"42\"", 42));
+        assert!(!etag_matches("W/\"41\"", 42));
+        assert!(etag_matches("*", 42));
+    }
+}

@@ -1,0 +1,123 @@
+//! Business Central error responses: `{"error":{"code","message  CorrelationId:  <guid>."}}`.
+
+use serde_json::json;
+
+use crate::faults::Fault;
+use crate::http::{ApiBody, ApiResponse};
+use crate::identity::{BC_AUDIENCE, TENANT};
+use crate::ids::correlation_id;
+
+/// An error response with BC's body shape.
+pub(crate) fn error(status: u16, code: &str, message: &str) -> ApiResponse {
+    let correlation = correlation_id();
+    ApiResponse::new(
+        status,
+        ApiBody::Json(json!({
+            "error": {
+                "code": code,
+                "message": format!("{message}  CorrelationId:  {correlation}."),
+            }
+        })),
+    )
+    .with_header("content-type", "application/json; charset=utf-8")
+    .with_header("odata-version", "4.0")
+}
+
+/// 401 for a missing, unknown, expired or foreign token.
+pub(crate) fn unauthorized(authority: &str) -> ApiResponse {
+    let correlation = correlation_id();
+    ApiResponse::new(
+        401,
+        ApiBody::Json(json!({
+            "error": {
+                "code": "Authentication_InvalidCredentials",
+                "message": format!("The credentials provided are incorrect  CorrelationId:  {correlation}."),
+            }
+        })),
+    )
+    .with_header("content-type", "application/json; charset=utf-8")
+    .with_header(
+        "www-authenticate",
+        format!(
+            "Bearer authorization_uri=\"{authority}/{TENANT}/oauth2/authorize\", resource_id=\"{BC_AUDIENCE}\""
+        ),
+    )
+}
+
+/// 404 for a path that names nothing.
+pub(crate) fn not_found_resource(segment: &str) -> ApiResponse {
+    error(
+        404,
+        "BadRequest_ResourceNotFound",
+        &format!("Resource not found for the segment '{segment}'."),
+    )
+}
+
+/// 405 for a method the resource does not support.
+pub(crate) fn method_not_allowed(method: &str, what: &str) -> ApiResponse {
+    error(
+        405,
+        "BadRequest_MethodNotAllowed",
+        &format!(
+            "'{method}' requests for '{what}' are not allowed within Dynamics 365 Business Central OData web services."
+        ),
+    )
+}
+
+/// The response an injected fault produces.
+pub(crate) fn fault_response(fault: &Fault) -> Option<ApiResponse> {
+    match fault {
+        Fault::Delay(_) => None,
+        Fault::Throttle { retry_after_secs } => Some(
+            error(
+                429,
+                "Application_TooManyRequests",
+                "Too Many Requests - the request was rate limited. Reduce the number of requests and retry after the time given in the Retry-After header.",
+            )
+            .with_header("retry-after", retry_after_secs.to_string()),
+        ),
+        Fault::Status(status) => {
+            let (code, message) = match status {
+                400 => ("BadRequest", "The request is invalid."),
+                401 => (
+                    "Authentication_InvalidCredentials",
+                    "The credentials provided are incorrect",
+                ),
+                403 => (
+                    "Authorization_InsufficientPermissions",
+                    "You do not have permission to perform this operation.",
+                ),
+                404 => ("BadRequest_ResourceNotFound", "Resource not found."),
+                408 => (
+                    "Request_Timeout",
+                    "The operation was canceled because it took too long.",
+                ),
+                409 => (
+                    "Request_EntityChanged",
+                    "Another user has already changed the record.",
+                ),
+                413 => ("Request_EntityTooLarge", "The request is too large."),
+                502 => ("Internal_BadGateway", "Bad gateway."),
+                503 => (
+                    "Internal_ServiceUnavailable",
+                    "The service is temporarily unavailable. Please retry.",
+                ),
+                504 => ("Internal_GatewayTimeout", "The gateway timed out."),
+                s if *s >= 500 => ("Internal_ServerError", "An internal server error occurred."),
+                _ => ("BadRequest", "The request failed."),
+            };
+            Some(error(*status, code, message))
+        }
+        Fault::MalformedBody => Some(
+            ApiResponse::new(
+                200,
+                ApiBody::Raw(br#"{"@odata.context":"$metadata#companies","value":[{"id":"#.to_vec()),
+            )
+            .with_header(
+                "content-type",
+                "application/json; odata.metadata=minimal; odata.streaming=true",
+            )
+            .with_header("odata-version", "4.0"),
+        ),
+    }
+}

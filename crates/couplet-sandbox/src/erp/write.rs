@@ -1,0 +1,397 @@
+//! BC POST / PATCH / DELETE with BC's validation and concurrency rules (A7, A8, A14).
+
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::errors::error;
+use super::schema::{Access, EntitySet, Kind, SALESPEOPLE};
+use super::{Ctx, etag, if_match_accepts, json_response, record_not_found, render};
+use crate::clock::bc_time;
+use crate::http::{ApiBody, ApiRequest, ApiResponse};
+use crate::store::{Row, Store};
+
+fn parse_body(req: &ApiRequest) -> Result<Map<String, Value>, ApiResponse> {
+    match serde_json::from_slice::<Value>(&req.body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(error(
+            400,
+            "BadRequest",
+            "Invalid Request Body. The body must be a JSON object.",
+        )),
+        Err(e) => Err(error(
+            400,
+            "BadRequest",
+            &format!("Invalid Request Body: {e}"),
+        )),
+    }
+}
+
+fn type_error(value: &Value, edm: &str) -> ApiResponse {
+    error(
+        400,
+        "BadRequest",
+        &format!("Cannot convert the literal '{value}' to the expected type '{edm}'."),
+    )
+}
+
+/// Decodes `_x0020_`-style escapes in enum member names.
+fn decode_member(s: &str) -> String {
+    s.replace("_x0020_", " ")
+}
+
+/// Converts and checks one incoming value.
+fn convert(set: &EntitySet, name: &str, kind: Kind, value: &Value) -> Result<Value, ApiResponse> {
+    match kind {
+        Kind::Text(max) | Kind::Code(max) => {
+            let text = match value {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                other => return Err(type_error(other, "Edm.String")),
+            };
+            let len = text.chars().count();
+            if len > max {
+                return Err(error(
+                    400,
+                    "Application_StringExceededLength",
+                    &format!(
+                        "The length of the string is {len}, but it must be less than or equal to {max} characters. Value: {text}"
+                    ),
+                ));
+            }
+            Ok(Value::String(if matches!(kind, Kind::Code(_)) {
+                text.to_uppercase()
+            } else {
+                text
+            }))
+        }
+        Kind::Guid => match value {
+            Value::String(s) => Uuid::parse_str(s)
+                .map(|u| Value::String(u.to_string()))
+                .map_err(|_| {
+                    error(
+                        400,
+                        "Application_InvalidGUID",
+                        &format!("The value '{s}' of '{name}' is not a valid GUID."),
+                    )
+                }),
+            other => Err(type_error(other, "Edm.Guid")),
+        },
+        Kind::Decimal => match value {
+            Value::Number(_) => Ok(value.clone()),
+            Value::String(s) => s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(Value::Number)
+                .ok_or_else(|| type_error(value, "Edm.Decimal")),
+            other => Err(type_error(other, "Edm.Decimal")),
+        },
+        Kind::Bool => match value {
+            Value::Bool(_) => Ok(value.clone()),
+            other => Err(type_error(other, "Edm.Boolean")),
+        },
+        Kind::Enum(members) => {
+            let Value::String(s) = value else {
+                return Err(type_error(value, "Edm.String"));
+            };
+            let wanted = decode_member(s);
+            members
+                .iter()
+                .find(|m| m.eq_ignore_ascii_case(&wanted) || (m.trim().is_empty() && wanted.trim().is_empty()))
+                .map(|m| Value::String(m.to_string()))
+                .ok_or_else(|| {
+                    error(
+                        400,
+                        "Application_EvaluateException",
+                        &format!(
+                            "'{s}' is not an option for '{name}' of {}. The existing options are: {}",
+                            set.caption,
+                            members
+                                .iter()
+                                .map(|m| m.replace(' ', "_x0020_"))
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        ),
+                    )
+                })
+        }
+        Kind::DateTime => match value {
+            Value::String(_) => Ok(value.clone()),
+            other => Err(type_error(other, "Edm.DateTimeOffset")),
+        },
+    }
+}
+
+/// Validates an incoming body into field changes. `current` is the row being patched (None on create).
+fn changes(
+    set: &EntitySet,
+    body: &Map<String, Value>,
+    current: Option<&Map<String, Value>>,
+) -> Result<Map<String, Value>, ApiResponse> {
+    let mut out = Map::new();
+    for (name, value) in body {
+        if name.starts_with('@') || name.contains("@odata.") {
+            continue;
+        }
+        let Some(field) = set.field(name) else {
+            return Err(error(
+                400,
+                "BadRequest",
+                &format!(
+                    "The property '{name}' does not exist on type 'Microsoft.NAV.{}'. Make sure to only use property names that are defined by the type.",
+                    set.entity_type
+                ),
+            ));
+        };
+        let unchanged = current.and_then(|c| c.get(name)) == Some(value);
+        let settable = match field.access {
+            Access::Write => true,
+            Access::OnCreate => current.is_none(),
+            Access::ReadOnly => false,
+        };
+        if !settable {
+            if unchanged {
+                continue;
+            }
+            return Err(error(
+                400,
+                "BadRequest_InvalidOperation",
+                &format!("Control '{name}' is read-only."),
+            ));
+        }
+        out.insert(name.clone(), convert(set, name, field.kind, value)?);
+    }
+    Ok(out)
+}
+
+fn duplicate(set: &EntitySet, field: &str, value: &str) -> ApiResponse {
+    error(
+        409,
+        "Internal_EntityWithSameKeyExists",
+        &format!(
+            "The {} already exists. Identification fields and values: {field}='{value}'",
+            set.caption
+        ),
+    )
+}
+
+/// Checks the unique key and table relations of a row about to be stored.
+fn check_row(
+    store: &Store,
+    set: &EntitySet,
+    id: Uuid,
+    fields: &Map<String, Value>,
+) -> Result<(), ApiResponse> {
+    if let Some((key, caption)) = set.unique {
+        let value = fields.get(key).and_then(Value::as_str).unwrap_or("");
+        if value.is_empty() {
+            return Err(error(
+                400,
+                "BadRequest_RequiredParamNotProvided",
+                &format!("Field '{key}' must not be blank or empty."),
+            ));
+        }
+        if let Some(other) = store.find_unique(set.table, key, value)
+            && other != id
+        {
+            return Err(duplicate(set, caption, value));
+        }
+    }
+    if let Some(code) = fields.get("salespersonCode").and_then(Value::as_str)
+        && set.field("salespersonCode").is_some()
+        && !code.is_empty()
+        && store.find_unique(SALESPEOPLE.table, "code", code).is_none()
+    {
+        return Err(error(
+            400,
+            "Internal_InvalidTableRelation",
+            &format!(
+                "The field Salesperson Code of table {} contains a value ({code}) that cannot be found in the related table (Salesperson/Purchaser).",
+                set.caption
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Next free number from the set's number series (`C00010`, `C00020`, …).
+fn next_number(store: &mut Store, set: &EntitySet, prefix: &str) -> String {
+    let mut last = store.series_last(set.name);
+    loop {
+        last += 10;
+        let candidate = format!("{prefix}{last:05}");
+        if store.find_unique(set.table, "number", &candidate).is_none() {
+            store.set_series(set.name, last);
+            return candidate;
+        }
+    }
+}
+
+/// POST to a collection.
+pub(super) fn create(
+    store: &mut Store,
+    ctx: &Ctx<'_>,
+    req: &ApiRequest,
+    company: Uuid,
+    set: &EntitySet,
+) -> ApiResponse {
+    if !set.writable {
+        return super::errors::method_not_allowed("POST", set.name);
+    }
+    let body = match parse_body(req) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let changes = match changes(set, &body, None) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let id = match changes.get("id").and_then(Value::as_str) {
+        Some(s) => Uuid::parse_str(s).unwrap_or_else(|_| Uuid::new_v4()),
+        None => Uuid::new_v4(),
+    };
+    if id.is_nil() {
+        return error(
+            400,
+            "Application_InvalidGUID",
+            "The id must not be the empty GUID.",
+        );
+    }
+    if store.get(set.table, &id).is_some() {
+        return duplicate(set, "Id", &id.to_string());
+    }
+    let mut fields = set.defaults();
+    for (k, v) in changes {
+        fields.insert(k, v);
+    }
+    fields.insert("id".into(), Value::String(id.to_string()));
+    if let (Some((key, _)), Some(prefix)) = (set.unique, set.series)
+        && fields
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .is_empty()
+    {
+        let number = next_number(store, set, prefix);
+        fields.insert(key.into(), Value::String(number));
+    }
+    if let Err(r) = check_row(store, set, id, &fields) {
+        return r;
+    }
+    let now = store.now();
+    fields.insert("lastModifiedDateTime".into(), Value::String(bc_time(now)));
+    let row = Row {
+        fields,
+        version: store.next_version(),
+        modified: now,
+        modified_by: ctx.app.bc_user,
+    };
+    let mut out = render(&row, None);
+    out.insert(
+        "@odata.context".into(),
+        Value::String(format!(
+            "{}/$metadata#companies({company})/{}/$entity",
+            ctx.root, set.name
+        )),
+    );
+    let tag = etag(row.version);
+    store.put(set.table, id, row);
+    json_response(201, Value::Object(out))
+        .with_header("etag", tag)
+        .with_header(
+            "location",
+            format!("{}/companies({company})/{}({id})", ctx.root, set.name),
+        )
+}
+
+/// PATCH an entity.
+pub(super) fn update(
+    store: &mut Store,
+    ctx: &Ctx<'_>,
+    req: &ApiRequest,
+    company: Uuid,
+    set: &EntitySet,
+    id: Uuid,
+) -> ApiResponse {
+    if !set.writable {
+        return super::errors::method_not_allowed("PATCH", set.name);
+    }
+    let Some(current) = store.get(set.table, &id) else {
+        return record_not_found(set, id);
+    };
+    let Some(if_match) = req.header("if-match") else {
+        return error(
+            400,
+            "BadRequest_InvalidToken",
+            "Could not validate the client concurrency token required by the service. Please provide a valid token in the client request.",
+        );
+    };
+    if !if_match_accepts(if_match, current.version) {
+        return error(
+            409,
+            "Request_EntityChanged",
+            "Another user has already changed the record.",
+        );
+    }
+    let body = match parse_body(req) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let changes = match changes(set, &body, Some(&current.fields)) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let mut fields = current.fields.clone();
+    for (k, v) in changes {
+        fields.insert(k, v);
+    }
+    if let Err(r) = check_row(store, set, id, &fields) {
+        return r;
+    }
+    let now = store.now();
+    fields.insert("lastModifiedDateTime".into(), Value::String(bc_time(now)));
+    let row = Row {
+        fields,
+        version: store.next_version(),
+        modified: now,
+        modified_by: ctx.app.bc_user,
+    };
+    let mut out = render(&row, None);
+    out.insert(
+        "@odata.context".into(),
+        Value::String(format!(
+            "{}/$metadata#companies({company})/{}/$entity",
+            ctx.root, set.name
+        )),
+    );
+    let tag = etag(row.version);
+    store.put(set.table, id, row);
+    json_response(200, Value::Object(out)).with_header("etag", tag)
+}
+
+/// DELETE an entity (If-Match optional, checked when given).
+pub(super) fn delete(
+    store: &mut Store,
+    req: &ApiRequest,
+    set: &EntitySet,
+    id: Uuid,
+) -> ApiResponse {
+    if !set.writable {
+        return super::errors::method_not_allowed("DELETE", set.name);
+    }
+    let Some(current) = store.get(set.table, &id) else {
+        return record_not_found(set, id);
+    };
+    if let Some(if_match) = req.header("if-match")
+        && !if_match_accepts(if_match, current.version)
+    {
+        return error(
+            409,
+            "Request_EntityChanged",
+            "Another user has already changed the record.",
+        );
+    }
+    store.remove(set.table, &id);
+    ApiResponse::new(204, ApiBody::Empty).with_header("odata-version", "4.0")
+}

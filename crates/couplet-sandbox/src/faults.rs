@@ -1,0 +1,133 @@
+//! Fault injection and request counters.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A fault served instead of (or before) a normal response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// 429 with `Retry-After: n` and the service's throttling error body.
+    Throttle {
+        /// Seconds in the `Retry-After` header.
+        retry_after_secs: u64,
+    },
+    /// That HTTP status with the service's error JSON.
+    Status(u16),
+    /// 200 with `Content-Type: application/json` and an invalid (truncated) JSON body.
+    MalformedBody,
+    /// Sleep this long, then serve the request normally.
+    Delay(Duration),
+}
+
+/// The emulated service a fault applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// Business Central.
+    Erp,
+    /// Dataverse.
+    Crm,
+    /// The token endpoint.
+    Auth,
+}
+
+#[derive(Debug, Default)]
+struct Queues {
+    erp: VecDeque<Fault>,
+    crm: VecDeque<Fault>,
+    auth: VecDeque<Fault>,
+}
+
+impl Queues {
+    fn queue(&mut self, target: Target) -> &mut VecDeque<Fault> {
+        match target {
+            Target::Erp => &mut self.erp,
+            Target::Crm => &mut self.crm,
+            Target::Auth => &mut self.auth,
+        }
+    }
+}
+
+/// Clonable handle that schedules faults for the next requests of a service.
+#[derive(Debug, Clone, Default)]
+pub struct FaultInjector {
+    queues: Arc<Mutex<Queues>>,
+}
+
+impl FaultInjector {
+    /// The next `times` requests to `target` get `fault` (after any faults already queued).
+    pub fn inject(&self, target: Target, fault: Fault, times: u32) {
+        let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        let queue = queues.queue(target);
+        for _ in 0..times {
+            queue.push_back(fault.clone());
+        }
+    }
+
+    /// Drops every queued fault.
+    pub fn clear(&self) {
+        let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        *queues = Queues::default();
+    }
+
+    /// Takes the fault for the current request to `target`, if one is queued.
+    pub(crate) fn take(&self, target: Target) -> Option<Fault> {
+        let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        queues.queue(target).pop_front()
+    }
+}
+
+/// Snapshot of the request counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    /// Requests received by the Business Central service.
+    pub erp_requests: u64,
+    /// Requests received by the Dataverse service.
+    pub crm_requests: u64,
+    /// Requests received by the token endpoint.
+    pub token_requests: u64,
+    /// Responses with status 429 (any service).
+    pub throttled: u64,
+    /// Responses with another status of 400 or above (any service).
+    pub failed: u64,
+}
+
+/// Live counters shared by the services.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    erp: AtomicU64,
+    crm: AtomicU64,
+    token: AtomicU64,
+    throttled: AtomicU64,
+    failed: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn request(&self, target: Target) {
+        let counter = match target {
+            Target::Erp => &self.erp,
+            Target::Crm => &self.crm,
+            Target::Auth => &self.token,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn response(&self, status: u16) {
+        if status == 429 {
+            self.throttled.fetch_add(1, Ordering::Relaxed);
+        } else if status >= 400 {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> Stats {
+        Stats {
+            erp_requests: self.erp.load(Ordering::Relaxed),
+            crm_requests: self.crm.load(Ordering::Relaxed),
+            token_requests: self.token.load(Ordering::Relaxed),
+            throttled: self.throttled.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+        }
+    }
+}
