@@ -483,3 +483,78 @@ async fn salespeople_and_systemusers_can_be_read() {
         .expect("read");
     assert_eq!(rows[0].text("code"), Some(code.as_str()));
 }
+
+#[tokio::test]
+async fn business_central_batch_survives_throttling_and_outages() {
+    let sb = sandbox().await;
+    let erp = bc(&sb);
+    erp.integration_user()
+        .await
+        .expect("token fetched before the faults");
+    sb.faults().inject(
+        Target::Erp,
+        Fault::Throttle {
+            retry_after_secs: 1,
+        },
+        1,
+    );
+    sb.faults().inject(Target::Erp, Fault::Status(503), 1);
+    let p = prefix();
+    let names: Vec<String> = (0..3).map(|i| format!("{p}{i}")).collect();
+    let ids = create_all(&erp, "customers", "displayName", &names).await;
+    let rows = erp
+        .get_many("customers", &ids, &["displayName".into()])
+        .await
+        .expect("read");
+    assert_eq!(rows.len(), 3);
+    let stats = sb.stats();
+    assert!(stats.throttled >= 1 && stats.failed >= 1, "faults were served");
+}
+
+#[tokio::test]
+async fn results_keep_the_order_of_the_writes() {
+    let sb = sandbox().await;
+    let crm = dv(&sb);
+    let p = prefix();
+    let ops: Vec<WriteOp> = (0..20)
+        .map(|i| WriteOp::Create {
+            id: Uuid::new_v4(),
+            fields: fields(json!({
+                "name": if i % 7 == 3 { "x".repeat(200) } else { format!("{p}{i}") }
+            })),
+        })
+        .collect();
+    let ids: Vec<Uuid> = ops.iter().map(WriteOp::id).collect();
+    let results = crm.write("account", ops).await;
+    assert_eq!(results.len(), 20);
+    for (i, r) in results.iter().enumerate() {
+        match r {
+            Ok(outcome) => {
+                assert_ne!(i % 7, 3, "write {i} should have failed");
+                assert_eq!(outcome.id, ids[i]);
+            }
+            Err(e) => {
+                assert_eq!(i % 7, 3, "write {i} failed: {}", e.message);
+                assert_eq!(e.kind, ErrorKind::Rejected);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn unknown_tenant_is_a_config_error_naming_it() {
+    let sb = sandbox().await;
+    let mut settings = crm_settings(&sb);
+    settings.tenant = "fabrikam.onmicrosoft.com".into();
+    let err = Dataverse::new(&settings, Secret::new(sb.info().client_secret.clone()))
+        .expect("settings")
+        .integration_user()
+        .await
+        .expect_err("unknown tenant");
+    assert_eq!(err.kind, ErrorKind::Config, "{}", err.message);
+    assert!(
+        err.message.contains("fabrikam.onmicrosoft.com"),
+        "{}",
+        err.message
+    );
+}
