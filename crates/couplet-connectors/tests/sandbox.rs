@@ -508,7 +508,10 @@ async fn business_central_batch_survives_throttling_and_outages() {
         .expect("read");
     assert_eq!(rows.len(), 3);
     let stats = sb.stats();
-    assert!(stats.throttled >= 1 && stats.failed >= 1, "faults were served");
+    assert!(
+        stats.throttled >= 1 && stats.failed >= 1,
+        "faults were served"
+    );
 }
 
 #[tokio::test]
