@@ -1,1 +1,18 @@
-//! couplet-api: see Cargo.toml for its purpose.
+//! The operations the UI and the CLI call.
+//!
+//! `couplet-api` wires the concrete connectors, the store and the engine into an
+//! [`AppContext`] and exposes each user-facing operation as one async function returning
+//! `Result<T, ApiError>`. It knows nothing of Tauri or of terminals.
+
+pub mod connections;
+pub mod context;
+pub mod couplings;
+pub mod demo;
+pub mod dto;
+pub mod error;
+pub mod mappings;
+pub mod runs;
+pub mod sync;
+
+pub use context::AppContext;
+pub use error::{ApiError, ErrorCode};

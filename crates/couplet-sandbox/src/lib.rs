@@ -50,7 +50,7 @@ use persist::Persist;
 use store::Store;
 
 /// Everything a client needs to reach the sandbox (printed by `couplet sandbox --json`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SandboxInfo {
     /// The fixed tenant id.
     pub tenant: String,

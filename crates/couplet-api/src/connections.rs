@@ -1,0 +1,313 @@
+//! Testing and saving connections.
+
+use std::sync::Arc;
+
+use couplet_connectors::business_central::BusinessCentral;
+use couplet_connectors::dataverse::Dataverse;
+use couplet_model::{ConnectionSettings, Endpoint, Side};
+use couplet_odata::auth::Secret;
+use uuid::Uuid;
+
+use crate::dto::{CompanyView, ConnectionInput, ConnectionReport};
+use crate::{ApiError, AppContext, ErrorCode};
+
+/// Business Central's OAuth2 scope.
+pub const BC_SCOPE: &str = "https://api.businesscentral.dynamics.com/.default";
+
+fn settings_from(input: &ConnectionInput) -> Result<ConnectionSettings, ApiError> {
+    let url = input.url.trim().trim_end_matches('/').to_owned();
+    for (name, value) in [
+        ("URL", url.as_str()),
+        ("tenant", input.tenant.trim()),
+        ("client id", input.client_id.trim()),
+        ("authority", input.authority.trim()),
+    ] {
+        if value.is_empty() {
+            return Err(ApiError::validation(format!(
+                "{}: the {name} is empty. Fill it in and try again.",
+                input.side
+            ))
+            .with_detail(name));
+        }
+    }
+    if input.client_secret.is_empty() {
+        return Err(ApiError::validation(format!(
+            "{}: the client secret is empty. Paste the secret's value (not its id).",
+            input.side
+        ))
+        .with_detail("client secret"));
+    }
+    let scope = match &input.scope {
+        Some(s) if !s.trim().is_empty() => s.trim().to_owned(),
+        _ => match input.side {
+            Side::Erp => BC_SCOPE.to_owned(),
+            Side::Crm => format!("{url}/.default"),
+        },
+    };
+    Ok(ConnectionSettings {
+        side: input.side,
+        url,
+        tenant: input.tenant.trim().to_owned(),
+        client_id: input.client_id.trim().to_owned(),
+        authority: input.authority.trim().trim_end_matches('/').to_owned(),
+        scope,
+        company_id: None,
+        company_name: None,
+        integration_user: None,
+        sandbox: input.sandbox,
+    })
+}
+
+/// Tests one side: gets a token, identifies the integration user and, for Business Central,
+/// lists the companies and picks the one asked for. Saves nothing.
+pub async fn test_connection(input: &ConnectionInput) -> Result<ConnectionReport, ApiError> {
+    test_and_settle(input).await.map(|(report, _)| report)
+}
+
+async fn test_and_settle(
+    input: &ConnectionInput,
+) -> Result<(ConnectionReport, ConnectionSettings), ApiError> {
+    let mut settings = settings_from(input)?;
+    let secret = Secret::new(input.client_secret.clone());
+    match input.side {
+        Side::Erp => {
+            let probe = BusinessCentral::new(&settings, secret.clone())?;
+            let companies: Vec<CompanyView> = probe
+                .companies()
+                .await?
+                .into_iter()
+                .map(|c| CompanyView {
+                    id: c.id,
+                    name: c.display_name,
+                })
+                .collect();
+            let company = pick_company(&companies, input.company.as_deref())?;
+            settings.company_id = Some(company.id);
+            settings.company_name = Some(company.name.clone());
+            let bc = BusinessCentral::new(&settings, secret)?;
+            let user = bc.integration_user().await?;
+            settings.integration_user = Some(user.clone());
+            Ok((
+                ConnectionReport {
+                    side: Side::Erp,
+                    integration_user: user,
+                    companies,
+                    company: Some(company),
+                },
+                settings,
+            ))
+        }
+        Side::Crm => {
+            let dv = Dataverse::new(&settings, secret)?;
+            let user = dv.integration_user().await?;
+            settings.integration_user = Some(user.clone());
+            Ok((
+                ConnectionReport {
+                    side: Side::Crm,
+                    integration_user: user,
+                    companies: Vec::new(),
+                    company: None,
+                },
+                settings,
+            ))
+        }
+    }
+}
+
+fn pick_company(companies: &[CompanyView], wanted: Option<&str>) -> Result<CompanyView, ApiError> {
+    let names = || {
+        companies
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match wanted.map(str::trim).filter(|w| !w.is_empty()) {
+        Some(w) => {
+            let by_id = Uuid::parse_str(w).ok();
+            companies
+                .iter()
+                .find(|c| Some(c.id) == by_id || c.name.eq_ignore_ascii_case(w))
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::not_found(format!(
+                        "Business Central: there is no company \"{w}\". The credentials can see: {}.",
+                        names()
+                    ))
+                })
+        }
+        None => match companies {
+            [one] => Ok(one.clone()),
+            [] => Err(ApiError::not_found(
+                "Business Central: the credentials see no company. Check the environment name and the app's permissions.",
+            )),
+            _ => Err(ApiError::validation(format!(
+                "Business Central: choose a company: {}.",
+                names()
+            ))
+            .with_detail("company")),
+        },
+    }
+}
+
+/// Tests both sides and, only if both work, saves the connections, keeps the secrets in the
+/// secret store and creates the default table mappings that are missing.
+pub async fn connect(
+    ctx: &AppContext,
+    erp: &ConnectionInput,
+    crm: &ConnectionInput,
+) -> Result<Vec<ConnectionReport>, ApiError> {
+    if erp.side != Side::Erp || crm.side != Side::Crm {
+        return Err(ApiError::validation(
+            "connect takes the Business Central connection first and the Dataverse one second",
+        ));
+    }
+    let (erp_report, erp_settings) = test_and_settle(erp).await?;
+    let (crm_report, crm_settings) = test_and_settle(crm).await?;
+    for (input, settings) in [(erp, &erp_settings), (crm, &crm_settings)] {
+        ctx.secrets(settings.sandbox)
+            .set(&AppContext::secret_key(settings.side), &input.client_secret)
+            .map_err(|e| {
+                ApiError::new(
+                    ErrorCode::Internal,
+                    format!(
+                        "{}: the client secret could not be stored: {e}",
+                        settings.side
+                    ),
+                )
+            })?;
+    }
+    let defaults = couplet_model::catalog::default_mappings();
+    ctx.store()
+        .run(move |conn| {
+            let tx = conn.transaction()?;
+            couplet_store::connections::save(&tx, &erp_settings)?;
+            couplet_store::connections::save(&tx, &crm_settings)?;
+            couplet_store::mappings::ensure_defaults(&tx, &defaults)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await?;
+    Ok(vec![erp_report, crm_report])
+}
+
+/// The saved connection of `side`, if any.
+pub async fn get(ctx: &AppContext, side: Side) -> Result<Option<ConnectionSettings>, ApiError> {
+    Ok(ctx
+        .store()
+        .run(move |conn| couplet_store::connections::get(conn, side))
+        .await?)
+}
+
+/// Builds the endpoints of both saved connections.
+pub async fn endpoints(
+    ctx: &AppContext,
+) -> Result<(Arc<dyn Endpoint>, Arc<dyn Endpoint>), ApiError> {
+    let mut built: Vec<Arc<dyn Endpoint>> = Vec::with_capacity(2);
+    for side in [Side::Erp, Side::Crm] {
+        let settings = get(ctx, side).await?.ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::NotConnected,
+                format!(
+                    "{side} is not connected yet. Run the connection setup first (couplet connect)."
+                ),
+            )
+        })?;
+        let secret = ctx
+            .secrets(settings.sandbox)
+            .get(&AppContext::secret_key(side))
+            .map_err(|e| {
+                ApiError::new(
+                    ErrorCode::NotConnected,
+                    format!("{side}: the client secret could not be read: {e}. Connect again."),
+                )
+            })?
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::NotConnected,
+                    format!("{side}: no client secret is stored. Connect again."),
+                )
+            })?;
+        let secret = Secret::new(secret);
+        let endpoint: Arc<dyn Endpoint> = match side {
+            Side::Erp => Arc::new(BusinessCentral::new(&settings, secret)?),
+            Side::Crm => Arc::new(Dataverse::new(&settings, secret)?),
+        };
+        built.push(endpoint);
+    }
+    let crm = built.pop();
+    let erp = built.pop();
+    match (erp, crm) {
+        (Some(erp), Some(crm)) => Ok((erp, crm)),
+        _ => Err(ApiError::new(
+            ErrorCode::Internal,
+            "endpoints could not be built",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(side: Side) -> ConnectionInput {
+        ConnectionInput {
+            side,
+            url: "https://org.crm.dynamics.com/".into(),
+            tenant: "t".into(),
+            client_id: "c".into(),
+            client_secret: "s".into(),
+            authority: "https://login.microsoftonline.com".into(),
+            scope: None,
+            company: None,
+            sandbox: false,
+        }
+    }
+
+    #[test]
+    fn dataverse_scope_defaults_to_the_environment_url() {
+        let s = settings_from(&input(Side::Crm)).expect("valid");
+        assert_eq!(s.scope, "https://org.crm.dynamics.com/.default");
+        assert_eq!(s.url, "https://org.crm.dynamics.com");
+    }
+
+    #[test]
+    fn an_empty_secret_is_refused_before_any_request() {
+        let mut i = input(Side::Erp);
+        i.client_secret.clear();
+        let err = settings_from(&i).expect_err("empty secret");
+        assert_eq!(err.code, ErrorCode::Validation);
+        assert!(err.message.contains("client secret"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_company_is_picked_by_name_or_id_and_an_unknown_one_is_named() {
+        let companies = vec![
+            CompanyView {
+                id: Uuid::from_u128(1),
+                name: "CRONUS USA, Inc.".into(),
+            },
+            CompanyView {
+                id: Uuid::from_u128(2),
+                name: "My Company".into(),
+            },
+        ];
+        assert_eq!(
+            pick_company(&companies, Some("cronus usa, inc."))
+                .expect("by name")
+                .id,
+            Uuid::from_u128(1)
+        );
+        let id = Uuid::from_u128(2).to_string();
+        assert_eq!(
+            pick_company(&companies, Some(&id)).expect("by id").id,
+            Uuid::from_u128(2)
+        );
+        let err = pick_company(&companies, Some("Other")).expect_err("unknown");
+        assert!(err.message.contains("My Company"), "{}", err.message);
+        assert_eq!(
+            pick_company(&companies, None).expect_err("ambiguous").code,
+            ErrorCode::Validation
+        );
+    }
+}

@@ -1,0 +1,155 @@
+//! What operations return: plain, serializable views for the UI and the CLI.
+
+use chrono::{DateTime, Utc};
+use couplet_model::{Counters, Direction, IntegrationUser, JobKind, RunState, Side};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What the user types to reach one side. The secret is used once and then kept only in the
+/// secret store.
+#[derive(Clone, Deserialize)]
+pub struct ConnectionInput {
+    /// Which side.
+    pub side: Side,
+    /// Business Central: the API root (`.../v2.0/{tenant}/{environment}/api/v2.0`);
+    /// Dataverse: the environment URL.
+    pub url: String,
+    /// The Entra tenant.
+    pub tenant: String,
+    /// The Entra application (client) id.
+    pub client_id: String,
+    /// The client secret.
+    pub client_secret: String,
+    /// The authority host (`https://login.microsoftonline.com`).
+    pub authority: String,
+    /// The scope; defaults to the service's `/.default` scope.
+    pub scope: Option<String>,
+    /// Business Central: the company, by id or name; may be left out when there is one.
+    pub company: Option<String>,
+    /// Whether these are Couplet's emulated systems.
+    pub sandbox: bool,
+}
+
+impl std::fmt::Debug for ConnectionInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionInput")
+            .field("side", &self.side)
+            .field("url", &self.url)
+            .field("tenant", &self.tenant)
+            .field("client_secret", &"<redacted>")
+            .field("company", &self.company)
+            .finish()
+    }
+}
+
+/// A Business Central company.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompanyView {
+    /// Its id.
+    pub id: Uuid,
+    /// Its display name.
+    pub name: String,
+}
+
+/// The outcome of testing one side.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionReport {
+    /// Which side.
+    pub side: Side,
+    /// The identity the integration runs as.
+    pub integration_user: IntegrationUser,
+    /// Business Central: the companies the credentials can see.
+    pub companies: Vec<CompanyView>,
+    /// Business Central: the company chosen.
+    pub company: Option<CompanyView>,
+}
+
+/// A table mapping, summarized.
+#[derive(Debug, Clone, Serialize)]
+pub struct MappingView {
+    /// Its name.
+    pub name: String,
+    /// The ERP entity.
+    pub erp_entity: String,
+    /// The CRM entity.
+    pub crm_entity: String,
+    /// Its direction.
+    pub direction: Direction,
+    /// The mappings it depends on.
+    pub dependencies: Vec<String>,
+    /// How many pairs are coupled.
+    pub couplings: u64,
+    /// Whether it takes part in syncs.
+    pub enabled: bool,
+}
+
+/// One coupled pair.
+#[derive(Debug, Clone, Serialize)]
+pub struct CouplingView {
+    /// The mapping.
+    pub mapping: String,
+    /// The ERP record.
+    pub erp_id: Uuid,
+    /// The CRM record.
+    pub crm_id: Uuid,
+    /// When the pair was last synchronized.
+    pub last_synced_at: Option<DateTime<Utc>>,
+    /// Whether the last attempt failed.
+    pub last_failed: bool,
+    /// Whether it is excluded from automatic syncs until retried.
+    pub skipped: bool,
+}
+
+/// A run, summarized.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunView {
+    /// Its id.
+    pub id: Uuid,
+    /// What it did.
+    pub kind: JobKind,
+    /// The mapping, if one.
+    pub mapping: Option<String>,
+    /// The direction, if one.
+    pub direction: Option<Direction>,
+    /// The run it belongs to.
+    pub parent: Option<Uuid>,
+    /// Its state.
+    pub state: RunState,
+    /// Its counters.
+    pub counters: Counters,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it ended.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// How long it took, in milliseconds.
+    pub duration_ms: Option<i64>,
+    /// Why it failed or stopped.
+    pub message: Option<String>,
+}
+
+impl From<couplet_model::Run> for RunView {
+    fn from(r: couplet_model::Run) -> RunView {
+        RunView {
+            duration_ms: r.finished_at.map(|f| (f - r.started_at).num_milliseconds()),
+            id: r.id,
+            kind: r.kind,
+            mapping: r.mapping,
+            direction: r.direction,
+            parent: r.parent,
+            state: r.state,
+            counters: r.counters,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+            message: r.message,
+        }
+    }
+}
+
+/// A run and the runs inside it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// The run.
+    pub run: RunView,
+    /// Its parts (one per mapping and direction), in order.
+    pub children: Vec<RunView>,
+}

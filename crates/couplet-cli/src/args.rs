@@ -1,0 +1,208 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use uuid::Uuid;
+
+/// Keeps Dynamics 365 Business Central and Dynamics 365 Sales / Dataverse in step.
+#[derive(Debug, Parser)]
+#[command(name = "couplet", version, about)]
+pub struct Cli {
+    /// Print one JSON document instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Where Couplet keeps its state (default: $COUPLET_DATA_DIR or ~/.local/share/couplet).
+    #[arg(long, global = true, env = "COUPLET_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Log what happens to standard error.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the emulated systems in-process, connect, run a full synchronization and print a summary.
+    Demo {
+        /// Seed N generated customers and accounts instead of the demo data (first run only).
+        #[arg(long)]
+        records: Option<u64>,
+    },
+    /// Run the emulated Business Central and Dataverse until interrupted.
+    Sandbox(SandboxArgs),
+    /// Test and save the connections to Business Central and Dataverse.
+    Connect(ConnectArgs),
+    /// List the table mappings.
+    Mappings,
+    /// Synchronize: everything (--full), one mapping, or one record.
+    Sync(SyncArgs),
+    /// List the couplings of a mapping.
+    Couplings {
+        /// The table mapping (CUSTOMER, SALESPEOPLE).
+        #[arg(long, short)]
+        mapping: String,
+        /// How many to skip.
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+        /// How many to show.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
+    /// Couple a Business Central record to a Dataverse record.
+    Couple {
+        /// The table mapping (CUSTOMER, SALESPEOPLE).
+        #[arg(long, short)]
+        mapping: String,
+        /// The Business Central record's id.
+        #[arg(long)]
+        erp: Uuid,
+        /// The Dataverse record's id.
+        #[arg(long)]
+        crm: Uuid,
+    },
+    /// Remove the coupling of a record.
+    Uncouple {
+        /// The table mapping (CUSTOMER, SALESPEOPLE).
+        #[arg(long, short)]
+        mapping: String,
+        /// The Business Central record's id.
+        #[arg(long, conflicts_with = "crm", required_unless_present = "crm")]
+        erp: Option<Uuid>,
+        /// The Dataverse record's id.
+        #[arg(long)]
+        crm: Option<Uuid>,
+    },
+    /// List recent runs with their counters.
+    Runs {
+        /// How many runs.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// List the per-record errors of a run (or of all runs).
+    Errors {
+        /// The run.
+        #[arg(long)]
+        run: Option<Uuid>,
+        /// How many errors.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+}
+
+/// Options of `couplet sandbox`.
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Seed N generated customers and accounts (per side) instead of the demo data.
+    #[arg(long)]
+    pub records: Option<u64>,
+    /// Start with no customers or accounts.
+    #[arg(long, conflicts_with = "records")]
+    pub empty: bool,
+    /// Keep the data in this SQLite file (survives restarts) instead of memory.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Port of the token endpoint (0 = any free port).
+    #[arg(long, default_value_t = 0)]
+    pub auth_port: u16,
+    /// Port of the emulated Business Central (0 = any free port).
+    #[arg(long, default_value_t = 0)]
+    pub erp_port: u16,
+    /// Port of the emulated Dataverse (0 = any free port).
+    #[arg(long, default_value_t = 0)]
+    pub crm_port: u16,
+    /// Also write the connection details as JSON to this file (for `couplet connect --sandbox-info`).
+    #[arg(long)]
+    pub info_file: Option<PathBuf>,
+}
+
+/// Options of `couplet connect`.
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// Read everything from the JSON that `couplet sandbox --info-file` wrote.
+    #[arg(long, conflicts_with_all = ["tenant", "client_id", "erp_url", "crm_url"])]
+    pub sandbox_info: Option<PathBuf>,
+    /// The Entra tenant id or domain.
+    #[arg(long, required_unless_present = "sandbox_info")]
+    pub tenant: Option<String>,
+    /// The Entra application (client) id.
+    #[arg(long, required_unless_present = "sandbox_info")]
+    pub client_id: Option<String>,
+    /// The client secret (better: set COUPLET_CLIENT_SECRET).
+    #[arg(long, env = "COUPLET_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: Option<String>,
+    /// The authority host.
+    #[arg(long, default_value = "https://login.microsoftonline.com")]
+    pub authority: String,
+    /// Business Central API root: https://api.businesscentral.dynamics.com/v2.0/{tenant}/{environment}/api/v2.0
+    #[arg(long, required_unless_present = "sandbox_info")]
+    pub erp_url: Option<String>,
+    /// Business Central company, by id or name (may be left out when there is only one).
+    #[arg(long)]
+    pub company: Option<String>,
+    /// Dataverse environment URL: https://{org}.crm.dynamics.com
+    #[arg(long, required_unless_present = "sandbox_info")]
+    pub crm_url: Option<String>,
+}
+
+/// Options of `couplet sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Synchronize every mapping in dependency order, creating missing counterparts.
+    #[arg(long, conflicts_with_all = ["mapping", "record"])]
+    pub full: bool,
+    /// The table mapping to synchronize (records modified since its last run).
+    #[arg(long, short, required_unless_present = "full")]
+    pub mapping: Option<String>,
+    /// Synchronize only this record (its id on --side).
+    #[arg(long, requires = "mapping")]
+    pub record: Option<Uuid>,
+    /// Which side --record is on.
+    #[arg(long, value_enum, default_value_t = SideArg::Erp)]
+    pub side: SideArg,
+    /// Direction for --record on a bidirectional mapping (default: the mapping's).
+    #[arg(long, value_enum)]
+    pub direction: Option<DirectionArg>,
+}
+
+/// A side on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SideArg {
+    /// Business Central.
+    Erp,
+    /// Dataverse.
+    Crm,
+}
+
+/// A direction on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DirectionArg {
+    /// Business Central → Dataverse.
+    ToCrm,
+    /// Dataverse → Business Central.
+    FromCrm,
+    /// Both, ERP first.
+    Bidirectional,
+}
+
+impl From<SideArg> for couplet_model::Side {
+    fn from(s: SideArg) -> Self {
+        match s {
+            SideArg::Erp => couplet_model::Side::Erp,
+            SideArg::Crm => couplet_model::Side::Crm,
+        }
+    }
+}
+
+impl From<DirectionArg> for couplet_model::Direction {
+    fn from(d: DirectionArg) -> Self {
+        match d {
+            DirectionArg::ToCrm => couplet_model::Direction::ToCrm,
+            DirectionArg::FromCrm => couplet_model::Direction::FromCrm,
+            DirectionArg::Bidirectional => couplet_model::Direction::Bidirectional,
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! What each command does.
+
+use std::path::Path;
+
+use couplet_api::dto::ConnectionInput;
+use couplet_api::{
+    ApiError, AppContext, ErrorCode, connections, couplings, demo, mappings, runs, sync,
+};
+use couplet_model::Side;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::args::{Cli, Command, ConnectArgs, SandboxArgs, SyncArgs};
+use crate::{output, progress};
+
+/// Runs the command line's command.
+pub async fn run(cli: Cli) -> Result<(), ApiError> {
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .unwrap_or_else(AppContext::default_data_dir);
+    let json = cli.json;
+    match cli.command {
+        Command::Sandbox(args) => sandbox(args, json).await,
+        command => {
+            let ctx = AppContext::open(&data_dir)?;
+            match command {
+                Command::Demo { records } => run_demo(&ctx, records, json).await,
+                Command::Connect(args) => connect(&ctx, args, json).await,
+                Command::Mappings => {
+                    let list = mappings::list(&ctx).await?;
+                    output::mappings(json, &list);
+                    Ok(())
+                }
+                Command::Sync(args) => run_sync(&ctx, args, json).await,
+                Command::Couplings {
+                    mapping,
+                    offset,
+                    limit,
+                } => {
+                    let list = couplings::list(&ctx, &mapping, offset, limit).await?;
+                    output::couplings(json, &list);
+                    Ok(())
+                }
+                Command::Couple { mapping, erp, crm } => {
+                    let c = couplings::couple(&ctx, &mapping, erp, crm).await?;
+                    output::value(
+                        json,
+                        &c,
+                        &format!("Coupled {} ↔ {} in {}.", c.erp_id, c.crm_id, c.mapping),
+                    );
+                    Ok(())
+                }
+                Command::Uncouple { mapping, erp, crm } => {
+                    let (side, id) = match (erp, crm) {
+                        (Some(id), _) => (Side::Erp, id),
+                        (None, Some(id)) => (Side::Crm, id),
+                        (None, None) => {
+                            return Err(ApiError::validation("give --erp ID or --crm ID"));
+                        }
+                    };
+                    let removed = couplings::uncouple(&ctx, &mapping, side, id).await?;
+                    if !removed {
+                        return Err(ApiError::not_found(format!(
+                            "{side} record {id} is not coupled in {}.",
+                            mapping.to_uppercase()
+                        )));
+                    }
+                    output::value(
+                        json,
+                        &json!({"uncoupled": true, "side": side, "id": id}),
+                        &format!("Uncoupled {side} record {id}."),
+                    );
+                    Ok(())
+                }
+                Command::Runs { limit } => {
+                    let list = runs::list(&ctx, limit).await?;
+                    output::runs(json, &list);
+                    Ok(())
+                }
+                Command::Errors { run, limit } => {
+                    let list = runs::errors(&ctx, run, limit).await?;
+                    output::errors(json, &list);
+                    Ok(())
+                }
+                Command::Sandbox(_) => Ok(()),
+            }
+        }
+    }
+}
+
+fn cancel_on_ctrl_c() -> CancellationToken {
+    let token = CancellationToken::new();
+    let child = token.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("couplet: stopping after the current page…");
+            child.cancel();
+        }
+    });
+    token
+}
+
+async fn run_demo(ctx: &AppContext, records: Option<u64>, json: bool) -> Result<(), ApiError> {
+    if !json {
+        eprintln!("Starting the demo systems (emulated Business Central and Dataverse)…");
+    }
+    let (sandbox, connected) = demo::start(ctx, records).await?;
+    let engine = sync::engine(ctx).await?;
+    let bars = progress::follow(&engine, json);
+    let result = sync::full_sync(ctx, &engine, cancel_on_ctrl_c()).await;
+    bars.finish().await;
+    let report = result?;
+    let errors = runs::errors(ctx, Some(report.run.id), 50).await?;
+    let mappings = mappings::list(ctx).await?;
+    if json {
+        output::json(&json!({
+            "sandbox": sandbox.info(),
+            "connections": connected,
+            "run": report,
+            "mappings": mappings,
+            "errors": errors,
+        }));
+    } else {
+        output::demo_summary(&report, &mappings, &errors, sandbox.info());
+    }
+    sandbox.shutdown().await;
+    Ok(())
+}
+
+async fn sandbox(args: SandboxArgs, json: bool) -> Result<(), ApiError> {
+    let seed = match (args.records, args.empty) {
+        (Some(n), _) => couplet_sandbox::Seed::Records(usize::try_from(n).unwrap_or(usize::MAX)),
+        (None, true) => couplet_sandbox::Seed::Empty,
+        (None, false) => couplet_sandbox::Seed::Demo,
+    };
+    let config = couplet_sandbox::SandboxConfig {
+        seed,
+        state_file: args.state,
+        auth_port: args.auth_port,
+        erp_port: args.erp_port,
+        crm_port: args.crm_port,
+        ..couplet_sandbox::SandboxConfig::default()
+    };
+    let sandbox = couplet_sandbox::start(config).await.map_err(|e| {
+        ApiError::new(
+            ErrorCode::Internal,
+            format!("The emulated systems could not start: {e}"),
+        )
+    })?;
+    if let Some(path) = &args.info_file {
+        write_info(path, sandbox.info())?;
+    }
+    output::sandbox_info(json, sandbox.info());
+    let _ = tokio::signal::ctrl_c().await;
+    sandbox.shutdown().await;
+    Ok(())
+}
+
+fn write_info(path: &Path, info: &couplet_sandbox::SandboxInfo) -> Result<(), ApiError> {
+    let text = serde_json::to_string_pretty(info)
+        .map_err(|e| ApiError::internal("cannot write the sandbox details", &e))?;
+    std::fs::write(path, text)
+        .map_err(|e| ApiError::validation(format!("cannot write {}: {e}", path.display())))
+}
+
+async fn connect(ctx: &AppContext, args: ConnectArgs, json: bool) -> Result<(), ApiError> {
+    let (erp, crm) = match &args.sandbox_info {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                ApiError::validation(format!("cannot read {}: {e}", path.display()))
+            })?;
+            let info: couplet_sandbox::SandboxInfo = serde_json::from_str(&text).map_err(|e| {
+                ApiError::validation(format!(
+                    "{} is not the JSON that `couplet sandbox --info-file` writes: {e}",
+                    path.display()
+                ))
+            })?;
+            demo::inputs(&info)
+        }
+        None => inputs_from_args(&args)?,
+    };
+    let reports = connections::connect(ctx, &erp, &crm).await?;
+    output::connected(json, &reports);
+    Ok(())
+}
+
+fn inputs_from_args(args: &ConnectArgs) -> Result<(ConnectionInput, ConnectionInput), ApiError> {
+    let required = |v: &Option<String>, flag: &str| {
+        v.clone()
+            .ok_or_else(|| ApiError::validation(format!("{flag} is required")))
+    };
+    let secret = args.client_secret.clone().ok_or_else(|| {
+        ApiError::validation(
+            "the client secret is required: set COUPLET_CLIENT_SECRET or pass --client-secret",
+        )
+    })?;
+    let erp = ConnectionInput {
+        side: Side::Erp,
+        url: required(&args.erp_url, "--erp-url")?,
+        tenant: required(&args.tenant, "--tenant")?,
+        client_id: required(&args.client_id, "--client-id")?,
+        client_secret: secret,
+        authority: args.authority.clone(),
+        scope: None,
+        company: args.company.clone(),
+        sandbox: false,
+    };
+    let crm = ConnectionInput {
+        side: Side::Crm,
+        url: required(&args.crm_url, "--crm-url")?,
+        company: None,
+        ..erp.clone()
+    };
+    Ok((erp, crm))
+}
+
+async fn run_sync(ctx: &AppContext, args: SyncArgs, json: bool) -> Result<(), ApiError> {
+    let engine = sync::engine(ctx).await?;
+    let bars = progress::follow(&engine, json);
+    let cancel = cancel_on_ctrl_c();
+    let result = match (args.full, &args.mapping, args.record) {
+        (true, _, _) => sync::full_sync(ctx, &engine, cancel).await,
+        (false, Some(mapping), Some(id)) => {
+            sync::sync_record(
+                ctx,
+                &engine,
+                mapping,
+                args.side.into(),
+                id,
+                args.direction.map(Into::into),
+                cancel,
+            )
+            .await
+        }
+        (false, Some(mapping), None) => sync::sync_mapping(ctx, &engine, mapping, cancel).await,
+        (false, None, _) => Err(ApiError::validation("give --full or --mapping NAME")),
+    };
+    bars.finish().await;
+    let report = result?;
+    let errors = runs::errors(ctx, Some(report.run.id), 20).await?;
+    output::run_report(json, &report, &errors);
+    if report.run.state == couplet_model::RunState::Failed {
+        return Err(ApiError::new(
+            ErrorCode::Internal,
+            report
+                .run
+                .message
+                .clone()
+                .unwrap_or_else(|| "the run failed".to_owned()),
+        ));
+    }
+    Ok(())
+}
