@@ -65,8 +65,12 @@ pub(crate) fn app(client_id: &str) -> Option<App> {
 }
 
 /// Normalizes an audience/resource URL for comparison.
+/// `localhost` and `127.0.0.1` name the same loopback service.
 pub(crate) fn normalize_audience(s: &str) -> String {
-    s.trim().trim_end_matches('/').to_ascii_lowercase()
+    s.trim()
+        .trim_end_matches('/')
+        .to_ascii_lowercase()
+        .replacen("://localhost:", "://127.0.0.1:", 1)
 }
 
 fn aad_error(status: u16, error: &str, code: u32, text: &str) -> ApiResponse {

@@ -129,11 +129,18 @@ impl Sandbox {
     }
 
     /// Stops accepting connections, finishes in-flight requests and returns.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
-        for task in self.tasks {
+        for task in std::mem::take(&mut self.tasks) {
             let _ = task.await;
         }
+    }
+}
+
+impl Drop for Sandbox {
+    /// Dropping the sandbox stops its servers (without waiting for them).
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
     }
 }
 

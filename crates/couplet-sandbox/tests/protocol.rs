@@ -98,6 +98,38 @@ mod identity {
     }
 
     #[tokio::test]
+    async fn client_secret_basic_authentication_is_accepted() {
+        let sb = sandbox(Seed::Empty).await;
+        let info = sb.info().clone();
+        let response = Client::new()
+            .post(format!(
+                "{}/{}/oauth2/v2.0/token",
+                info.authority, info.tenant
+            ))
+            .basic_auth(&info.client_id, Some(&info.client_secret))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("scope", info.crm_scope.as_str()),
+            ])
+            .send()
+            .await
+            .expect("token request");
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.expect("json");
+        let token = body["access_token"].as_str().expect("token");
+        let whoami: Value = Client::new()
+            .get(format!("{}/api/data/v9.2/WhoAmI", info.crm_url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(whoami["UserId"], info.crm_integration_user_id.to_string());
+    }
+
+    #[tokio::test]
     async fn a_wrong_secret_is_refused_with_aadsts7000215() {
         let sb = sandbox(Seed::Empty).await;
         let info = sb.info().clone();
@@ -505,6 +537,81 @@ mod erp {
         assert_eq!(response["responses"][0]["status"], 201);
         assert_eq!(response["responses"][0]["body"]["displayName"], "Batch One");
     }
+
+    #[tokio::test]
+    async fn polling_by_last_modified_returns_only_later_changes_in_time_order() {
+        let sb = sandbox(Seed::Demo).await;
+        let token = token(&sb, &sb.info().erp_scope.clone()).await;
+        let all: Value = Client::new()
+            .get(format!(
+                "{}?$orderby=lastModifiedDateTime desc&$top=1",
+                customers_url(&sb)
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        let watermark = all["value"][0]["lastModifiedDateTime"]
+            .as_str()
+            .expect("time")
+            .to_string();
+        let created: Value = post_customer(&sb, &token, json!({"displayName": "Fresh Start Co."}))
+            .await
+            .json()
+            .await
+            .expect("json");
+        let changed: Value = Client::new()
+            .get(format!(
+                "{}?$filter=lastModifiedDateTime gt {watermark}&$orderby=lastModifiedDateTime",
+                customers_url(&sb)
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        let rows = changed["value"].as_array().expect("value");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0]["id"], created["id"]);
+    }
+
+    #[tokio::test]
+    async fn the_tenant_segment_is_optional_and_unknown_sets_are_404() {
+        let sb = sandbox(Seed::Demo).await;
+        let token = token(&sb, &sb.info().erp_scope.clone()).await;
+        let without_tenant = sb
+            .info()
+            .erp_api_url
+            .replace(&format!("/{}", sb.info().tenant), "");
+        let companies: Value = Client::new()
+            .get(format!("{without_tenant}/companies"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(companies["value"][0]["name"], "CRONUS USA, Inc.");
+        let unknown = Client::new()
+            .get(format!(
+                "{}/companies({})/vendorz",
+                sb.info().erp_api_url,
+                sb.info().erp_company_id
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+        let body: Value = unknown.json().await.expect("json");
+        assert_eq!(body["error"]["code"], "BadRequest_ResourceNotFound");
+    }
 }
 
 mod crm {
@@ -795,6 +902,98 @@ mod crm {
         assert_eq!(long.status(), StatusCode::BAD_REQUEST);
         let body: Value = long.json().await.expect("json");
         assert_eq!(body["error"]["code"], "0x80044331");
+    }
+
+    #[tokio::test]
+    async fn polling_excludes_our_own_changes_by_modifiedby_and_annotates_lookups() {
+        let sb = sandbox(Seed::Demo).await;
+        let integration = crm_token(&sb).await;
+        let editor = editor_token(&sb, &sb.info().crm_scope.clone()).await;
+        for (token, name) in [(&integration, "Ours"), (&editor, "Theirs")] {
+            let response = Client::new()
+                .post(accounts_url(&sb))
+                .bearer_auth(token)
+                .json(&json!({"name": name}))
+                .send()
+                .await
+                .expect("post");
+            assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        }
+        let me = sb.info().crm_integration_user_id;
+        let body: Value = Client::new()
+            .get(format!(
+                "{}?$select=name,_ownerid_value&$filter=modifiedon ge 2025-01-01T00:00:00Z and _modifiedby_value ne {me}&$orderby=modifiedon asc",
+                accounts_url(&sb)
+            ))
+            .bearer_auth(&integration)
+            .header("Prefer", "odata.include-annotations=\"*\"")
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        let rows = body["value"].as_array().expect("value");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0]["name"], "Theirs");
+        assert_eq!(
+            rows[0]["_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname"],
+            "systemuser"
+        );
+        assert_eq!(
+            rows[0]["_ownerid_value@OData.Community.Display.V1.FormattedValue"],
+            "# Couplet Editor"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_default_user_filter_skips_disabled_unlicensed_and_app_users() {
+        let sb = sandbox(Seed::Demo).await;
+        let token = crm_token(&sb).await;
+        let body: Value = Client::new()
+            .get(format!(
+                "{}/api/data/v9.2/systemusers?$select=fullname,internalemailaddress&$filter=isdisabled eq false and islicensed eq true and isintegrationuser eq false",
+                sb.info().crm_url
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        let mut names: Vec<&str> = body["value"]
+            .as_array()
+            .expect("value")
+            .iter()
+            .map(|u| u["fullname"].as_str().expect("fullname"))
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "Annette Hill",
+                "Benjamin Chiu",
+                "Jim Olive",
+                "Nancy Davolio",
+                "Peter Saddow",
+                "Richard Lum",
+                "Robert King"
+            ]
+        );
+        let count = Client::new()
+            .get(format!("{}/$count", accounts_url(&sb)))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("get");
+        assert!(
+            count.headers()["content-type"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("text/plain")
+        );
+        assert_eq!(count.text().await.expect("text"), "50");
     }
 }
 
