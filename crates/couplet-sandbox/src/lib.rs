@@ -17,6 +17,7 @@ mod config;
 mod crm;
 mod erp;
 mod faults;
+mod fields;
 mod http;
 mod identity;
 mod ids;

@@ -77,13 +77,34 @@ fn compare_to_cursor(order: &[OrderKey], row: (&Uuid, &Row), cursor: &Cursor) ->
     row.0.cmp(&cursor.key)
 }
 
+/// The top-level fields a filter reads (`a/b` paths read `a`).
+pub(crate) fn referenced_fields(filter: &Expr) -> Vec<String> {
+    let mut names: Vec<String> = filter
+        .fields()
+        .into_iter()
+        .map(|f| f.split('/').next().unwrap_or(&f).to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Whether a row passes an optional filter.
+pub(crate) fn passes(filter: Option<&Expr>, referenced: &[String], row: &Row) -> bool {
+    filter.is_none_or(|f| f.matches(&row.fields.project(referenced)))
+}
+
 /// Reads one page from rows given in key order.
 pub(crate) fn list<'a>(
     rows: impl Iterator<Item = (&'a Uuid, &'a Row)>,
     spec: &ListSpec<'_>,
 ) -> Page<'a> {
+    let referenced = spec.filter.map(referenced_fields).unwrap_or_default();
     let mut matching: Vec<(&Uuid, &Row)> = rows
-        .filter(|(_, row)| spec.filter.is_none_or(|f| f.matches(&row.fields)))
+        .filter(|(_, row)| {
+            spec.filter
+                .is_none_or(|f| f.matches(&row.fields.project(&referenced)))
+        })
         .collect();
     let total = matching.len();
     if !spec.order.is_empty() {

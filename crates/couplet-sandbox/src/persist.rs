@@ -89,7 +89,7 @@ impl Persist {
                         row.version as i64,
                         row.modified.to_rfc3339(),
                         row.modified_by.to_string(),
-                        serde_json::Value::Object(row.fields.clone()).to_string(),
+                        serde_json::Value::Object(row.fields.to_map()).to_string(),
                     ])?;
                 }
             }
@@ -133,7 +133,7 @@ impl Persist {
                 rows.push((
                     table,
                     Row {
-                        fields,
+                        fields: crate::fields::Fields::from_map(table, fields),
                         version: u64::try_from(version).unwrap_or(0),
                         modified: parse_time(&modified)?,
                         modified_by: Uuid::parse_str(&modified_by)
@@ -208,7 +208,7 @@ impl Persist {
                 row.version as i64,
                 row.modified.to_rfc3339(),
                 row.modified_by.to_string(),
-                serde_json::Value::Object(row.fields.clone()).to_string(),
+                serde_json::Value::Object(row.fields.to_map()).to_string(),
             ],
         )?;
         Ok(())

@@ -10,6 +10,7 @@ use crate::clock::{bc_time, crm_time};
 use crate::crm::BUSINESS_UNIT_ID;
 use crate::crm::schema::{ACCOUNTS, SYSTEMUSERS, Table};
 use crate::erp::schema::{COMPANIES, CUSTOMERS, EntitySet, SALESPEOPLE};
+use crate::fields::Fields;
 use crate::identity::{APPS, App, INTEGRATION_APP};
 use crate::ids::named_guid;
 use crate::store::{Row, Store, TableId};
@@ -70,7 +71,7 @@ impl Builder {
             set.table,
             id,
             Row {
-                fields,
+                fields: Fields::from_map(set.table, fields),
                 version,
                 modified: time,
                 modified_by: bc_admin(),
@@ -117,7 +118,7 @@ impl Builder {
             table.table,
             id,
             Row {
-                fields,
+                fields: Fields::from_map(table.table, fields),
                 version,
                 modified: time,
                 modified_by: by,
@@ -637,11 +638,11 @@ mod tests {
         assert_eq!(a.len(TableId::Accounts), 15 + CRM_ONLY_NAMES.len());
         let rows_a: Vec<_> = a
             .rows(TableId::Accounts)
-            .map(|(k, r)| (*k, r.fields.clone()))
+            .map(|(k, r)| (*k, r.fields.to_map()))
             .collect();
         let rows_b: Vec<_> = b
             .rows(TableId::Accounts)
-            .map(|(k, r)| (*k, r.fields.clone()))
+            .map(|(k, r)| (*k, r.fields.to_map()))
             .collect();
         assert_eq!(rows_a, rows_b);
     }

@@ -4,10 +4,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::clock::MonotonicClock;
+use crate::fields::Fields;
 use crate::persist::Persist;
 
 /// The tables the sandbox keeps.
@@ -65,7 +66,7 @@ impl TableId {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Row {
     /// Wire-shaped fields (no `@odata.*` annotations).
-    pub fields: Map<String, Value>,
+    pub fields: Fields,
     /// Row version (global counter); the ETag derives from it.
     pub version: u64,
     /// Full-precision time of the last change.
@@ -247,7 +248,7 @@ impl Store {
 
     fn index(&mut self, table: TableId, id: Uuid, row: &Row) {
         for field in table.unique_fields() {
-            if let Some(Value::String(v)) = row.fields.get(*field)
+            if let Some(Value::String(v)) = row.fields.get(field)
                 && !v.is_empty()
             {
                 self.unique
@@ -259,12 +260,12 @@ impl Store {
     }
 
     /// Drops index entries of `old` that still point at `id` and differ from `new`.
-    fn unindex(&mut self, table: TableId, id: Uuid, old: &Row, new: Option<&Map<String, Value>>) {
+    fn unindex(&mut self, table: TableId, id: Uuid, old: &Row, new: Option<&Fields>) {
         for field in table.unique_fields() {
-            let Some(Value::String(v)) = old.fields.get(*field) else {
+            let Some(Value::String(v)) = old.fields.get(field) else {
                 continue;
             };
-            if new.and_then(|n| n.get(*field)) == Some(&Value::String(v.clone())) {
+            if new.and_then(|n| n.get(field)) == Some(&Value::String(v.clone())) {
                 continue;
             }
             if let Some(index) = self.unique.get_mut(&(table, *field))
@@ -329,12 +330,13 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Map;
 
     fn row(name: &str) -> Row {
         let mut fields = Map::new();
         fields.insert("name".into(), Value::String(name.into()));
         Row {
-            fields,
+            fields: Fields::from_map(TableId::Accounts, fields),
             version: 1,
             modified: Utc::now(),
             modified_by: Uuid::nil(),

@@ -177,9 +177,13 @@ fn dispatch(store: &mut Store, ctx: &Ctx, req: &ApiRequest, resource: Resource) 
                 Ok(f) => f,
                 Err(r) => return r,
             };
+            let referenced = filter
+                .as_ref()
+                .map(listing::referenced_fields)
+                .unwrap_or_default();
             let count = store
                 .rows(table.table)
-                .filter(|(_, row)| filter.as_ref().is_none_or(|f| f.matches(&row.fields)))
+                .filter(|(_, row)| listing::passes(filter.as_ref(), &referenced, row))
                 .take(MAX_PAGE)
                 .count();
             ApiResponse::new(200, ApiBody::Text(count.to_string()))

@@ -7,8 +7,9 @@ use super::errors::{error, row_not_found};
 use super::schema::{Access, Kind, SYSTEMUSERS, TABLES, Table};
 use super::{Annotations, Ctx, etag, etag_matches, json_response, parse_select, render};
 use crate::clock::crm_time;
+use crate::fields::Fields;
 use crate::http::{ApiBody, ApiRequest, ApiResponse};
-use crate::store::{Row, Store};
+use crate::store::{Row, Store, TableId};
 
 fn payload_error(table: &Table, detail: &str) -> ApiResponse {
     error(
@@ -303,7 +304,13 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-fn stamp(store: &mut Store, ctx: &Ctx, fields: &mut Map<String, Value>, creating: bool) -> Row {
+fn stamp(
+    store: &mut Store,
+    ctx: &Ctx,
+    table_id: TableId,
+    fields: &mut Map<String, Value>,
+    creating: bool,
+) -> Row {
     let now = store.now();
     let version = store.next_version();
     let user = Value::String(ctx.app.crm_user.to_string());
@@ -315,7 +322,7 @@ fn stamp(store: &mut Store, ctx: &Ctx, fields: &mut Map<String, Value>, creating
     fields.insert("_modifiedby_value".into(), user);
     fields.insert("versionnumber".into(), Value::from(version));
     Row {
-        fields: fields.clone(),
+        fields: Fields::from_map(table_id, fields.clone()),
         version,
         modified: now,
         modified_by: ctx.app.crm_user,
@@ -397,7 +404,7 @@ fn insert(
     if let Err(r) = apply(table, &mut fields, changes, id, true) {
         return r;
     }
-    let row = stamp(store, ctx, &mut fields, true);
+    let row = stamp(store, ctx, table.table, &mut fields, true);
     store.put(table.table, id, row);
     written(store, ctx, req, table, id, true)
 }
@@ -462,11 +469,11 @@ pub(super) fn upsert(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let mut fields = current.fields.clone();
+    let mut fields = current.fields.to_map();
     if let Err(r) = apply(table, &mut fields, changes, id, false) {
         return r;
     }
-    let row = stamp(store, ctx, &mut fields, false);
+    let row = stamp(store, ctx, table.table, &mut fields, false);
     store.put(table.table, id, row);
     written(store, ctx, req, table, id, false)
 }

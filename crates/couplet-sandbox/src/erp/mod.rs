@@ -289,9 +289,13 @@ fn dispatch(store: &mut Store, ctx: &Ctx<'_>, req: &ApiRequest, rest: &[String])
                 Ok(f) => f,
                 Err(r) => return r,
             };
+            let referenced = filter
+                .as_ref()
+                .map(listing::referenced_fields)
+                .unwrap_or_default();
             let count = store
                 .rows(set.table)
-                .filter(|(_, row)| filter.as_ref().is_none_or(|f| f.matches(&row.fields)))
+                .filter(|(_, row)| listing::passes(filter.as_ref(), &referenced, row))
                 .count();
             ApiResponse::new(200, ApiBody::Text(count.to_string()))
                 .with_header("content-type", "text/plain")
@@ -356,8 +360,8 @@ pub(crate) fn render(row: &Row, select: Option<&[String]>) -> Map<String, Value>
             }
         }
         None => {
-            for (k, v) in &row.fields {
-                out.insert(k.clone(), v.clone());
+            for (k, v) in row.fields.iter() {
+                out.insert(k.to_string(), v.clone());
             }
         }
     }

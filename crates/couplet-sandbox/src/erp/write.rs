@@ -7,6 +7,7 @@ use super::errors::error;
 use super::schema::{Access, EntitySet, Kind, SALESPEOPLE};
 use super::{Ctx, etag, if_match_accepts, json_response, record_not_found, render};
 use crate::clock::bc_time;
+use crate::fields::Fields;
 use crate::http::{ApiBody, ApiRequest, ApiResponse};
 use crate::store::{Row, Store};
 
@@ -282,7 +283,7 @@ pub(super) fn create(
     let now = store.now();
     fields.insert("lastModifiedDateTime".into(), Value::String(bc_time(now)));
     let row = Row {
-        fields,
+        fields: Fields::from_map(set.table, fields),
         version: store.next_version(),
         modified: now,
         modified_by: ctx.app.bc_user,
@@ -338,11 +339,12 @@ pub(super) fn update(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let changes = match changes(set, &body, Some(&current.fields)) {
+    let current_map = current.fields.to_map();
+    let changes = match changes(set, &body, Some(&current_map)) {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let mut fields = current.fields.clone();
+    let mut fields = current_map;
     for (k, v) in changes {
         fields.insert(k, v);
     }
@@ -352,7 +354,7 @@ pub(super) fn update(
     let now = store.now();
     fields.insert("lastModifiedDateTime".into(), Value::String(bc_time(now)));
     let row = Row {
-        fields,
+        fields: Fields::from_map(set.table, fields),
         version: store.next_version(),
         modified: now,
         modified_by: ctx.app.bc_user,
