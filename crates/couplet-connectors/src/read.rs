@@ -46,9 +46,13 @@ impl Source<'_> {
                 .modified_before
                 .map(|t| Filter::cmp(self.def.modified, CmpOp::Lt, Literal::DateTime(t))),
         ]);
+        // Oldest changes first, ties broken by key, so a checkpoint taken after any page
+        // never skips a row of a later page.
         Ok(QueryBuilder::new()
             .select(self.select(&query.fields)?)
             .filter(filter.as_ref())
+            .orderby(&format!("{} asc", self.def.modified))
+            .orderby(&format!("{} asc", self.def.key))
             .url(&self.collection_url))
     }
 

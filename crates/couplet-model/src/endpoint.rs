@@ -95,7 +95,8 @@ pub struct IntegrationUser {
     pub name: Option<String>,
 }
 
-/// A read of one entity.
+/// A read of one entity. Rows come oldest change first (modified-on, then id), so a
+/// checkpoint taken after any page never skips a row of a later page.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Query {
     /// The entity (`customers`, `account`).

@@ -422,7 +422,8 @@ mod tests {
             format!(
                 "https://api.businesscentral.dynamics.com/v2.0/contoso/production/api/v2.0/companies({cid})/customers\
                  ?$select=displayName,id,lastModifiedDateTime\
-                 &$filter=blocked%20eq%20'%20'%20and%20lastModifiedDateTime%20lt%202024-01-01T12:00:00.500Z"
+                 &$filter=blocked%20eq%20'%20'%20and%20lastModifiedDateTime%20lt%202024-01-01T12:00:00.500Z\
+                 &$orderby=lastModifiedDateTime%20asc,id%20asc"
             )
         );
         assert_eq!(source.page_size(&query), MAX_PAGE_SIZE);

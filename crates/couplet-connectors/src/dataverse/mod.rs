@@ -414,7 +414,8 @@ mod tests {
         assert_eq!(
             url,
             "https://org.crm.dynamics.com/api/data/v9.2/accounts?$select=name,_ownerid_value,accountid,modifiedon,_modifiedby_value\
-             &$filter=statecode%20eq%200%20and%20_ownerid_value%20ne%20null%20and%20modifiedon%20ge%202024-01-01T00:00:00.000Z"
+             &$filter=statecode%20eq%200%20and%20_ownerid_value%20ne%20null%20and%20modifiedon%20ge%202024-01-01T00:00:00.000Z\
+             &$orderby=modifiedon%20asc,accountid%20asc"
         );
     }
 
