@@ -8,7 +8,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::query::{Expr, OrderKey, compare_values};
-use crate::store::Row;
+use crate::store::{Row, Store, TableId};
 
 /// Where the previous page ended, plus how many rows were already served.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,14 +38,16 @@ pub(crate) struct ListSpec<'a> {
     pub page_size: usize,
     /// Maximum rows to serve overall (`$top`), if any.
     pub top: Option<usize>,
+    /// Whether to count all matching rows.
+    pub count: bool,
 }
 
 /// One page of rows.
 pub(crate) struct Page<'a> {
     /// The rows of this page, in order.
     pub rows: Vec<(&'a Uuid, &'a Row)>,
-    /// All rows matching the filter (for `$count`).
-    pub total: usize,
+    /// All rows matching the filter, when counting was asked for.
+    pub total: Option<usize>,
     /// The cursor for the next page, if there is one.
     pub next: Option<Cursor>,
 }
@@ -94,37 +96,41 @@ pub(crate) fn passes(filter: Option<&Expr>, referenced: &[String], row: &Row) ->
     filter.is_none_or(|f| f.matches(&row.fields.project(referenced)))
 }
 
-/// Reads one page from rows given in key order.
-pub(crate) fn list<'a>(
-    rows: impl Iterator<Item = (&'a Uuid, &'a Row)>,
-    spec: &ListSpec<'_>,
-) -> Page<'a> {
+/// Reads one page of a table.
+pub(crate) fn list<'a>(store: &'a Store, table: TableId, spec: &ListSpec<'_>) -> Page<'a> {
     let referenced = spec.filter.map(referenced_fields).unwrap_or_default();
-    let mut matching: Vec<(&Uuid, &Row)> = rows
-        .filter(|(_, row)| {
-            spec.filter
-                .is_none_or(|f| f.matches(&row.fields.project(&referenced)))
-        })
-        .collect();
-    let total = matching.len();
-    if !spec.order.is_empty() {
-        matching.sort_by(|a, b| compare_rows(spec.order, *a, *b));
-    }
+    let keep = |row: &Row| passes(spec.filter, &referenced, row);
+    let total = spec
+        .count
+        .then(|| store.rows(table).filter(|(_, row)| keep(row)).count());
     let served = spec.after.map_or(0, |c| c.served);
-    let start = match spec.after {
-        Some(cursor) => matching.partition_point(|row| {
-            compare_to_cursor(spec.order, *row, cursor) != Ordering::Greater
-        }),
-        None => spec.skip.min(matching.len()),
-    };
     let remaining_top = spec.top.map(|t| t.saturating_sub(served));
     let mut take = spec.page_size.max(1);
     if let Some(r) = remaining_top {
         take = take.min(r);
     }
-    let end = (start + take).min(matching.len());
-    let page: Vec<(&Uuid, &Row)> = matching[start..end].to_vec();
-    let more_rows = end < matching.len();
+    let (page, more_rows) = if spec.order.is_empty() {
+        // Key order: continue right after the cursor's key without looking at earlier rows.
+        let mut rows = store
+            .rows_after(table, spec.after.map(|c| c.key))
+            .filter(|(_, row)| keep(row))
+            .skip(if spec.after.is_some() { 0 } else { spec.skip });
+        let page: Vec<(&Uuid, &Row)> = rows.by_ref().take(take).collect();
+        let more = rows.next().is_some();
+        (page, more)
+    } else {
+        let mut matching: Vec<(&Uuid, &Row)> =
+            store.rows(table).filter(|(_, row)| keep(row)).collect();
+        matching.sort_by(|a, b| compare_rows(spec.order, *a, *b));
+        let start = match spec.after {
+            Some(cursor) => matching.partition_point(|row| {
+                compare_to_cursor(spec.order, *row, cursor) != Ordering::Greater
+            }),
+            None => spec.skip.min(matching.len()),
+        };
+        let end = (start + take).min(matching.len());
+        (matching[start..end].to_vec(), end < matching.len())
+    };
     let more_allowed = remaining_top.is_none_or(|r| r > page.len());
     let next = match page.last() {
         Some((key, row)) if more_rows && more_allowed => Some(Cursor {
@@ -142,5 +148,95 @@ pub(crate) fn list<'a>(
         rows: page,
         total,
         next,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::Fields;
+    use chrono::Utc;
+    use serde_json::json;
+
+    fn store_with(names: &[&str]) -> Store {
+        let mut store = Store::new(Utc::now());
+        for (i, name) in names.iter().enumerate() {
+            let Value::Object(map) =
+                json!({"name": name, "accountid": Uuid::from_u128(i as u128 + 1).to_string()})
+            else {
+                unreachable!("object literal")
+            };
+            store.put(
+                TableId::Accounts,
+                Uuid::from_u128(i as u128 + 1),
+                Row {
+                    fields: Fields::from_map(TableId::Accounts, map),
+                    version: 1,
+                    modified: Utc::now(),
+                    modified_by: Uuid::nil(),
+                },
+            );
+        }
+        store
+    }
+
+    fn names(page: &Page<'_>) -> Vec<String> {
+        page.rows
+            .iter()
+            .map(|(_, r)| {
+                r.fields
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect()
+    }
+
+    fn spec<'a>(
+        order: &'a [OrderKey],
+        after: Option<&'a Cursor>,
+        top: Option<usize>,
+    ) -> ListSpec<'a> {
+        ListSpec {
+            filter: None,
+            order,
+            after,
+            skip: 0,
+            page_size: 2,
+            top,
+            count: true,
+        }
+    }
+
+    #[test]
+    fn key_order_pages_continue_after_a_deleted_cursor_row() {
+        let mut store = store_with(&["a", "b", "c", "d", "e"]);
+        let first = list(&store, TableId::Accounts, &spec(&[], None, None));
+        assert_eq!(names(&first), ["a", "b"]);
+        assert_eq!(first.total, Some(5));
+        let cursor = first.next.clone().expect("more pages");
+        store.remove(TableId::Accounts, &Uuid::from_u128(2));
+        let second = list(&store, TableId::Accounts, &spec(&[], Some(&cursor), None));
+        assert_eq!(names(&second), ["c", "d"]);
+    }
+
+    #[test]
+    fn ordered_pages_respect_top_across_pages() {
+        let store = store_with(&["e", "d", "c", "b", "a"]);
+        let order = [OrderKey {
+            field: "name".into(),
+            descending: false,
+        }];
+        let first = list(&store, TableId::Accounts, &spec(&order, None, Some(3)));
+        assert_eq!(names(&first), ["a", "b"]);
+        let cursor = first.next.clone().expect("more pages");
+        let second = list(
+            &store,
+            TableId::Accounts,
+            &spec(&order, Some(&cursor), Some(3)),
+        );
+        assert_eq!(names(&second), ["c"]);
+        assert!(second.next.is_none(), "$top reached");
     }
 }

@@ -160,6 +160,23 @@ impl Store {
         self.tables.get(&table).into_iter().flat_map(|t| t.iter())
     }
 
+    /// Rows of a table with keys after `after` (all rows when None), in key order.
+    pub(crate) fn rows_after(
+        &self,
+        table: TableId,
+        after: Option<Uuid>,
+    ) -> impl Iterator<Item = (&Uuid, &Row)> {
+        use std::ops::Bound;
+        let lower = match after {
+            Some(key) => Bound::Excluded(key),
+            None => Bound::Unbounded,
+        };
+        self.tables
+            .get(&table)
+            .into_iter()
+            .flat_map(move |t| t.range((lower, Bound::Unbounded)))
+    }
+
     /// Number of rows in a table.
     #[cfg(test)]
     pub(crate) fn len(&self, table: TableId) -> usize {

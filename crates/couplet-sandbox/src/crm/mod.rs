@@ -473,8 +473,12 @@ fn list(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table) -> ApiRespons
         Some(n) => (n, None),
         None => (MAX_PAGE, top),
     };
+    let count = req
+        .option("$count")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let page = listing::list(
-        store.rows(table.table),
+        store,
+        table.table,
         &ListSpec {
             filter: filter.as_ref(),
             order: &order,
@@ -482,6 +486,7 @@ fn list(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table) -> ApiRespons
             skip: 0,
             page_size,
             top,
+            count,
         },
     );
     let annotations = Annotations::from_request(req);
@@ -490,15 +495,12 @@ fn list(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table) -> ApiRespons
         "@odata.context".into(),
         Value::String(context_url(ctx, table, select.as_deref(), false)),
     );
-    if req
-        .option("$count")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-    {
-        let exceeded = page.total > MAX_PAGE;
-        body.insert("@odata.count".into(), Value::from(page.total.min(MAX_PAGE)));
+    if let Some(total) = page.total {
+        let exceeded = total > MAX_PAGE;
+        body.insert("@odata.count".into(), Value::from(total.min(MAX_PAGE)));
         body.insert(
             "@Microsoft.Dynamics.CRM.totalrecordcount".into(),
-            Value::from(if exceeded { -1 } else { page.total as i64 }),
+            Value::from(if exceeded { -1 } else { total as i64 }),
         );
         body.insert(
             "@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded".into(),

@@ -497,8 +497,12 @@ fn list(
         }
         _ => (MAX_PAGE, None),
     };
+    let count = req
+        .option("$count")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let page = listing::list(
-        store.rows(set.table),
+        store,
+        set.table,
         &ListSpec {
             filter: filter.as_ref(),
             order: &order,
@@ -506,15 +510,13 @@ fn list(
             skip,
             page_size,
             top,
+            count,
         },
     );
     let mut body = Map::new();
     body.insert("@odata.context".into(), Value::String(context));
-    if req
-        .option("$count")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-    {
-        body.insert("@odata.count".into(), Value::from(page.total));
+    if let Some(total) = page.total {
+        body.insert("@odata.count".into(), Value::from(total));
     }
     let values: Vec<Value> = page
         .rows
