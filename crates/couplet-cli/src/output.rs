@@ -178,6 +178,24 @@ pub fn errors(as_json: bool, list: &[SyncError]) {
     println!("{t}");
 }
 
+/// Prints errors grouped by message, most frequent first, so one cause shows once.
+fn error_causes(list: &[SyncError]) {
+    let mut causes: Vec<(&str, usize)> = Vec::new();
+    for e in list {
+        match causes.iter_mut().find(|(m, _)| *m == e.message) {
+            Some((_, n)) => *n += 1,
+            None => causes.push((&e.message, 1)),
+        }
+    }
+    causes.sort_by_key(|c| std::cmp::Reverse(c.1));
+    let mut t = table(&["Records", "What went wrong and what to do"]);
+    for (message, n) in causes {
+        t.add_row(vec![n.to_string(), message.to_owned()]);
+    }
+    println!("{t}");
+    println!("`couplet errors --run <id>` lists every failed record.");
+}
+
 /// Prints the result of a sync run.
 pub fn run_report(as_json: bool, report: &RunReport, errs: &[SyncError]) {
     if as_json {
@@ -185,7 +203,7 @@ pub fn run_report(as_json: bool, report: &RunReport, errs: &[SyncError]) {
     }
     runs(false, std::slice::from_ref(report));
     if !errs.is_empty() {
-        errors(false, errs);
+        error_causes(errs);
     }
 }
 
@@ -258,7 +276,7 @@ pub fn demo_summary(
     println!("Coupled pairs: {}.", coupled.join(", "));
     if !errs.is_empty() {
         println!();
-        errors(false, errs);
+        error_causes(errs);
     }
     println!();
     println!(
