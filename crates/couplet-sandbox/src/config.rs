@@ -56,6 +56,11 @@ pub enum SandboxError {
         "the sandbox only listens on loopback addresses, not {0}; use 127.0.0.1 or ::1 (it has fixed, public secrets)"
     )]
     NotLoopback(IpAddr),
+    /// `Seed::Records(n)` asked for more rows than the sandbox generates.
+    #[error(
+        "cannot generate {0} records per side; the sandbox generates at most 1,000,000 (try 20000)"
+    )]
+    TooManyRecords(usize),
     /// A port could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

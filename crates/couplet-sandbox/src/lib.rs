@@ -83,6 +83,9 @@ pub struct SandboxInfo {
     pub editor_client_secret: String,
 }
 
+/// The largest `Seed::Records(n)` accepted (per side).
+pub const MAX_RECORDS: usize = 1_000_000;
+
 /// State shared by the three servers.
 pub(crate) struct Shared {
     store: Mutex<Store>,
@@ -196,6 +199,11 @@ fn load_store(config: &SandboxConfig) -> Result<Store, SandboxError> {
 pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
     if !config.host.is_loopback() {
         return Err(SandboxError::NotLoopback(config.host));
+    }
+    if let Seed::Records(n) = config.seed
+        && n > MAX_RECORDS
+    {
+        return Err(SandboxError::TooManyRecords(n));
     }
     let auth = bind(config.host, config.auth_port).await?;
     let erp = bind(config.host, config.erp_port).await?;

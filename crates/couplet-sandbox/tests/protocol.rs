@@ -1124,4 +1124,25 @@ mod state {
         .expect_err("must refuse");
         assert!(err.to_string().contains("loopback"));
     }
+
+    #[tokio::test]
+    async fn absurd_record_counts_are_refused_before_generating_anything() {
+        let err = start(SandboxConfig {
+            seed: Seed::Records(usize::MAX),
+            ..SandboxConfig::default()
+        })
+        .await
+        .expect_err("must refuse");
+        assert!(err.to_string().contains("at most 1,000,000"));
+    }
+
+    #[tokio::test]
+    async fn sandbox_info_round_trips_through_json() {
+        let sb = sandbox(Seed::Empty).await;
+        let text = serde_json::to_string(sb.info()).expect("serialize");
+        let back: couplet_sandbox::SandboxInfo = serde_json::from_str(&text).expect("deserialize");
+        assert_eq!(&back, sb.info());
+        assert!(back.erp_api_url.ends_with("/production/api/v2.0"));
+        assert_eq!(back.crm_scope, format!("{}/.default", back.crm_url));
+    }
 }
