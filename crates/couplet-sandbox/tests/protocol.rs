@@ -997,6 +997,96 @@ mod crm {
     }
 }
 
+mod crm_batch {
+    use super::*;
+
+    fn batch_url(sb: &Sandbox) -> String {
+        format!("{}/api/data/v9.2/$batch", sb.info().crm_url)
+    }
+
+    async fn send(
+        sb: &Sandbox,
+        token: &str,
+        body: String,
+        prefer: Option<&str>,
+    ) -> (StatusCode, String) {
+        let mut request = Client::new()
+            .post(batch_url(sb))
+            .bearer_auth(token)
+            .header("Content-Type", "multipart/mixed;boundary=batch_AAA123");
+        if let Some(p) = prefer {
+            request = request.header("Prefer", p);
+        }
+        let response = request.body(body).send().await.expect("batch");
+        let status = response.status();
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("multipart/mixed; boundary=batchresponse_")
+        );
+        (status, response.text().await.expect("text"))
+    }
+
+    #[tokio::test]
+    async fn a_change_set_creates_and_updates_through_content_id_references() {
+        let sb = sandbox(Seed::Empty).await;
+        let token = token(&sb, &sb.info().crm_scope.clone()).await;
+        let base = format!("{}/api/data/v9.2", sb.info().crm_url);
+        let body = format!(
+            "--batch_AAA123\nContent-Type: multipart/mixed;boundary=changeset_BBB456\n\n\
+--changeset_BBB456\nContent-Type: application/http\nContent-Transfer-Encoding: binary\nContent-ID: 100001\n\n\
+POST {base}/accounts HTTP/1.1\nContent-Type: application/json\n\n{{\"name\":\"Batch Account\"}}\n\
+--changeset_BBB456\nContent-Type: application/http\nContent-Transfer-Encoding: binary\nContent-ID: 100002\n\n\
+PATCH $100001 HTTP/1.1\nContent-Type: application/json\n\n{{\"telephone1\":\"555-0142\"}}\n\
+--changeset_BBB456--\n\
+--batch_AAA123\nContent-Type: application/http\nContent-Transfer-Encoding: binary\n\n\
+GET accounts?$select=name,telephone1 HTTP/1.1\nAccept: application/json\n\n\
+--batch_AAA123--\n"
+        );
+        let (status, text) = send(&sb, &token, body, None).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        assert!(text.contains("--changesetresponse_"));
+        assert!(text.contains("HTTP/1.1 204 No Content"));
+        assert!(text.contains("OData-EntityId: "));
+        assert!(text.contains("Content-ID: 100002"));
+        assert!(text.contains("HTTP/1.1 200 OK"));
+        assert!(text.contains("\"telephone1\":\"555-0142\""), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_failing_change_set_rolls_back_and_stops_the_batch() {
+        let sb = sandbox(Seed::Empty).await;
+        let token = token(&sb, &sb.info().crm_scope.clone()).await;
+        let body = "--batch_AAA123\r\nContent-Type: multipart/mixed; boundary=\"changeset_C\"\r\n\r\n\
+--changeset_C\r\nContent-Type: application/http\r\nContent-ID: 1\r\n\r\n\
+POST accounts HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{\"name\":\"Rolled Back\"}\r\n\
+--changeset_C\r\nContent-Type: application/http\r\nContent-ID: 2\r\n\r\n\
+POST accounts HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{\"name\":\"Bad\",\"customertypecode\":99}\r\n\
+--changeset_C--\r\n\
+--batch_AAA123\r\nContent-Type: application/http\r\n\r\n\
+POST accounts HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{\"name\":\"Never Sent\"}\r\n\
+--batch_AAA123--\r\n"
+            .to_string();
+        let (status, text) = send(&sb, &token, body, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(text.contains("HTTP/1.1 400 Bad Request"));
+        let count = Client::new()
+            .get(format!("{}/$count", accounts_url(&sb)))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("count")
+            .text()
+            .await
+            .expect("text");
+        assert_eq!(
+            count, "0",
+            "the change set was rolled back and the batch stopped"
+        );
+    }
+}
+
 mod faults {
     use super::*;
 

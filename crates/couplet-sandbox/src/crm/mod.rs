@@ -1,5 +1,6 @@
 //! The emulated Dataverse Web API v9.2 (api-reference section B).
 
+mod batch;
 mod errors;
 pub(crate) mod schema;
 mod write;
@@ -66,6 +67,10 @@ pub(crate) fn handle(shared: &Shared, req: &ApiRequest) -> ApiResponse {
         app,
         base: format!("{}/api/data/{version}", req.origin),
     };
+    if segments.len() == 4 && segments[3] == "$batch" {
+        let mut store = shared.lock();
+        return batch::handle(&mut store, &ctx, req, version);
+    }
     let resource = match parse_resource(&segments[3..]) {
         Ok(r) => r,
         Err(r) => return r,
@@ -81,13 +86,6 @@ fn parse_resource(rest: &[&str]) -> Result<Resource, ApiResponse> {
     match (*first, rest.len()) {
         ("$metadata", 1) => return Ok(Resource::Metadata),
         ("WhoAmI" | "WhoAmI()", 1) => return Ok(Resource::WhoAmI),
-        ("$batch", 1) => {
-            return Err(error(
-                501,
-                "0x80060888",
-                "The sandbox does not implement multipart $batch; send the requests one by one.",
-            ));
-        }
         _ => {}
     }
     let (name, key) = match first.split_once('(') {
