@@ -5,12 +5,32 @@
 //! [`start`] binds three loopback ports (token endpoint, BC, Dataverse) and returns a [`Sandbox`]
 //! whose [`SandboxInfo`] holds every URL, scope and app credential a client needs. The wire
 //! protocol follows Microsoft's documented behaviour (status codes, error bodies, ETags, paging
-//! with `@odata.nextLink`, `Prefer`/`Preference-Applied`, BC's JSON `$batch`), so unmodified
-//! third-party clients work against it. The crate depends on no other Couplet crate.
+//! with `@odata.nextLink`, `Prefer`/`Preference-Applied`, BC's JSON `$batch`, Dataverse's
+//! multipart `$batch`), so unmodified third-party clients work against it. The crate depends on
+//! no other Couplet crate.
+//!
+//! - Token endpoint: `POST {authority}/{tenant}/oauth2/v2.0/token` (client credentials, secret in
+//!   the form or as HTTP Basic). Tokens are opaque, carry the audience (`scope` minus
+//!   `/.default`) and expire after `token_lifetime`.
+//! - Business Central: `{erp_api_url}/companies`, `companies({id})/customers`,
+//!   `companies({id})/salespeoplePurchasers` (GET/POST/PATCH/DELETE, `$select`, `$filter`,
+//!   `$orderby`, `$top`, `$skip`, `$count`, `/$count`, server-driven paging up to 20,000),
+//!   `$batch`, `$metadata`. The tenant segment of the URL is optional.
+//! - Dataverse: `{crm_url}/api/data/v9.{0,1,2}/` with `WhoAmI`, `systemusers`, `accounts`
+//!   (GET/POST/PATCH-upsert/DELETE, `$select`, `$filter`, `$orderby`, `$top`, `$count`,
+//!   `/$count`, paging up to 5,000 with a paging-cookie `$skiptoken`), `$batch`, `$metadata`.
 //!
 //! Two app registrations exist: the integration app (`client_id`) and an editor app
 //! (`editor_client_id`) standing for a person editing data; writes are attributed to the calling
 //! app's user on both sides (Dataverse `_modifiedby_value`; kept internally for BC).
+//!
+//! [`Seed::Demo`] holds the company "CRONUS USA, Inc." with 50 customers and six salespeople
+//! (AH, BC, JO, PS, RL; MH has no Dataverse user and is the salesperson of customer C00410), and
+//! 50 accounts (the first 15 customers' names, plus 35 Dataverse-only accounts of which some are
+//! inactive, Vendor (11) or Prospect (8)) owned by the five licensed users who share their e-mail
+//! with a salesperson. Further users: two licensed users without a salesperson, one disabled and
+//! one unlicensed user, and the two application users (`# Couplet Integration`,
+//! `# Couplet Editor`).
 
 mod clock;
 mod config;

@@ -645,6 +645,12 @@ mod tests {
             .map(|(k, r)| (*k, r.fields.to_map()))
             .collect();
         assert_eq!(rows_a, rows_b);
+        let with_mh: Vec<_> = a
+            .rows(TableId::Customers)
+            .filter(|(_, r)| r.fields.get("salespersonCode") == Some(&json!("MH")))
+            .map(|(_, r)| r.fields.get("number").cloned())
+            .collect();
+        assert_eq!(with_mh, vec![Some(json!("C00410"))]);
     }
 
     #[test]
