@@ -455,7 +455,9 @@ fn account(
             "address1_city": a.city,
             "address1_stateorprovince": a.state,
             "address1_postalcode": a.zip,
-            "address1_country": "United States",
+            // Business Central's CUSTOMER mapping copies country/region codes unchanged, so
+            // accounts in an integrated organization carry codes, not country names.
+            "address1_country": "US",
             "creditlimit": ((i % 4) * 25_000) as f64,
             "_ownerid_value": owner.to_string(),
         }),
