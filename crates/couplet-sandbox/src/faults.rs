@@ -32,15 +32,19 @@ pub enum Target {
     Auth,
 }
 
+/// Faults queued for one service: each with how many requests it still applies to, so a
+/// large count costs no memory.
+type Queue = VecDeque<(Fault, u32)>;
+
 #[derive(Debug, Default)]
 struct Queues {
-    erp: VecDeque<Fault>,
-    crm: VecDeque<Fault>,
-    auth: VecDeque<Fault>,
+    erp: Queue,
+    crm: Queue,
+    auth: Queue,
 }
 
 impl Queues {
-    fn queue(&mut self, target: Target) -> &mut VecDeque<Fault> {
+    fn queue(&mut self, target: Target) -> &mut Queue {
         match target {
             Target::Erp => &mut self.erp,
             Target::Crm => &mut self.crm,
@@ -59,9 +63,8 @@ impl FaultInjector {
     /// The next `times` requests to `target` get `fault` (after any faults already queued).
     pub fn inject(&self, target: Target, fault: Fault, times: u32) {
         let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
-        let queue = queues.queue(target);
-        for _ in 0..times {
-            queue.push_back(fault.clone());
+        if times > 0 {
+            queues.queue(target).push_back((fault, times));
         }
     }
 
@@ -74,7 +77,14 @@ impl FaultInjector {
     /// Takes the fault for the current request to `target`, if one is queued.
     pub(crate) fn take(&self, target: Target) -> Option<Fault> {
         let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
-        queues.queue(target).pop_front()
+        let queue = queues.queue(target);
+        let (fault, left) = queue.front_mut()?;
+        let taken = fault.clone();
+        *left -= 1;
+        if *left == 0 {
+            queue.pop_front();
+        }
+        Some(taken)
     }
 }
 
@@ -129,5 +139,23 @@ impl Counters {
             throttled: self.throttled.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_are_served_in_order_and_a_huge_count_costs_nothing() {
+        let f = FaultInjector::default();
+        f.inject(Target::Crm, Fault::Status(503), 2);
+        f.inject(Target::Crm, Fault::MalformedBody, u32::MAX);
+        assert_eq!(f.take(Target::Crm), Some(Fault::Status(503)));
+        assert_eq!(f.take(Target::Crm), Some(Fault::Status(503)));
+        assert_eq!(f.take(Target::Crm), Some(Fault::MalformedBody));
+        assert_eq!(f.take(Target::Erp), None);
+        f.clear();
+        assert_eq!(f.take(Target::Crm), None);
     }
 }

@@ -386,11 +386,14 @@ impl Planner<'_> {
                 reason: "the coupling is skipped after failing twice with the same error; retry it to include it again".to_owned(),
             };
         }
-        let source_unchanged = (coupling.etag(src).is_some()
-            && coupling.etag(src) == record.etag.as_deref())
-            || coupling
+        // The ETag decides when both are known: Dataverse's second-precision modified-on
+        // cannot tell apart two writes within one second.
+        let source_unchanged = match (coupling.etag(src), record.etag.as_deref()) {
+            (Some(stored), Some(current)) => stored == current,
+            _ => coupling
                 .modified_on(src)
-                .is_some_and(|m| m >= record.modified_on);
+                .is_some_and(|m| m >= record.modified_on),
+        };
         if source_unchanged && !force && !coupling.last_failed {
             return PlannedOp::Unchanged {
                 source: record.clone(),
@@ -471,10 +474,11 @@ impl Planner<'_> {
         let Some(stored) = coupling.modified_on(dst) else {
             return false;
         };
-        if coupling.etag(dst).is_some() && coupling.etag(dst) == destination.etag.as_deref() {
-            return false;
-        }
-        destination.modified_on > stored && !self.is_own_write(destination, dst)
+        let changed = match (coupling.etag(dst), destination.etag.as_deref()) {
+            (Some(known), Some(current)) => known != current,
+            _ => destination.modified_on > stored,
+        };
+        changed && !self.is_own_write(destination, dst)
     }
 
     fn conflicting_fields(

@@ -725,3 +725,28 @@ fn a_pass_the_mapping_does_not_allow_is_refused() {
         Err(PlanError::NoFieldMappings { .. })
     ));
 }
+
+#[test]
+fn a_change_within_the_same_second_as_our_last_sync_is_seen_through_the_etag() {
+    // Dataverse's modified-on has second precision: a person's edit in the same second as
+    // our write carries the same timestamp, and only the ETag tells it apart.
+    let mut case = Case::new(customer(), Direction::FromCrm);
+    let (erp, crm) = coupled_pair(&mut case, Uuid::new_v4());
+    let mut edited = crm.clone();
+    edited
+        .fields
+        .insert("name".to_owned(), json!("Adatum Renamed"));
+    edited.etag = Some("W/\"999\"".to_owned());
+    assert_eq!(edited.modified_on, crm.modified_on, "same second");
+    case.records = vec![edited];
+    case.destinations = vec![erp];
+    match case.only_op() {
+        PlannedOp::Update { changes, .. } => {
+            assert!(
+                changes.iter().any(|c| c.field == "displayName"),
+                "{changes:?}"
+            );
+        }
+        other => panic!("expected an update, got {other:?}"),
+    }
+}

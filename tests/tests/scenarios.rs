@@ -1,0 +1,511 @@
+//! The acceptance scenarios of the headless slice, driven through the `couplet` binary.
+
+use std::path::Path;
+
+use couplet_sandbox::{Sandbox, SandboxConfig, SandboxInfo, Seed};
+use couplet_scenarios::{couplet, couplet_json};
+use serde_json::{Value, json};
+
+/// A plain HTTP client acting as a person editing data with the "editor" app.
+struct Editor {
+    http: reqwest::Client,
+    erp_token: String,
+    crm_token: String,
+    info: SandboxInfo,
+}
+
+impl Editor {
+    async fn new(info: &SandboxInfo) -> Editor {
+        let http = reqwest::Client::new();
+        let token = |scope: String| {
+            let http = http.clone();
+            let url = format!("{}/{}/oauth2/v2.0/token", info.authority, info.tenant);
+            let form = vec![
+                ("grant_type", "client_credentials".to_owned()),
+                ("client_id", info.editor_client_id.clone()),
+                ("client_secret", info.editor_client_secret.clone()),
+                ("scope", scope),
+            ];
+            async move {
+                let body: Value = http
+                    .post(url)
+                    .form(&form)
+                    .send()
+                    .await
+                    .expect("token request")
+                    .json()
+                    .await
+                    .expect("token JSON");
+                body["access_token"]
+                    .as_str()
+                    .expect("access_token")
+                    .to_owned()
+            }
+        };
+        Editor {
+            erp_token: token(info.erp_scope.clone()).await,
+            crm_token: token(info.crm_scope.clone()).await,
+            http,
+            info: info.clone(),
+        }
+    }
+
+    fn customers_url(&self) -> String {
+        format!(
+            "{}/companies({})/customers",
+            self.info.erp_api_url, self.info.erp_company_id
+        )
+    }
+
+    fn accounts_url(&self) -> String {
+        format!("{}/api/data/v9.2/accounts", self.info.crm_url)
+    }
+
+    async fn get_all(&self, url: &str, token: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut next = Some(url.to_owned());
+        while let Some(u) = next {
+            let page: Value = self
+                .http
+                .get(&u)
+                .bearer_auth(token)
+                .header("Prefer", "odata.maxpagesize=5000")
+                .send()
+                .await
+                .expect("GET")
+                .json()
+                .await
+                .expect("JSON page");
+            out.extend(page["value"].as_array().cloned().unwrap_or_default());
+            next = page["@odata.nextLink"].as_str().map(str::to_owned);
+        }
+        out
+    }
+
+    async fn customers(&self) -> Vec<Value> {
+        let url = format!("{}?$filter=blocked eq ' '", self.customers_url());
+        self.get_all(&url, &self.erp_token).await
+    }
+
+    async fn accounts(&self) -> Vec<Value> {
+        let url = format!(
+            "{}?$filter=statecode eq 0 and customertypecode eq 3",
+            self.accounts_url()
+        );
+        self.get_all(&url, &self.crm_token).await
+    }
+
+    async fn patch_customer(&self, id: &str, body: Value) {
+        let url = format!("{}({id})", self.customers_url());
+        let res = self
+            .http
+            .patch(url)
+            .bearer_auth(&self.erp_token)
+            .header("If-Match", "*")
+            .json(&body)
+            .send()
+            .await
+            .expect("PATCH customer");
+        assert!(
+            res.status().is_success(),
+            "PATCH customer: {}",
+            res.status()
+        );
+    }
+
+    async fn patch_account(&self, id: &str, body: Value) {
+        let url = format!("{}({id})", self.accounts_url());
+        let res = self
+            .http
+            .patch(url)
+            .bearer_auth(&self.crm_token)
+            .header("If-Match", "*")
+            .json(&body)
+            .send()
+            .await
+            .expect("PATCH account");
+        assert!(res.status().is_success(), "PATCH account: {}", res.status());
+    }
+}
+
+async fn start(seed: Seed) -> Sandbox {
+    couplet_sandbox::start(SandboxConfig {
+        seed,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("the sandbox starts")
+}
+
+fn write_info(dir: &Path, info: &SandboxInfo) -> String {
+    let path = dir.join("sandbox.json");
+    std::fs::write(&path, serde_json::to_string(info).expect("info JSON")).expect("write info");
+    path.to_string_lossy().into_owned()
+}
+
+async fn in_cli<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f).await.expect("CLI task")
+}
+
+/// The counters of the run in the document `couplet sync --json` prints.
+fn counters(document: &Value) -> Value {
+    document["run"]["run"]["counters"].clone()
+}
+
+fn mapping_counters(report: &Value, mapping: &str) -> Value {
+    report["children"]
+        .as_array()
+        .expect("children")
+        .iter()
+        .find(|c| c["mapping"] == mapping)
+        .map(|c| c["counters"].clone())
+        .unwrap_or_else(|| panic!("no {mapping} part in {report}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_couples_every_customer_and_account_and_a_rerun_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_owned();
+    let first = in_cli({
+        let data = data.clone();
+        move || couplet_json(&data, &["demo"])
+    })
+    .await;
+    let run = &first["run"];
+    let order: Vec<&str> = run["children"]
+        .as_array()
+        .expect("children")
+        .iter()
+        .filter_map(|c| c["mapping"].as_str())
+        .collect();
+    let first_customer = order
+        .iter()
+        .position(|m| *m == "CUSTOMER")
+        .expect("CUSTOMER ran");
+    assert!(
+        order[..first_customer].contains(&"SALESPEOPLE"),
+        "salespeople are synchronized before customers: {order:?}"
+    );
+
+    // Look at both systems directly: every eligible record is on both sides, coupled once.
+    let sandbox = couplet_sandbox::start(SandboxConfig {
+        state_file: Some(data.join("sandbox-state.sqlite")),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("the demo state reopens");
+    let editor = Editor::new(sandbox.info()).await;
+    let customers = editor.customers().await;
+    let accounts = editor.accounts().await;
+    let couplings = in_cli({
+        let data = data.clone();
+        move || {
+            couplet_json(
+                &data,
+                &["couplings", "--mapping", "CUSTOMER", "--limit", "10000"],
+            )
+        }
+    })
+    .await;
+    let couplings = couplings.as_array().expect("couplings").clone();
+    let failed: Vec<&Value> = first["errors"].as_array().expect("errors").iter().collect();
+    // Customers that failed (salesperson not coupled) are the only ones not on both sides.
+    assert_eq!(
+        customers.len(),
+        couplings.len()
+            + failed
+                .iter()
+                .filter(|e| e["mapping"] == "CUSTOMER" && e["direction"] == "to_crm")
+                .count(),
+        "every eligible customer is coupled, except the ones with an error"
+    );
+    assert_eq!(
+        accounts.len(),
+        couplings.len(),
+        "every eligible account is coupled"
+    );
+    let mut names_c: Vec<String> = customers
+        .iter()
+        .filter(|c| couplings.iter().any(|k| k["erp_id"] == c["id"]))
+        .map(|c| c["displayName"].as_str().unwrap_or_default().to_lowercase())
+        .collect();
+    let mut names_a: Vec<String> = accounts
+        .iter()
+        .map(|a| a["name"].as_str().unwrap_or_default().to_lowercase())
+        .collect();
+    names_c.sort();
+    names_a.sort();
+    assert_eq!(
+        names_c, names_a,
+        "coupled customers and accounts carry the same names"
+    );
+    sandbox.shutdown().await;
+
+    let second = in_cli(move || couplet_json(&data, &["demo"])).await;
+    for child in second["run"]["children"].as_array().expect("children") {
+        assert_eq!(
+            child["counters"]["inserted"], 0,
+            "nothing new on a rerun: {child}"
+        );
+        assert_eq!(
+            child["counters"]["modified"], 0,
+            "nothing changed on a rerun: {child}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changes_flow_both_ways_and_our_own_writes_are_not_echoed() {
+    let sandbox = start(Seed::Demo).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_owned();
+    let info_file = write_info(&data, sandbox.info());
+    in_cli({
+        let data = data.clone();
+        move || {
+            couplet_json(&data, &["connect", "--sandbox-info", &info_file]);
+            couplet_json(&data, &["sync", "--full"])
+        }
+    })
+    .await;
+
+    let editor = Editor::new(sandbox.info()).await;
+    let couplings = in_cli({
+        let data = data.clone();
+        move || {
+            couplet_json(
+                &data,
+                &["couplings", "--mapping", "CUSTOMER", "--limit", "1"],
+            )
+        }
+    })
+    .await;
+    let pair = &couplings[0];
+    let erp_id = pair["erp_id"].as_str().expect("erp id").to_owned();
+    let crm_id = pair["crm_id"].as_str().expect("crm id").to_owned();
+
+    editor
+        .patch_customer(&erp_id, json!({"phoneNumber": "+1 425 555 0199"}))
+        .await;
+    let run = in_cli({
+        let data = data.clone();
+        move || couplet_json(&data, &["sync", "--mapping", "CUSTOMER"])
+    })
+    .await;
+    assert_eq!(counters(&run)["modified"], 1, "{run}");
+    let account = editor
+        .get_all(
+            &format!("{}?$filter=accountid eq {crm_id}", editor.accounts_url()),
+            &editor.crm_token,
+        )
+        .await;
+    assert_eq!(
+        account[0]["telephone1"], "+1 425 555 0199",
+        "the phone reached the account"
+    );
+
+    editor
+        .patch_account(&crm_id, json!({"name": "Renamed In Dataverse Ltd."}))
+        .await;
+    let run = in_cli({
+        let data = data.clone();
+        move || couplet_json(&data, &["sync", "--mapping", "CUSTOMER"])
+    })
+    .await;
+    assert_eq!(counters(&run)["modified"], 1, "{run}");
+    let customer = editor
+        .get_all(
+            &format!("{}?$filter=id eq {erp_id}", editor.customers_url()),
+            &editor.erp_token,
+        )
+        .await;
+    assert_eq!(
+        customer[0]["displayName"], "Renamed In Dataverse Ltd.",
+        "the name reached the customer"
+    );
+
+    let run = in_cli(move || couplet_json(&data, &["sync", "--mapping", "CUSTOMER"])).await;
+    let c = counters(&run);
+    assert_eq!(
+        c["modified"], 0,
+        "our own writes are not echoed back: {run}"
+    );
+    assert_eq!(c["inserted"], 0, "{run}");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customer_whose_salesperson_is_not_coupled_fails_alone_with_the_fix() {
+    let sandbox = start(Seed::Demo).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_owned();
+    let info_file = write_info(&data, sandbox.info());
+    let (run, errors) = in_cli({
+        let data = data.clone();
+        move || {
+            couplet_json(&data, &["connect", "--sandbox-info", &info_file]);
+            let run = couplet_json(&data, &["sync", "--full"]);
+            let id = run["run"]["run"]["id"].as_str().expect("run id").to_owned();
+            let errors = couplet_json(&data, &["errors", "--run", &id, "--limit", "1000"]);
+            (run, errors)
+        }
+    })
+    .await;
+    let errors = errors.as_array().expect("errors");
+    let salesperson_errors: Vec<&Value> = errors
+        .iter()
+        .filter(|e| {
+            e["mapping"] == "CUSTOMER"
+                && e["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("SALESPEOPLE"))
+        })
+        .collect();
+    assert!(
+        !salesperson_errors.is_empty(),
+        "an error names the uncoupled salesperson: {errors:?}"
+    );
+    let message = salesperson_errors[0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.contains("MH"),
+        "the error names the salesperson code: {message}"
+    );
+    let c = mapping_counters(&run["run"], "CUSTOMER");
+    assert!(
+        c["inserted"].as_u64().unwrap_or(0) + c["coupled"].as_u64().unwrap_or(0) > 10,
+        "the rest of the run succeeded: {c}"
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_secret_is_refused_with_the_side_and_nothing_is_saved() {
+    let sandbox = start(Seed::Empty).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_owned();
+    let mut info = sandbox.info().clone();
+    info.client_secret = "not-the-secret".to_owned();
+    let info_file = write_info(&data, &info);
+    let (connect, mappings) = in_cli(move || {
+        let c = couplet(&data, &["connect", "--sandbox-info", &info_file]);
+        let m = couplet(&data, &["mappings", "--json"]);
+        (c, m)
+    })
+    .await;
+    assert!(!connect.status.success(), "connect fails");
+    let stderr = String::from_utf8_lossy(&connect.stderr);
+    assert!(
+        stderr.contains("Business Central"),
+        "says which side: {stderr}"
+    );
+    assert!(
+        stderr.to_lowercase().contains("token endpoint"),
+        "says the token endpoint refused: {stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    let listed: Value = serde_json::from_slice(&mappings.stdout).expect("JSON");
+    assert_eq!(listed, json!([]), "nothing was saved");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_sync_killed_midway_and_rerun_creates_no_duplicates() {
+    const N: usize = 2000;
+    let sandbox = start(Seed::Records(N)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_owned();
+    let info_file = write_info(&data, sandbox.info());
+    in_cli({
+        let data = data.clone();
+        move || couplet_json(&data, &["connect", "--sandbox-info", &info_file])
+    })
+    .await;
+
+    // Slow Dataverse down so the kill lands in the middle of the writes.
+    sandbox.faults().inject(
+        couplet_sandbox::Target::Crm,
+        couplet_sandbox::Fault::Delay(std::time::Duration::from_millis(10)),
+        u32::MAX,
+    );
+    let mut child = std::process::Command::new(couplet_scenarios::couplet_bin())
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["sync", "--full", "--json"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("sync starts");
+    // Kill it once part of the work is committed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let list = in_cli({
+            let data = data.clone();
+            move || couplet_json(&data, &["mappings"])
+        })
+        .await;
+        let coupled = list
+            .as_array()
+            .expect("mappings")
+            .iter()
+            .find(|m| m["name"] == "CUSTOMER")
+            .and_then(|m| m["couplings"].as_u64())
+            .unwrap_or(0);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sync made no progress in time"
+        );
+        assert!(
+            matches!(child.try_wait(), Ok(None)),
+            "the slowed-down sync must still be running when it is killed"
+        );
+        if coupled > 200 {
+            break;
+        }
+    }
+    let _ = child.kill();
+    sandbox.faults().clear();
+    let _ = child.wait();
+
+    in_cli({
+        let data = data.clone();
+        move || couplet_json(&data, &["sync", "--full"])
+    })
+    .await;
+    let editor = Editor::new(sandbox.info()).await;
+    let customers = editor.customers().await;
+    let accounts = editor.accounts().await;
+    let mut customer_names: Vec<String> = customers
+        .iter()
+        .map(|c| c["displayName"].to_string())
+        .collect();
+    let mut account_names: Vec<String> = accounts.iter().map(|a| a["name"].to_string()).collect();
+    let (before_c, before_a) = (customer_names.len(), account_names.len());
+    customer_names.sort();
+    customer_names.dedup();
+    account_names.sort();
+    account_names.dedup();
+    assert_eq!(customer_names.len(), before_c, "no duplicate customer");
+    assert_eq!(account_names.len(), before_a, "no duplicate account");
+    assert_eq!(
+        customers.len(),
+        accounts.len(),
+        "both sides hold the same records"
+    );
+    let list = in_cli(move || couplet_json(&data, &["mappings"])).await;
+    let coupled = list
+        .as_array()
+        .expect("mappings")
+        .iter()
+        .find(|m| m["name"] == "CUSTOMER")
+        .and_then(|m| m["couplings"].as_u64())
+        .unwrap_or(0);
+    assert_eq!(
+        coupled as usize,
+        customers.len(),
+        "every record is coupled once"
+    );
+    sandbox.shutdown().await;
+}
