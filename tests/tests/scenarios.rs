@@ -97,34 +97,25 @@ impl Editor {
 
     async fn patch_customer(&self, id: &str, body: Value) {
         let url = format!("{}({id})", self.customers_url());
-        let res = self
-            .http
-            .patch(url)
-            .bearer_auth(&self.erp_token)
-            .header("If-Match", "*")
-            .json(&body)
-            .send()
-            .await
-            .expect("PATCH customer");
-        assert!(
-            res.status().is_success(),
-            "PATCH customer: {}",
-            res.status()
-        );
+        self.patch(&url, &self.erp_token, body).await;
     }
 
     async fn patch_account(&self, id: &str, body: Value) {
         let url = format!("{}({id})", self.accounts_url());
+        self.patch(&url, &self.crm_token, body).await;
+    }
+
+    async fn patch(&self, url: &str, token: &str, body: Value) {
         let res = self
             .http
             .patch(url)
-            .bearer_auth(&self.crm_token)
+            .bearer_auth(token)
             .header("If-Match", "*")
             .json(&body)
             .send()
             .await
-            .expect("PATCH account");
-        assert!(res.status().is_success(), "PATCH account: {}", res.status());
+            .expect("PATCH");
+        assert!(res.status().is_success(), "PATCH {url}: {}", res.status());
     }
 }
 
@@ -506,6 +497,96 @@ async fn a_full_sync_killed_midway_and_rerun_creates_no_duplicates() {
         coupled as usize,
         customers.len(),
         "every record is coupled once"
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customer_uncoupled_and_coupled_again_by_hand_synchronizes_on_its_own() {
+    let sandbox = start(Seed::Demo).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_owned();
+    let info_file = write_info(&data, sandbox.info());
+    let pair = in_cli({
+        let data = data.clone();
+        move || {
+            couplet_json(&data, &["connect", "--sandbox-info", &info_file]);
+            couplet_json(&data, &["sync", "--full"]);
+            couplet_json(
+                &data,
+                &["couplings", "--mapping", "customer", "--limit", "1"],
+            )[0]
+            .clone()
+        }
+    })
+    .await;
+    let erp_id = pair["erp_id"].as_str().expect("erp id").to_owned();
+    let crm_id = pair["crm_id"].as_str().expect("crm id").to_owned();
+
+    let editor = Editor::new(sandbox.info()).await;
+    editor
+        .patch_customer(&erp_id, json!({"city": "Redmond"}))
+        .await;
+    let (uncoupled_again, sync) = in_cli({
+        let (data, erp_id, crm_id) = (data.clone(), erp_id.clone(), crm_id.clone());
+        move || {
+            couplet_json(
+                &data,
+                &["uncouple", "--mapping", "CUSTOMER", "--erp", &erp_id],
+            );
+            let again = couplet(
+                &data,
+                &["uncouple", "--mapping", "CUSTOMER", "--erp", &erp_id],
+            );
+            couplet_json(
+                &data,
+                &[
+                    "couple",
+                    "--mapping",
+                    "CUSTOMER",
+                    "--erp",
+                    &erp_id,
+                    "--crm",
+                    &crm_id,
+                ],
+            );
+            let sync = couplet_json(
+                &data,
+                &[
+                    "sync",
+                    "--mapping",
+                    "CUSTOMER",
+                    "--record",
+                    &erp_id,
+                    "--side",
+                    "erp",
+                    "--direction",
+                    "to-crm",
+                ],
+            );
+            (again, sync)
+        }
+    })
+    .await;
+    assert!(
+        !uncoupled_again.status.success(),
+        "uncoupling a record that is not coupled is an error"
+    );
+    assert!(
+        String::from_utf8_lossy(&uncoupled_again.stderr).contains("not coupled"),
+        "{}",
+        String::from_utf8_lossy(&uncoupled_again.stderr)
+    );
+    assert_eq!(counters(&sync)["modified"], 1, "{sync}");
+    let account = editor
+        .get_all(
+            &format!("{}?$filter=accountid eq {crm_id}", editor.accounts_url()),
+            &editor.crm_token,
+        )
+        .await;
+    assert_eq!(
+        account[0]["address1_city"], "Redmond",
+        "the record was synchronized"
     );
     sandbox.shutdown().await;
 }

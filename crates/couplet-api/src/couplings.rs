@@ -18,17 +18,7 @@ pub async fn list(
         .store()
         .run(move |conn| couplet_store::couplings::list(conn, &name, offset, limit))
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|c| CouplingView {
-            mapping: c.mapping,
-            erp_id: c.erp_id,
-            crm_id: c.crm_id,
-            last_synced_at: c.last_synced_at,
-            last_failed: c.last_failed,
-            skipped: c.skipped,
-        })
-        .collect())
+    Ok(rows.into_iter().map(CouplingView::from).collect())
 }
 
 /// Couples one ERP record to one CRM record, after checking both exist.
@@ -40,15 +30,9 @@ pub async fn couple(
 ) -> Result<CouplingView, ApiError> {
     let name = crate::mappings::get(ctx, mapping).await?.name;
     let engine = sync::engine(ctx).await?;
-    let c = engine.couple(&name, erp_id, crm_id).await?;
-    Ok(CouplingView {
-        mapping: c.mapping,
-        erp_id: c.erp_id,
-        crm_id: c.crm_id,
-        last_synced_at: c.last_synced_at,
-        last_failed: c.last_failed,
-        skipped: c.skipped,
-    })
+    Ok(CouplingView::from(
+        engine.couple(&name, erp_id, crm_id).await?,
+    ))
 }
 
 /// Removes the coupling of the record `id` on `side`; false when it was not coupled.

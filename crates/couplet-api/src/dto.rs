@@ -100,6 +100,19 @@ pub struct CouplingView {
     pub skipped: bool,
 }
 
+impl From<couplet_model::Coupling> for CouplingView {
+    fn from(c: couplet_model::Coupling) -> CouplingView {
+        CouplingView {
+            mapping: c.mapping,
+            erp_id: c.erp_id,
+            crm_id: c.crm_id,
+            last_synced_at: c.last_synced_at,
+            last_failed: c.last_failed,
+            skipped: c.skipped,
+        }
+    }
+}
+
 /// A run, summarized.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunView {
