@@ -64,6 +64,11 @@ impl FieldDef {
     }
 }
 
+/// A writable, optional text field of at most `max` characters.
+pub(crate) const fn text(name: &'static str, max: usize) -> FieldDef {
+    FieldDef::new(name, FieldType::Text(Some(max)))
+}
+
 /// A known entity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct EntityDef {

@@ -9,6 +9,7 @@ mod connection;
 pub mod dataverse;
 mod entity;
 mod read;
+mod write;
 
 pub use business_central::{BusinessCentral, Company};
 pub use couplet_odata::{ClientConfig, RetryPolicy, Secret};

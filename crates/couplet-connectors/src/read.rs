@@ -1,7 +1,7 @@
 //! Reading collections page by page and turning rows into records, shared by both connectors.
 
 use chrono::{DateTime, Utc};
-use couplet_model::{CmpOp, EndpointError, ErrorKind, Filter, Literal, Query, Record, Side};
+use couplet_model::{CmpOp, EndpointError, ErrorKind, Filter, Literal, Page, Query, Record, Side};
 use couplet_odata::literal::is_property_path;
 use couplet_odata::{ODataClient, QueryBuilder};
 use serde_json::Value;
@@ -29,6 +29,9 @@ pub(crate) struct Source<'a> {
 
 /// Rows per page when the query does not say.
 pub(crate) const DEFAULT_PAGE_SIZE: u32 = 5_000;
+
+/// The longest URL a read by ids builds.
+const MAX_URL_LEN: usize = 2_000;
 
 impl Source<'_> {
     /// The URL of the first page of `query`.
@@ -86,8 +89,46 @@ impl Source<'_> {
         Ok((records, page.next_link))
     }
 
+    /// Reads the page `page` (a next link) of `query`, or its first page.
+    pub(crate) async fn query_page(
+        &self,
+        query: &Query,
+        page: Option<&str>,
+    ) -> Result<Page, EndpointError> {
+        let url = match page {
+            Some(link) => link.to_owned(),
+            None => self.first_page_url(query)?,
+        };
+        let (records, next) = self
+            .page(&url, self.page_size(query), &query.fields)
+            .await?;
+        Ok(Page { records, next })
+    }
+
+    /// Reads the records with these ids, in URL-sized chunks.
+    pub(crate) async fn by_ids(
+        &self,
+        ids: &[Uuid],
+        fields: &[String],
+    ) -> Result<Vec<Record>, EndpointError> {
+        let query = |filter| Query {
+            entity: self.def.name.to_owned(),
+            fields: fields.to_vec(),
+            filter,
+            ..Query::default()
+        };
+        let key = self.def.key;
+        let base = self.first_page_url(&query(None))?;
+        let mut out = Vec::new();
+        for chunk in id_chunks(ids, key, base.len(), MAX_URL_LEN) {
+            let url = self.first_page_url(&query(Some(ids_filter(key, &chunk))))?;
+            out.extend(self.all(url, self.max_page, fields).await?);
+        }
+        Ok(out)
+    }
+
     /// Reads every page from `url`.
-    pub(crate) async fn all(
+    async fn all(
         &self,
         url: String,
         page_size: u32,
@@ -251,7 +292,7 @@ pub(crate) fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
 
 /// Splits ids into chunks whose `key eq <id> or ...` filter keeps the URL under `limit`
 /// characters, given the URL length without the filter.
-pub(crate) fn id_chunks(ids: &[Uuid], key: &str, base_len: usize, limit: usize) -> Vec<Vec<Uuid>> {
+fn id_chunks(ids: &[Uuid], key: &str, base_len: usize, limit: usize) -> Vec<Vec<Uuid>> {
     let mut unique: Vec<Uuid> = Vec::with_capacity(ids.len());
     for id in ids {
         if !unique.contains(id) {
@@ -266,7 +307,7 @@ pub(crate) fn id_chunks(ids: &[Uuid], key: &str, base_len: usize, limit: usize) 
 }
 
 /// `key eq a or key eq b ...`.
-pub(crate) fn ids_filter(key: &str, ids: &[Uuid]) -> Filter {
+fn ids_filter(key: &str, ids: &[Uuid]) -> Filter {
     Filter::Or(
         ids.iter()
             .map(|id| Filter::eq(key, Literal::Guid(*id)))

@@ -1,12 +1,8 @@
 //! The Business Central API v2.0 entities Couplet knows.
 
-use crate::entity::{EntityDef, FieldDef, FieldType};
+use crate::entity::{EntityDef, FieldDef, FieldType, text};
 
 use FieldType::{DateTime, Guid, Text};
-
-const fn text(name: &'static str, max: usize) -> FieldDef {
-    FieldDef::new(name, Text(Some(max)))
-}
 
 /// `customers` (page 30009 "APIV2 - Customers").
 const CUSTOMERS: EntityDef = EntityDef {

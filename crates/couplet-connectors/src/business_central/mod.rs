@@ -15,10 +15,14 @@ use uuid::Uuid;
 
 use crate::connection::{checked_url, client_credentials, odata_client};
 use crate::entity::{EntityDef, find};
-use crate::read::{Source, id_chunks, ids_filter, parse_timestamp};
+use crate::read::Source;
+use crate::write::Written;
 use entities::ENTITIES;
 
 const SIDE: Side = Side::Erp;
+
+/// The service's name in messages.
+const SERVICE: &str = "Business Central";
 
 /// The largest page Business Central online serves.
 pub const MAX_PAGE_SIZE: u32 = 20_000;
@@ -143,94 +147,25 @@ impl BusinessCentral {
         })
     }
 
-    async fn read_ids(
-        &self,
-        def: &EntityDef,
-        ids: &[Uuid],
-        fields: &[String],
-    ) -> Result<Vec<Record>, EndpointError> {
-        let source = self.source(def)?;
-        let base = source.first_page_url(&Query {
-            entity: def.name.to_owned(),
-            fields: fields.to_vec(),
-            ..Query::default()
-        })?;
-        let mut out = Vec::new();
-        for chunk in id_chunks(ids, def.key, base.len(), 2_000) {
-            let url = source.first_page_url(&Query {
-                entity: def.name.to_owned(),
-                fields: fields.to_vec(),
-                filter: Some(ids_filter(def.key, &chunk)),
-                ..Query::default()
-            })?;
-            out.extend(source.all(url, MAX_PAGE_SIZE, fields).await?);
-        }
-        Ok(out)
-    }
-
     /// The outcome of one batch answer.
     async fn outcome(
-        &self,
-        def: &EntityDef,
-        op: &WriteOp,
+        written: &Written<'_>,
         result: Result<BatchResponse, couplet_odata::ODataError>,
     ) -> Result<WriteOutcome, EndpointError> {
-        let id = op.id();
         match result {
-            Ok(response) => match response.body.as_ref().and_then(|b| written(def, b)) {
-                Some((modified_on, etag)) => Ok(WriteOutcome {
-                    id,
-                    modified_on,
-                    etag: etag.or_else(|| response.headers.get("etag").cloned()),
-                    created: matches!(op, WriteOp::Create { .. }),
-                }),
-                // No usable representation: read the record back.
-                None => {
-                    self.read_back(def, id, matches!(op, WriteOp::Create { .. }))
-                        .await
-                }
-            },
+            Ok(response) => {
+                let etag_header = response.headers.get("etag").map(String::as_str);
+                written.accepted(response.body.as_ref(), etag_header).await
+            }
             Err(e)
-                if matches!(op, WriteOp::Create { .. })
+                if written.created
                     && e.kind == ErrorKind::Conflict
                     && e.code.as_deref() == Some(SAME_KEY_EXISTS) =>
             {
-                // A retried create that had succeeded: the record with our id is ours.
-                match self.read_ids(def, &[id], &[]).await?.into_iter().next() {
-                    Some(r) => Ok(WriteOutcome {
-                        id,
-                        modified_on: r.modified_on,
-                        etag: r.etag,
-                        created: false,
-                    }),
-                    None => Err(e.into_endpoint_error(SIDE)),
-                }
+                written.already_created(e).await
             }
             Err(e) => Err(e.into_endpoint_error(SIDE)),
         }
-    }
-
-    async fn read_back(
-        &self,
-        def: &EntityDef,
-        id: Uuid,
-        created: bool,
-    ) -> Result<WriteOutcome, EndpointError> {
-        let record = self.read_ids(def, &[id], &[]).await?.into_iter().next();
-        record
-            .map(|r| WriteOutcome {
-                id,
-                modified_on: r.modified_on,
-                etag: r.etag,
-                created,
-            })
-            .ok_or_else(|| {
-                EndpointError::new(
-                    ErrorKind::Protocol,
-                    SIDE,
-                    format!("Business Central accepted the write to {} {id} but the record cannot be read back", def.name),
-                )
-            })
     }
 
     fn batch_request(
@@ -278,19 +213,6 @@ impl BusinessCentral {
     }
 }
 
-/// `lastModifiedDateTime` and `@odata.etag` of a written entity.
-fn written(
-    def: &EntityDef,
-    body: &Value,
-) -> Option<(chrono::DateTime<chrono::Utc>, Option<String>)> {
-    let modified = body.get(def.modified)?.as_str().and_then(parse_timestamp)?;
-    let etag = body
-        .get("@odata.etag")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    Some((modified, etag))
-}
-
 #[async_trait]
 impl Endpoint for BusinessCentral {
     fn side(&self) -> Side {
@@ -326,15 +248,7 @@ impl Endpoint for BusinessCentral {
 
     async fn query(&self, query: &Query, page: Option<&str>) -> Result<Page, EndpointError> {
         let def = find(ENTITIES, SIDE, &query.entity)?;
-        let source = self.source(def)?;
-        let url = match page {
-            Some(link) => link.to_owned(),
-            None => source.first_page_url(query)?,
-        };
-        let (records, next) = source
-            .page(&url, source.page_size(query), &query.fields)
-            .await?;
-        Ok(Page { records, next })
+        self.source(def)?.query_page(query, page).await
     }
 
     async fn get_many(
@@ -347,7 +261,7 @@ impl Endpoint for BusinessCentral {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        self.read_ids(def, ids, fields).await
+        self.source(def)?.by_ids(ids, fields).await
     }
 
     async fn write(
@@ -364,8 +278,9 @@ impl Endpoint for BusinessCentral {
             .enumerate()
             .map(|(i, op)| self.batch_request(i, def, op))
             .collect();
-        let requests = match requests {
-            Ok(r) => r,
+        // Both need the company; without one every write fails alike.
+        let (requests, source) = match requests.and_then(|r| Ok((r, self.source(def)?))) {
+            Ok(both) => both,
             Err(e) => return ops.iter().map(|_| Err(e.clone())).collect(),
         };
         let answers = self
@@ -374,7 +289,13 @@ impl Endpoint for BusinessCentral {
             .await;
         let mut out = Vec::with_capacity(ops.len());
         for (op, answer) in ops.iter().zip(answers) {
-            out.push(self.outcome(def, op, answer).await);
+            let written = Written {
+                source: &source,
+                service: SERVICE,
+                id: op.id(),
+                created: matches!(op, WriteOp::Create { .. }),
+            };
+            out.push(BusinessCentral::outcome(&written, answer).await);
         }
         out
     }

@@ -1,12 +1,8 @@
 //! The Dataverse Web API v9.2 tables Couplet knows.
 
-use crate::entity::{EntityDef, FieldDef, FieldType};
+use crate::entity::{EntityDef, FieldDef, FieldType, text};
 
-use FieldType::{Boolean, DateTime, Guid, Integer, Lookup, Text};
-
-const fn text(name: &'static str, max: usize) -> FieldDef {
-    FieldDef::new(name, Text(Some(max)))
-}
+use FieldType::{Boolean, DateTime, Guid, Integer, Lookup};
 
 /// `account` / `accounts`.
 const ACCOUNT: EntityDef = EntityDef {

@@ -16,10 +16,14 @@ use uuid::Uuid;
 
 use crate::connection::{checked_url, client_credentials, odata_client};
 use crate::entity::{EntityDef, FieldType, find};
-use crate::read::{Source, id_chunks, ids_filter, parse_timestamp};
+use crate::read::Source;
+use crate::write::Written;
 use entities::ENTITIES;
 
 const SIDE: Side = Side::Crm;
+
+/// The service's name in messages.
+const SERVICE: &str = "Dataverse";
 
 /// The largest page Dataverse serves.
 pub const MAX_PAGE_SIZE: u32 = 5_000;
@@ -88,26 +92,12 @@ impl Dataverse {
         }
     }
 
-    async fn read_ids(
-        &self,
-        def: &EntityDef,
-        ids: &[Uuid],
-        fields: &[String],
-    ) -> Result<Vec<Record>, EndpointError> {
-        let source = self.source(def);
-        let query = |filter| Query {
-            entity: def.name.to_owned(),
-            fields: fields.to_vec(),
-            filter,
-            ..Query::default()
-        };
-        let base = source.first_page_url(&query(None))?;
-        let mut out = Vec::new();
-        for chunk in id_chunks(ids, def.key, base.len(), 2_000) {
-            let url = source.first_page_url(&query(Some(ids_filter(def.key, &chunk))))?;
-            out.extend(source.all(url, MAX_PAGE_SIZE, fields).await?);
-        }
-        Ok(out)
+    /// A JSON answer from `url`.
+    async fn get_json(&self, url: &str) -> Result<Value, EndpointError> {
+        self.client
+            .get_json(url, Vec::new())
+            .await
+            .map_err(|e| e.into_endpoint_error(SIDE))
     }
 
     /// `?$select=<key>,modifiedon,versionnumber` for write representations.
@@ -153,66 +143,22 @@ impl Dataverse {
                 )
             }
         };
+        let source = self.source(def);
+        let written = Written {
+            source: &source,
+            service: SERVICE,
+            id,
+            created,
+        };
         match self.client.send(&request).await {
             Ok(response) => {
-                let from_body = response.body.as_ref().and_then(|b| {
-                    let modified = b.get(def.modified)?.as_str().and_then(parse_timestamp)?;
-                    let etag = b
-                        .get("@odata.etag")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned);
-                    Some((modified, etag))
-                });
-                match from_body {
-                    Some((modified_on, etag)) => Ok(WriteOutcome {
-                        id,
-                        modified_on,
-                        etag: etag.or_else(|| response.header("etag").map(str::to_owned)),
-                        created,
-                    }),
-                    None => self.read_back(def, id, created).await,
-                }
+                written
+                    .accepted(response.body.as_ref(), response.header("etag"))
+                    .await
             }
-            Err(e) if created && is_duplicate(&e) => {
-                // A retried create that had succeeded: the record with our id is ours.
-                match self.read_ids(def, &[id], &[]).await?.into_iter().next() {
-                    Some(r) => Ok(WriteOutcome {
-                        id,
-                        modified_on: r.modified_on,
-                        etag: r.etag,
-                        created: false,
-                    }),
-                    None => Err(e.into_endpoint_error(SIDE)),
-                }
-            }
+            Err(e) if created && is_duplicate(&e) => written.already_created(e).await,
             Err(e) => Err(e.into_endpoint_error(SIDE)),
         }
-    }
-
-    async fn read_back(
-        &self,
-        def: &EntityDef,
-        id: Uuid,
-        created: bool,
-    ) -> Result<WriteOutcome, EndpointError> {
-        let record = self.read_ids(def, &[id], &[]).await?.into_iter().next();
-        record
-            .map(|r| WriteOutcome {
-                id,
-                modified_on: r.modified_on,
-                etag: r.etag,
-                created,
-            })
-            .ok_or_else(|| {
-                EndpointError::new(
-                    ErrorKind::Protocol,
-                    SIDE,
-                    format!(
-                        "Dataverse accepted the write to {} {id} but the record cannot be read back",
-                        def.name
-                    ),
-                )
-            })
     }
 }
 
@@ -273,11 +219,7 @@ impl Endpoint for Dataverse {
 
     async fn integration_user(&self) -> Result<IntegrationUser, EndpointError> {
         let who_url = format!("{}/WhoAmI", self.api);
-        let who = self
-            .client
-            .get_json(&who_url, Vec::new())
-            .await
-            .map_err(|e| e.into_endpoint_error(SIDE))?;
+        let who = self.get_json(&who_url).await?;
         let id = who
             .get("UserId")
             .and_then(Value::as_str)
@@ -290,11 +232,7 @@ impl Endpoint for Dataverse {
                 )
             })?;
         let user_url = format!("{}/systemusers({id})?$select=fullname", self.api);
-        let user = self
-            .client
-            .get_json(&user_url, Vec::new())
-            .await
-            .map_err(|e| e.into_endpoint_error(SIDE))?;
+        let user = self.get_json(&user_url).await?;
         Ok(IntegrationUser {
             id,
             name: user
@@ -310,15 +248,7 @@ impl Endpoint for Dataverse {
 
     async fn query(&self, query: &Query, page: Option<&str>) -> Result<Page, EndpointError> {
         let def = find(ENTITIES, SIDE, &query.entity)?;
-        let source = self.source(def);
-        let url = match page {
-            Some(link) => link.to_owned(),
-            None => source.first_page_url(query)?,
-        };
-        let (records, next) = source
-            .page(&url, source.page_size(query), &query.fields)
-            .await?;
-        Ok(Page { records, next })
+        self.source(def).query_page(query, page).await
     }
 
     async fn get_many(
@@ -331,7 +261,7 @@ impl Endpoint for Dataverse {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        self.read_ids(def, ids, fields).await
+        self.source(def).by_ids(ids, fields).await
     }
 
     async fn write(
