@@ -42,6 +42,7 @@ mod http;
 mod identity;
 mod ids;
 mod listing;
+mod options;
 mod persist;
 pub mod query;
 mod seed;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::http::{ApiBody, ApiResponse};
 use crate::query::{Expr, OrderKey, compare_values};
 use crate::store::{Row, Store, TableId};
 
@@ -94,6 +95,24 @@ pub(crate) fn referenced_fields(filter: &Expr) -> Vec<String> {
 /// Whether a row passes an optional filter.
 pub(crate) fn passes(filter: Option<&Expr>, referenced: &[String], row: &Row) -> bool {
     filter.is_none_or(|f| f.matches(&row.fields.project(referenced)))
+}
+
+/// The `/$count` answer: how many rows pass the filter, at most `limit`, as plain text.
+pub(crate) fn count_response(
+    store: &Store,
+    table: TableId,
+    filter: Option<&Expr>,
+    limit: usize,
+) -> ApiResponse {
+    let referenced = filter.map(referenced_fields).unwrap_or_default();
+    let count = store
+        .rows(table)
+        .filter(|(_, row)| passes(filter, &referenced, row))
+        .take(limit)
+        .count();
+    ApiResponse::new(200, ApiBody::Text(count.to_string()))
+        .with_header("content-type", "text/plain")
+        .with_header("odata-version", "4.0")
 }
 
 /// Reads one page of a table.

@@ -16,7 +16,8 @@ use crate::Shared;
 use crate::http::{ApiBody, ApiRequest, ApiResponse};
 use crate::identity::{self, App};
 use crate::listing::{self, Cursor, ListSpec};
-use crate::query::{self, Dialect, Expr, OrderKey};
+use crate::options::{self, OptionTarget};
+use crate::query::{Dialect, QueryError};
 use crate::store::{Row, Store};
 
 pub(crate) use errors::fault_response;
@@ -171,22 +172,12 @@ fn dispatch(store: &mut Store, ctx: &Ctx, req: &ApiRequest, resource: Resource) 
             if *method != Method::GET {
                 return method_not_allowed(method.as_str(), "$count");
             }
-            let filter = match parse_filter(req, table) {
-                Ok(f) => f,
-                Err(r) => return r,
-            };
-            let referenced = filter
-                .as_ref()
-                .map(listing::referenced_fields)
-                .unwrap_or_default();
-            let count = store
-                .rows(table.table)
-                .filter(|(_, row)| listing::passes(filter.as_ref(), &referenced, row))
-                .take(MAX_PAGE)
-                .count();
-            ApiResponse::new(200, ApiBody::Text(count.to_string()))
-                .with_header("content-type", "text/plain")
-                .with_header("odata-version", "4.0")
+            match options::parse_filter(req, table) {
+                Ok(filter) => {
+                    listing::count_response(store, table.table, filter.as_ref(), MAX_PAGE)
+                }
+                Err(r) => r,
+            }
         }
         Resource::Entity(table, id) => match *method {
             Method::GET => get_one(store, ctx, req, table, id),
@@ -333,55 +324,20 @@ pub(crate) fn render(
     out
 }
 
-fn query_error(e: &query::QueryError) -> ApiResponse {
-    error(400, "0x80060888", &e.message)
-}
+impl OptionTarget for Table {
+    const DIALECT: Dialect = Dialect::Dataverse;
 
-fn check_columns<'a>(
-    table: &Table,
-    names: impl IntoIterator<Item = &'a String>,
-) -> Result<(), ApiResponse> {
-    for name in names {
-        let top = name.split('/').next().unwrap_or(name);
-        if table.column(top).is_none() {
-            return Err(unknown_property(table.logical, name));
-        }
+    fn has_field(&self, name: &str) -> bool {
+        self.column(name).is_some()
     }
-    Ok(())
-}
 
-fn parse_filter(req: &ApiRequest, table: &Table) -> Result<Option<Expr>, ApiResponse> {
-    let Some(src) = req.option("$filter") else {
-        return Ok(None);
-    };
-    let expr = query::parse_filter(src, Dialect::Dataverse).map_err(|e| query_error(&e))?;
-    check_columns(table, &expr.fields())?;
-    Ok(Some(expr))
-}
-
-/// Parses `$select` (None = all columns).
-pub(crate) fn parse_select(
-    req: &ApiRequest,
-    table: &Table,
-) -> Result<Option<Vec<String>>, ApiResponse> {
-    let Some(src) = req.option("$select") else {
-        return Ok(None);
-    };
-    let fields = query::parse_select(src).map_err(|e| query_error(&e))?;
-    if fields.iter().any(|f| f == "*") {
-        return Ok(None);
+    fn unknown_property(&self, name: &str) -> ApiResponse {
+        unknown_property(self.logical, name)
     }
-    check_columns(table, &fields)?;
-    Ok(Some(fields))
-}
 
-fn parse_orderby(req: &ApiRequest, table: &Table) -> Result<Vec<OrderKey>, ApiResponse> {
-    let Some(src) = req.option("$orderby") else {
-        return Ok(Vec::new());
-    };
-    let keys = query::parse_orderby(src).map_err(|e| query_error(&e))?;
-    check_columns(table, keys.iter().map(|k| &k.field))?;
-    Ok(keys)
+    fn query_error(e: &QueryError) -> ApiResponse {
+        error(400, "0x80060888", &e.message)
+    }
 }
 
 fn reject_unsupported(req: &ApiRequest, table: &Table) -> Result<(), ApiResponse> {
@@ -392,11 +348,7 @@ fn reject_unsupported(req: &ApiRequest, table: &Table) -> Result<(), ApiResponse
             "The query parameter $skip is not supported",
         ));
     }
-    if let Some(nav) = req.option("$expand").filter(|v| !v.trim().is_empty()) {
-        let first = nav.split([',', '(']).next().unwrap_or(nav).trim();
-        return Err(unknown_property(table.logical, first));
-    }
-    Ok(())
+    options::reject_expand(req, table)
 }
 
 fn context_url(ctx: &Ctx, table: &Table, select: Option<&[String]>, entity: bool) -> String {
@@ -434,9 +386,9 @@ fn decode_skiptoken(token: &str) -> Option<Cursor> {
 fn list(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table) -> ApiResponse {
     let parsed = (|| {
         reject_unsupported(req, table)?;
-        let filter = parse_filter(req, table)?;
-        let select = parse_select(req, table)?;
-        let order = parse_orderby(req, table)?;
+        let filter = options::parse_filter(req, table)?;
+        let select = options::parse_select(req, table)?;
+        let order = options::parse_orderby(req, table)?;
         let top = match req.option("$top") {
             None => None,
             Some(v) => Some(v.trim().parse::<usize>().map_err(|_| {
@@ -539,7 +491,7 @@ fn list(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table) -> ApiRespons
 }
 
 fn get_one(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table, id: Uuid) -> ApiResponse {
-    let select = match parse_select(req, table) {
+    let select = match options::parse_select(req, table) {
         Ok(s) => s,
         Err(r) => return r,
     };

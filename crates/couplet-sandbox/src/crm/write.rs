@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::errors::{error, row_not_found};
 use super::schema::{Access, Kind, SYSTEMUSERS, TABLES, Table};
-use super::{Annotations, Ctx, etag, etag_matches, json_response, parse_select, render};
+use super::{Annotations, Ctx, etag, etag_matches, json_response, render};
 use crate::clock::crm_time;
 use crate::fields::Fields;
 use crate::http::{ApiBody, ApiRequest, ApiResponse};
@@ -346,7 +346,7 @@ fn written(
         return row_not_found(table.logical, &id);
     };
     if req.prefers("return", Some("representation")) {
-        let select = match parse_select(req, table) {
+        let select = match crate::options::parse_select(req, table) {
             Ok(s) => s,
             Err(r) => return r,
         };

@@ -16,7 +16,8 @@ use crate::Shared;
 use crate::http::{ApiBody, ApiRequest, ApiResponse};
 use crate::identity::{self, App, BC_AUDIENCE, TENANT};
 use crate::listing::{self, Cursor, ListSpec};
-use crate::query::{self, Dialect, Expr, OrderKey};
+use crate::options::{self, OptionTarget};
+use crate::query::{self, Dialect, QueryError};
 use crate::store::{Row, Store};
 
 pub(crate) use errors::fault_response;
@@ -285,21 +286,12 @@ fn dispatch(store: &mut Store, ctx: &Ctx<'_>, req: &ApiRequest, rest: &[String])
             if *method != Method::GET {
                 return method_not_allowed(method.as_str(), "$count");
             }
-            let filter = match parse_filter(req, set) {
-                Ok(f) => f,
-                Err(r) => return r,
-            };
-            let referenced = filter
-                .as_ref()
-                .map(listing::referenced_fields)
-                .unwrap_or_default();
-            let count = store
-                .rows(set.table)
-                .filter(|(_, row)| listing::passes(filter.as_ref(), &referenced, row))
-                .count();
-            ApiResponse::new(200, ApiBody::Text(count.to_string()))
-                .with_header("content-type", "text/plain")
-                .with_header("odata-version", "4.0")
+            match options::parse_filter(req, set) {
+                Ok(filter) => {
+                    listing::count_response(store, set.table, filter.as_ref(), usize::MAX)
+                }
+                Err(r) => r,
+            }
         }
         Resource::Entity(company, set, id) => {
             let context = format!(
@@ -368,73 +360,38 @@ pub(crate) fn render(row: &Row, select: Option<&[String]>) -> Map<String, Value>
     out
 }
 
-fn unknown_property(set: &EntitySet, name: &str) -> ApiResponse {
-    error(
-        400,
-        "BadRequest_NotFound",
-        &format!(
-            "Could not find a property named '{name}' on type 'Microsoft.NAV.{}'.",
-            set.entity_type
-        ),
-    )
-}
+impl OptionTarget for EntitySet {
+    const DIALECT: Dialect = Dialect::BusinessCentral;
 
-fn query_error(e: &query::QueryError) -> ApiResponse {
-    if e.message.contains(query::BC_OR_DISTINCT_FIELDS) {
+    fn has_field(&self, name: &str) -> bool {
+        self.field(name).is_some()
+    }
+
+    fn unknown_property(&self, name: &str) -> ApiResponse {
         error(
             400,
-            "BadRequest_NotSupported",
+            "BadRequest_NotFound",
             &format!(
-                "An error occurred while processing this request. {}",
-                e.message
+                "Could not find a property named '{name}' on type 'Microsoft.NAV.{}'.",
+                self.entity_type
             ),
         )
-    } else {
-        error(400, "BadRequest_NotFound", &e.message)
     }
-}
 
-fn check_fields<'a>(
-    set: &EntitySet,
-    names: impl IntoIterator<Item = &'a String>,
-) -> Result<(), ApiResponse> {
-    for name in names {
-        let top = name.split('/').next().unwrap_or(name);
-        if set.field(top).is_none() {
-            return Err(unknown_property(set, name));
+    fn query_error(e: &QueryError) -> ApiResponse {
+        if e.message.contains(query::BC_OR_DISTINCT_FIELDS) {
+            error(
+                400,
+                "BadRequest_NotSupported",
+                &format!(
+                    "An error occurred while processing this request. {}",
+                    e.message
+                ),
+            )
+        } else {
+            error(400, "BadRequest_NotFound", &e.message)
         }
     }
-    Ok(())
-}
-
-fn parse_filter(req: &ApiRequest, set: &EntitySet) -> Result<Option<Expr>, ApiResponse> {
-    let Some(src) = req.option("$filter") else {
-        return Ok(None);
-    };
-    let expr = query::parse_filter(src, Dialect::BusinessCentral).map_err(|e| query_error(&e))?;
-    check_fields(set, &expr.fields())?;
-    Ok(Some(expr))
-}
-
-fn parse_select(req: &ApiRequest, set: &EntitySet) -> Result<Option<Vec<String>>, ApiResponse> {
-    let Some(src) = req.option("$select") else {
-        return Ok(None);
-    };
-    let fields = query::parse_select(src).map_err(|e| query_error(&e))?;
-    if fields.iter().any(|f| f == "*") {
-        return Ok(None);
-    }
-    check_fields(set, &fields)?;
-    Ok(Some(fields))
-}
-
-fn parse_orderby(req: &ApiRequest, set: &EntitySet) -> Result<Vec<OrderKey>, ApiResponse> {
-    let Some(src) = req.option("$orderby") else {
-        return Ok(Vec::new());
-    };
-    let keys = query::parse_orderby(src).map_err(|e| query_error(&e))?;
-    check_fields(set, keys.iter().map(|k| &k.field))?;
-    Ok(keys)
 }
 
 fn parse_count_option(req: &ApiRequest, name: &str) -> Result<Option<usize>, ApiResponse> {
@@ -450,16 +407,6 @@ fn parse_count_option(req: &ApiRequest, name: &str) -> Result<Option<usize>, Api
     }
 }
 
-fn reject_expand(req: &ApiRequest, set: &EntitySet) -> Result<(), ApiResponse> {
-    match req.option("$expand") {
-        Some(nav) if !nav.trim().is_empty() => {
-            let first = nav.split([',', '(']).next().unwrap_or(nav).trim();
-            Err(unknown_property(set, first))
-        }
-        _ => Ok(()),
-    }
-}
-
 fn list(
     store: &Store,
     ctx: &Ctx<'_>,
@@ -468,10 +415,10 @@ fn list(
     context: String,
 ) -> ApiResponse {
     let parsed = (|| {
-        reject_expand(req, set)?;
-        let filter = parse_filter(req, set)?;
-        let select = parse_select(req, set)?;
-        let order = parse_orderby(req, set)?;
+        options::reject_expand(req, set)?;
+        let filter = options::parse_filter(req, set)?;
+        let select = options::parse_select(req, set)?;
+        let order = options::parse_orderby(req, set)?;
         let top = parse_count_option(req, "$top")?;
         let skip = parse_count_option(req, "$skip")?.unwrap_or(0);
         let cursor = match req.option("$skiptoken") {
@@ -566,10 +513,11 @@ fn get_one(
     id: Uuid,
     context: String,
 ) -> ApiResponse {
-    let select = match reject_expand(req, set).and_then(|()| parse_select(req, set)) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let select =
+        match options::reject_expand(req, set).and_then(|()| options::parse_select(req, set)) {
+            Ok(s) => s,
+            Err(r) => return r,
+        };
     let Some(row) = store.get(set.table, &id) else {
         return record_not_found(set, id);
     };
