@@ -177,6 +177,11 @@ impl ApiResponse {
         }
     }
 
+    /// 204 No Content with `OData-Version: 4.0`.
+    pub(crate) fn no_content() -> Self {
+        Self::new(204, ApiBody::Empty).with_header("odata-version", "4.0")
+    }
+
     /// Adds a header.
     pub(crate) fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.push((name.to_ascii_lowercase(), value.into()));

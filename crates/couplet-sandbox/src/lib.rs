@@ -36,6 +36,7 @@ mod clock;
 mod config;
 mod crm;
 mod erp;
+mod fault_answers;
 mod faults;
 mod fields;
 mod http;

@@ -10,6 +10,25 @@ use uuid::Uuid;
 
 use crate::store::{Row, Store, TableId, TokenInfo};
 
+/// Stores one row, replacing the one with the same table and id.
+const SAVE_ROW: &str = "INSERT OR REPLACE INTO sandbox_rows (tbl, id, version, modified, modified_by, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+/// The values of [`SAVE_ROW`] for one row.
+fn row_values(
+    table: TableId,
+    id: &Uuid,
+    row: &Row,
+) -> (&'static str, String, i64, String, String, String) {
+    (
+        table.name(),
+        id.to_string(),
+        row.version as i64,
+        row.modified.to_rfc3339(),
+        row.modified_by.to_string(),
+        serde_json::Value::Object(row.fields.to_map()).to_string(),
+    )
+}
+
 /// An open state file.
 pub(crate) struct Persist {
     conn: Mutex<Connection>,
@@ -78,19 +97,10 @@ impl Persist {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         {
-            let mut insert = tx.prepare(
-                "INSERT OR REPLACE INTO sandbox_rows (tbl, id, version, modified, modified_by, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
+            let mut insert = tx.prepare(SAVE_ROW)?;
             for table in TableId::ALL {
                 for (id, row) in store.rows(table) {
-                    insert.execute(params![
-                        table.name(),
-                        id.to_string(),
-                        row.version as i64,
-                        row.modified.to_rfc3339(),
-                        row.modified_by.to_string(),
-                        serde_json::Value::Object(row.fields.to_map()).to_string(),
-                    ])?;
+                    insert.execute(row_values(table, id, row))?;
                 }
             }
             let mut meta =
@@ -200,17 +210,7 @@ impl Persist {
         id: &Uuid,
         row: &Row,
     ) -> Result<(), PersistError> {
-        self.conn().execute(
-            "INSERT OR REPLACE INTO sandbox_rows (tbl, id, version, modified, modified_by, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                table.name(),
-                id.to_string(),
-                row.version as i64,
-                row.modified.to_rfc3339(),
-                row.modified_by.to_string(),
-                serde_json::Value::Object(row.fields.to_map()).to_string(),
-            ],
-        )?;
+        self.conn().execute(SAVE_ROW, row_values(table, id, row))?;
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use crate::fault_answers::FaultWording;
 use crate::faults::Fault;
 use crate::http::{ApiBody, ApiResponse};
 use crate::identity::TENANT;
@@ -66,47 +67,38 @@ pub(crate) fn unknown_property(logical: &str, name: &str) -> ApiResponse {
 
 /// The response an injected fault produces.
 pub(crate) fn fault_response(fault: &Fault) -> Option<ApiResponse> {
-    match fault {
-        Fault::Delay(_) => None,
-        Fault::Throttle { retry_after_secs } => Some(
-            error(
-                429,
-                "0x80072322",
-                "Number of requests exceeded the limit of 6000 over time window of 300 seconds.",
-            )
-            .with_header("retry-after", retry_after_secs.to_string()),
+    FaultWording {
+        error,
+        throttled: (
+            "0x80072322",
+            "Number of requests exceeded the limit of 6000 over time window of 300 seconds.",
         ),
-        Fault::Status(status) => {
-            let (code, message) = match status {
-                400 => ("0x80040203", "Invalid argument."),
-                401 => (
-                    "0x80072560",
-                    "The user is not a member of the organization.",
-                ),
-                403 => (
-                    "0x80040220",
-                    "Principal user is missing the privilege needed for this operation.",
-                ),
-                404 => ("0x80040217", "The requested record was not found."),
-                412 => (
-                    "0x80060882",
-                    "The version of the existing record doesn't match the RowVersion property provided.",
-                ),
-                503 => ("0x80040216", "The service is temporarily unavailable."),
-                s if *s >= 500 => ("0x80040216", "An unexpected error occurred."),
-                _ => ("0x80040203", "The request failed."),
-            };
-            Some(error(*status, code, message))
-        }
-        Fault::MalformedBody => Some(
-            ApiResponse::new(
-                200,
-                ApiBody::Raw(
-                    br#"{"@odata.context":"$metadata#accounts","value":[{"accountid":"#.to_vec(),
-                ),
-            )
-            .with_header("content-type", "application/json; odata.metadata=minimal")
-            .with_header("odata-version", "4.0"),
+        status: status_error,
+        truncated: br#"{"@odata.context":"$metadata#accounts","value":[{"accountid":"#,
+        content_type: "application/json; odata.metadata=minimal",
+    }
+    .answer(fault)
+}
+
+/// Code and message of Dataverse's error for a status.
+fn status_error(status: u16) -> (&'static str, &'static str) {
+    match status {
+        400 => ("0x80040203", "Invalid argument."),
+        401 => (
+            "0x80072560",
+            "The user is not a member of the organization.",
         ),
+        403 => (
+            "0x80040220",
+            "Principal user is missing the privilege needed for this operation.",
+        ),
+        404 => ("0x80040217", "The requested record was not found."),
+        412 => (
+            "0x80060882",
+            "The version of the existing record doesn't match the RowVersion property provided.",
+        ),
+        503 => ("0x80040216", "The service is temporarily unavailable."),
+        s if s >= 500 => ("0x80040216", "An unexpected error occurred."),
+        _ => ("0x80040203", "The request failed."),
     }
 }

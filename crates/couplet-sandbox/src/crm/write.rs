@@ -8,7 +8,7 @@ use super::schema::{Access, Kind, SYSTEMUSERS, TABLES, Table};
 use super::{Annotations, Ctx, etag, etag_matches, json_response, render};
 use crate::clock::crm_time;
 use crate::fields::Fields;
-use crate::http::{ApiBody, ApiRequest, ApiResponse};
+use crate::http::{ApiRequest, ApiResponse};
 use crate::store::{Row, Store, TableId};
 
 fn payload_error(table: &Table, detail: &str) -> ApiResponse {
@@ -360,11 +360,19 @@ fn written(
             .with_header("preference-applied", "return=representation")
             .with_header("etag", etag(row.version))
     } else {
-        ApiResponse::new(204, ApiBody::Empty)
-            .with_header("odata-version", "4.0")
+        ApiResponse::no_content()
             .with_header("odata-entityid", entity_id(ctx, table, id))
             .with_header("etag", etag(row.version))
     }
+}
+
+/// 412 for an If-Match that names another version.
+fn version_mismatch() -> ApiResponse {
+    error(
+        412,
+        "0x80060882",
+        "The version of the existing record doesn't match the RowVersion property provided.",
+    )
 }
 
 fn duplicate() -> ApiResponse {
@@ -459,11 +467,7 @@ pub(super) fn upsert(
     if let Some(expected) = if_match
         && !etag_matches(expected, current.version)
     {
-        return error(
-            412,
-            "0x80060882",
-            "The version of the existing record doesn't match the RowVersion property provided.",
-        );
+        return version_mismatch();
     }
     let changes = match changes(store, table, &body, id) {
         Ok(c) => c,
@@ -496,14 +500,10 @@ pub(super) fn delete(store: &mut Store, req: &ApiRequest, table: &Table, id: Uui
     if let Some(expected) = req.header("if-match")
         && !etag_matches(expected, current.version)
     {
-        return error(
-            412,
-            "0x80060882",
-            "The version of the existing record doesn't match the RowVersion property provided.",
-        );
+        return version_mismatch();
     }
     store.remove(table.table, &id);
-    ApiResponse::new(204, ApiBody::Empty).with_header("odata-version", "4.0")
+    ApiResponse::no_content()
 }
 
 #[cfg(test)]

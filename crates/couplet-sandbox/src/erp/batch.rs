@@ -8,6 +8,17 @@ use super::{Ctx, MAX_BATCH, dispatch};
 use crate::http::{ApiBody, ApiRequest, ApiResponse};
 use crate::store::Store;
 
+/// The `id` of the request at `index`: as given (numbers as text), else its position from 1.
+fn request_id(index: usize, request: &Value) -> String {
+    request
+        .get("id")
+        .map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .unwrap_or_else(|| (index + 1).to_string())
+}
+
 /// Handles `POST .../api/v2.0/$batch`.
 pub(super) fn handle(store: &mut Store, ctx: &Ctx<'_>, req: &ApiRequest) -> ApiResponse {
     if req.method != Method::POST {
@@ -51,13 +62,7 @@ pub(super) fn handle(store: &mut Store, ctx: &Ctx<'_>, req: &ApiRequest) -> ApiR
     let mut responses: Vec<(String, ApiResponse)> = Vec::new();
     let mut failed: Option<String> = None;
     for (index, request) in requests.iter().enumerate() {
-        let id = request
-            .get("id")
-            .map(|v| match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .unwrap_or_else(|| (index + 1).to_string());
+        let id = request_id(index, request);
         let response = match inner_request(ctx, req, request) {
             Ok((inner, rest)) if rest.first().is_some_and(|s| s == "$batch") => {
                 let _ = inner;
@@ -82,13 +87,7 @@ pub(super) fn handle(store: &mut Store, ctx: &Ctx<'_>, req: &ApiRequest) -> ApiR
             store.rollback();
             let mut answered: Vec<(String, ApiResponse)> = Vec::new();
             for (index, request) in requests.iter().enumerate() {
-                let id = request
-                    .get("id")
-                    .map(|v| match v {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-                    .unwrap_or_else(|| (index + 1).to_string());
+                let id = request_id(index, request);
                 if &id == failed_id {
                     if let Some((_, r)) = responses.iter().find(|(i, _)| i == failed_id) {
                         answered.push((id, r.clone()));

@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use crate::fault_answers::FaultWording;
 use crate::faults::Fault;
 use crate::http::{ApiBody, ApiResponse};
 use crate::identity::{BC_AUDIENCE, TENANT};
@@ -66,58 +67,48 @@ pub(crate) fn method_not_allowed(method: &str, what: &str) -> ApiResponse {
 
 /// The response an injected fault produces.
 pub(crate) fn fault_response(fault: &Fault) -> Option<ApiResponse> {
-    match fault {
-        Fault::Delay(_) => None,
-        Fault::Throttle { retry_after_secs } => Some(
-            error(
-                429,
-                "Application_TooManyRequests",
-                "Too Many Requests - the request was rate limited. Reduce the number of requests and retry after the time given in the Retry-After header.",
-            )
-            .with_header("retry-after", retry_after_secs.to_string()),
+    FaultWording {
+        error,
+        throttled: (
+            "Application_TooManyRequests",
+            "Too Many Requests - the request was rate limited. Reduce the number of requests and retry after the time given in the Retry-After header.",
         ),
-        Fault::Status(status) => {
-            let (code, message) = match status {
-                400 => ("BadRequest", "The request is invalid."),
-                401 => (
-                    "Authentication_InvalidCredentials",
-                    "The credentials provided are incorrect",
-                ),
-                403 => (
-                    "Authorization_InsufficientPermissions",
-                    "You do not have permission to perform this operation.",
-                ),
-                404 => ("BadRequest_ResourceNotFound", "Resource not found."),
-                408 => (
-                    "Request_Timeout",
-                    "The operation was canceled because it took too long.",
-                ),
-                409 => (
-                    "Request_EntityChanged",
-                    "Another user has already changed the record.",
-                ),
-                413 => ("Request_EntityTooLarge", "The request is too large."),
-                502 => ("Internal_BadGateway", "Bad gateway."),
-                503 => (
-                    "Internal_ServiceUnavailable",
-                    "The service is temporarily unavailable. Please retry.",
-                ),
-                504 => ("Internal_GatewayTimeout", "The gateway timed out."),
-                s if *s >= 500 => ("Internal_ServerError", "An internal server error occurred."),
-                _ => ("BadRequest", "The request failed."),
-            };
-            Some(error(*status, code, message))
-        }
-        Fault::MalformedBody => Some(
-            ApiResponse::new(
-                200,
-                ApiBody::Raw(br#"{"@odata.context":"$metadata#companies","value":[{"id":"#.to_vec()),
-            )
-            .with_header(
-                "content-type",
-                "application/json; odata.metadata=minimal; odata.streaming=true",
-            )
-            .with_header("odata-version", "4.0"),
+        status: status_error,
+        truncated: br#"{"@odata.context":"$metadata#companies","value":[{"id":"#,
+        content_type: "application/json; odata.metadata=minimal; odata.streaming=true",
+    }
+    .answer(fault)
+}
+
+/// Code and message of Business Central's error for a status.
+fn status_error(status: u16) -> (&'static str, &'static str) {
+    match status {
+        400 => ("BadRequest", "The request is invalid."),
+        401 => (
+            "Authentication_InvalidCredentials",
+            "The credentials provided are incorrect",
         ),
+        403 => (
+            "Authorization_InsufficientPermissions",
+            "You do not have permission to perform this operation.",
+        ),
+        404 => ("BadRequest_ResourceNotFound", "Resource not found."),
+        408 => (
+            "Request_Timeout",
+            "The operation was canceled because it took too long.",
+        ),
+        409 => (
+            "Request_EntityChanged",
+            "Another user has already changed the record.",
+        ),
+        413 => ("Request_EntityTooLarge", "The request is too large."),
+        502 => ("Internal_BadGateway", "Bad gateway."),
+        503 => (
+            "Internal_ServiceUnavailable",
+            "The service is temporarily unavailable. Please retry.",
+        ),
+        504 => ("Internal_GatewayTimeout", "The gateway timed out."),
+        s if s >= 500 => ("Internal_ServerError", "An internal server error occurred."),
+        _ => ("BadRequest", "The request failed."),
     }
 }

@@ -8,7 +8,7 @@ use super::schema::{Access, EntitySet, Kind, SALESPEOPLE};
 use super::{Ctx, etag, if_match_accepts, json_response, record_not_found, render};
 use crate::clock::bc_time;
 use crate::fields::Fields;
-use crate::http::{ApiBody, ApiRequest, ApiResponse};
+use crate::http::{ApiRequest, ApiResponse};
 use crate::store::{Row, Store};
 
 fn parse_body(req: &ApiRequest) -> Result<Map<String, Value>, ApiResponse> {
@@ -177,6 +177,15 @@ fn duplicate(set: &EntitySet, field: &str, value: &str) -> ApiResponse {
     )
 }
 
+/// 409 for an If-Match that names an older version.
+fn entity_changed() -> ApiResponse {
+    error(
+        409,
+        "Request_EntityChanged",
+        "Another user has already changed the record.",
+    )
+}
+
 /// Checks the unique key and table relations of a row about to be stored.
 fn check_row(
     store: &Store,
@@ -229,6 +238,39 @@ fn next_number(store: &mut Store, set: &EntitySet, prefix: &str) -> String {
     }
 }
 
+/// Checks and stores a created or patched row, stamped with the time and the calling app's
+/// user; answers `status` with its representation and ETag.
+fn save(
+    store: &mut Store,
+    ctx: &Ctx<'_>,
+    company: Uuid,
+    set: &EntitySet,
+    id: Uuid,
+    mut fields: Map<String, Value>,
+    status: u16,
+) -> Result<ApiResponse, ApiResponse> {
+    check_row(store, set, id, &fields)?;
+    let now = store.now();
+    fields.insert("lastModifiedDateTime".into(), Value::String(bc_time(now)));
+    let row = Row {
+        fields: Fields::from_map(set.table, fields),
+        version: store.next_version(),
+        modified: now,
+        modified_by: ctx.app.bc_user,
+    };
+    let mut out = render(&row, None);
+    out.insert(
+        "@odata.context".into(),
+        Value::String(format!(
+            "{}/$metadata#companies({company})/{}/$entity",
+            ctx.root, set.name
+        )),
+    );
+    let tag = etag(row.version);
+    store.put(set.table, id, row);
+    Ok(json_response(status, Value::Object(out)).with_header("etag", tag))
+}
+
 /// POST to a collection.
 pub(super) fn create(
     store: &mut Store,
@@ -277,33 +319,11 @@ pub(super) fn create(
         let number = next_number(store, set, prefix);
         fields.insert(key.into(), Value::String(number));
     }
-    if let Err(r) = check_row(store, set, id, &fields) {
-        return r;
+    let location = format!("{}/companies({company})/{}({id})", ctx.root, set.name);
+    match save(store, ctx, company, set, id, fields, 201) {
+        Ok(saved) => saved.with_header("location", location),
+        Err(refused) => refused,
     }
-    let now = store.now();
-    fields.insert("lastModifiedDateTime".into(), Value::String(bc_time(now)));
-    let row = Row {
-        fields: Fields::from_map(set.table, fields),
-        version: store.next_version(),
-        modified: now,
-        modified_by: ctx.app.bc_user,
-    };
-    let mut out = render(&row, None);
-    out.insert(
-        "@odata.context".into(),
-        Value::String(format!(
-            "{}/$metadata#companies({company})/{}/$entity",
-            ctx.root, set.name
-        )),
-    );
-    let tag = etag(row.version);
-    store.put(set.table, id, row);
-    json_response(201, Value::Object(out))
-        .with_header("etag", tag)
-        .with_header(
-            "location",
-            format!("{}/companies({company})/{}({id})", ctx.root, set.name),
-        )
 }
 
 /// PATCH an entity.
@@ -329,11 +349,7 @@ pub(super) fn update(
         );
     };
     if !if_match_accepts(if_match, current.version) {
-        return error(
-            409,
-            "Request_EntityChanged",
-            "Another user has already changed the record.",
-        );
+        return entity_changed();
     }
     let body = match parse_body(req) {
         Ok(b) => b,
@@ -348,28 +364,7 @@ pub(super) fn update(
     for (k, v) in changes {
         fields.insert(k, v);
     }
-    if let Err(r) = check_row(store, set, id, &fields) {
-        return r;
-    }
-    let now = store.now();
-    fields.insert("lastModifiedDateTime".into(), Value::String(bc_time(now)));
-    let row = Row {
-        fields: Fields::from_map(set.table, fields),
-        version: store.next_version(),
-        modified: now,
-        modified_by: ctx.app.bc_user,
-    };
-    let mut out = render(&row, None);
-    out.insert(
-        "@odata.context".into(),
-        Value::String(format!(
-            "{}/$metadata#companies({company})/{}/$entity",
-            ctx.root, set.name
-        )),
-    );
-    let tag = etag(row.version);
-    store.put(set.table, id, row);
-    json_response(200, Value::Object(out)).with_header("etag", tag)
+    save(store, ctx, company, set, id, fields, 200).unwrap_or_else(|refused| refused)
 }
 
 /// DELETE an entity (If-Match optional, checked when given).
@@ -388,12 +383,8 @@ pub(super) fn delete(
     if let Some(if_match) = req.header("if-match")
         && !if_match_accepts(if_match, current.version)
     {
-        return error(
-            409,
-            "Request_EntityChanged",
-            "Another user has already changed the record.",
-        );
+        return entity_changed();
     }
     store.remove(set.table, &id);
-    ApiResponse::new(204, ApiBody::Empty).with_header("odata-version", "4.0")
+    ApiResponse::no_content()
 }
