@@ -14,8 +14,8 @@ static COLUMNS: LazyLock<[Vec<&'static str>; 5]> = LazyLock::new(|| {
         TableId::Companies => COMPANIES.fields.iter().map(|f| f.name).collect(),
         TableId::Customers => CUSTOMERS.fields.iter().map(|f| f.name).collect(),
         TableId::Salespeople => SALESPEOPLE.fields.iter().map(|f| f.name).collect(),
-        TableId::SystemUsers => SYSTEMUSERS.columns.iter().map(|c| c.name).collect(),
-        TableId::Accounts => ACCOUNTS.columns.iter().map(|c| c.name).collect(),
+        TableId::SystemUsers => SYSTEMUSERS.columns().map(|c| c.name).collect(),
+        TableId::Accounts => ACCOUNTS.columns().map(|c| c.name).collect(),
     })
 });
 

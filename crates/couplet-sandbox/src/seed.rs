@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::Seed;
 use crate::clock::{bc_time, crm_time};
 use crate::crm::BUSINESS_UNIT_ID;
-use crate::crm::schema::{ACCOUNTS, SYSTEMUSERS, Table};
+use crate::crm::schema::{ACCOUNTS, SYSTEMUSERS, Table, full_name};
 use crate::erp::schema::{COMPANIES, CUSTOMERS, EntitySet, SALESPEOPLE};
 use crate::fields::Fields;
 use crate::identity::{APPS, App, INTEGRATION_APP};
@@ -98,16 +98,7 @@ impl Builder {
             fields.insert("_ownerid_value".into(), by_text);
         }
         if table.set == SYSTEMUSERS.set {
-            let part = |k: &str| {
-                fields
-                    .get(k)
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string()
-            };
-            let full = format!("{} {}", part("firstname"), part("lastname"))
-                .trim()
-                .to_string();
+            let full = full_name(&fields);
             fields.insert("fullname".into(), Value::String(full));
             fields.insert(
                 "_businessunitid_value".into(),

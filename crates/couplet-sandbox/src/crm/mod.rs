@@ -264,7 +264,7 @@ pub(crate) fn render(
     out.insert("@odata.etag".into(), Value::String(etag(row.version)));
     let include =
         |name: &str| name == table.key || select.is_none_or(|s| s.iter().any(|f| f == name));
-    for column in table.columns {
+    for column in table.columns() {
         if !include(column.name) {
             continue;
         }
@@ -531,7 +531,7 @@ fn metadata() -> String {
             "      <EntityType Name=\"{}\"><Key><PropertyRef Name=\"{}\"/></Key>\n",
             table.logical, table.key
         ));
-        for column in table.columns {
+        for column in table.columns() {
             let ty = match column.kind {
                 Kind::Text(_) => "Edm.String",
                 Kind::Choice(_) => "Edm.Int32",
@@ -546,7 +546,7 @@ fn metadata() -> String {
                 column.name
             ));
         }
-        for column in table.columns {
+        for column in table.columns() {
             if let Kind::Lookup(l) = column.kind
                 && l.target_set == SYSTEMUSERS.set
             {

@@ -75,8 +75,8 @@ pub(crate) struct Table {
     pub key: &'static str,
     /// Backing store table.
     pub table: TableId,
-    /// Columns.
-    pub columns: &'static [Column],
+    /// Its own columns; every table ends with the [`AUDIT_COLUMNS`] as well.
+    pub own_columns: &'static [Column],
     /// Columns that must have a value on create.
     pub required: &'static [&'static str],
     /// Valid (statecode, statuscode) pairs, the first status of a state being its default.
@@ -141,13 +141,36 @@ const BUSINESS_UNIT: Lookup = Lookup {
     bindable: false,
 };
 
+/// The columns the platform keeps on every table: when and by whom a row was created and last
+/// modified, and its version.
+const AUDIT_COLUMNS: &[Column] = &[
+    c("createdon", Kind::DateTime, Access::ReadOnly),
+    c("modifiedon", Kind::DateTime, Access::ReadOnly),
+    c(
+        "_createdby_value",
+        Kind::Lookup(CREATED_BY),
+        Access::ReadOnly,
+    ),
+    c(
+        "_modifiedby_value",
+        Kind::Lookup(MODIFIED_BY),
+        Access::ReadOnly,
+    ),
+    c(
+        "_modifiedonbehalfby_value",
+        Kind::Lookup(MODIFIED_ON_BEHALF_BY),
+        Access::ReadOnly,
+    ),
+    c("versionnumber", Kind::BigInt, Access::ReadOnly),
+];
+
 /// `account` / `accounts`.
 pub(crate) static ACCOUNTS: Table = Table {
     set: "accounts",
     logical: "account",
     key: "accountid",
     table: TableId::Accounts,
-    columns: &[
+    own_columns: &[
         c("accountid", Kind::Guid, Access::Key),
         c("name", Kind::Text(160), Access::Write),
         c("accountnumber", Kind::Text(20), Access::Write),
@@ -170,24 +193,6 @@ pub(crate) static ACCOUNTS: Table = Table {
         c("address1_country", Kind::Text(80), Access::Write),
         c("creditlimit", Kind::Decimal, Access::Write),
         c("_ownerid_value", Kind::Lookup(OWNER), Access::Write),
-        c("createdon", Kind::DateTime, Access::ReadOnly),
-        c("modifiedon", Kind::DateTime, Access::ReadOnly),
-        c(
-            "_createdby_value",
-            Kind::Lookup(CREATED_BY),
-            Access::ReadOnly,
-        ),
-        c(
-            "_modifiedby_value",
-            Kind::Lookup(MODIFIED_BY),
-            Access::ReadOnly,
-        ),
-        c(
-            "_modifiedonbehalfby_value",
-            Kind::Lookup(MODIFIED_ON_BEHALF_BY),
-            Access::ReadOnly,
-        ),
-        c("versionnumber", Kind::BigInt, Access::ReadOnly),
     ],
     required: &["name"],
     states: &[(0, &[1]), (1, &[2])],
@@ -200,7 +205,7 @@ pub(crate) static SYSTEMUSERS: Table = Table {
     logical: "systemuser",
     key: "systemuserid",
     table: TableId::SystemUsers,
-    columns: &[
+    own_columns: &[
         c("systemuserid", Kind::Guid, Access::Key),
         c("fullname", Kind::Text(200), Access::ReadOnly),
         c("firstname", Kind::Text(64), Access::Write),
@@ -219,42 +224,44 @@ pub(crate) static SYSTEMUSERS: Table = Table {
             Kind::Lookup(BUSINESS_UNIT),
             Access::ReadOnly,
         ),
-        c("createdon", Kind::DateTime, Access::ReadOnly),
-        c("modifiedon", Kind::DateTime, Access::ReadOnly),
-        c(
-            "_createdby_value",
-            Kind::Lookup(CREATED_BY),
-            Access::ReadOnly,
-        ),
-        c(
-            "_modifiedby_value",
-            Kind::Lookup(MODIFIED_BY),
-            Access::ReadOnly,
-        ),
-        c(
-            "_modifiedonbehalfby_value",
-            Kind::Lookup(MODIFIED_ON_BEHALF_BY),
-            Access::ReadOnly,
-        ),
-        c("versionnumber", Kind::BigInt, Access::ReadOnly),
     ],
     required: &["lastname"],
     states: &[],
     deletable: false,
 };
 
+/// A system user's `fullname`, which the platform composes from first and last name.
+pub(crate) fn full_name(fields: &Map<String, Value>) -> String {
+    let part = |k: &str| {
+        fields
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
+    format!("{} {}", part("firstname"), part("lastname"))
+        .trim()
+        .to_string()
+}
+
 /// All tables, for routing.
 pub(crate) static TABLES: [&Table; 2] = [&ACCOUNTS, &SYSTEMUSERS];
 
 impl Table {
+    /// All columns in wire order: its own, then the audit columns.
+    pub(crate) fn columns(&self) -> impl Iterator<Item = &'static Column> + use<> {
+        self.own_columns.iter().chain(AUDIT_COLUMNS)
+    }
+
     /// A column by wire name.
     pub(crate) fn column(&self, name: &str) -> Option<&'static Column> {
-        self.columns.iter().find(|c| c.name == name)
+        self.columns().find(|c| c.name == name)
     }
 
     /// The lookup column bound through navigation property `nav`.
     pub(crate) fn lookup_by_nav(&self, nav: &str) -> Option<(&'static Column, Lookup)> {
-        self.columns.iter().find_map(|c| match c.kind {
+        self.columns().find_map(|c| match c.kind {
             Kind::Lookup(l) if l.nav == nav => Some((c, l)),
             _ => None,
         })
@@ -262,8 +269,7 @@ impl Table {
 
     /// A row with every column at its default (nulls; state Active; flags false).
     pub(crate) fn defaults(&self) -> Map<String, Value> {
-        self.columns
-            .iter()
+        self.columns()
             .map(|c| {
                 let v = match (c.name, c.kind) {
                     ("statecode", _) => Value::from(0),

@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::errors::{error, row_not_found};
-use super::schema::{Access, Kind, SYSTEMUSERS, TABLES, Table};
+use super::schema::{Access, Kind, SYSTEMUSERS, TABLES, Table, full_name};
 use super::{Annotations, Ctx, etag, etag_matches, json_response, render};
 use crate::clock::crm_time;
 use crate::fields::Fields;
@@ -280,17 +280,7 @@ fn apply(
         }
     }
     if table.set == SYSTEMUSERS.set {
-        let part = |k: &str| {
-            fields
-                .get(k)
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        };
-        let full = format!("{} {}", part("firstname"), part("lastname"))
-            .trim()
-            .to_string();
+        let full = full_name(fields);
         fields.insert("fullname".into(), Value::String(full));
     }
     Ok(())
