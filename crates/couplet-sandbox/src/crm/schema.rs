@@ -110,30 +110,20 @@ const ACCESS_MODE: &[(i64, &str)] = &[
     (5, "Delegated Admin"),
 ];
 
-const OWNER: Lookup = Lookup {
-    nav: "ownerid",
-    target_set: "systemusers",
-    target_logical: "systemuser",
-    bindable: true,
-};
-const CREATED_BY: Lookup = Lookup {
-    nav: "createdby",
-    target_set: "systemusers",
-    target_logical: "systemuser",
-    bindable: false,
-};
-const MODIFIED_BY: Lookup = Lookup {
-    nav: "modifiedby",
-    target_set: "systemusers",
-    target_logical: "systemuser",
-    bindable: false,
-};
-const MODIFIED_ON_BEHALF_BY: Lookup = Lookup {
-    nav: "modifiedonbehalfby",
-    target_set: "systemusers",
-    target_logical: "systemuser",
-    bindable: false,
-};
+/// A lookup to `systemusers` through navigation property `nav`.
+const fn user_lookup(nav: &'static str, bindable: bool) -> Lookup {
+    Lookup {
+        nav,
+        target_set: "systemusers",
+        target_logical: "systemuser",
+        bindable,
+    }
+}
+
+const OWNER: Lookup = user_lookup("ownerid", true);
+const CREATED_BY: Lookup = user_lookup("createdby", false);
+const MODIFIED_BY: Lookup = user_lookup("modifiedby", false);
+const MODIFIED_ON_BEHALF_BY: Lookup = user_lookup("modifiedonbehalfby", false);
 const BUSINESS_UNIT: Lookup = Lookup {
     nav: "businessunitid",
     target_set: "businessunits",
