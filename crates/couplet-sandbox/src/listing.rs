@@ -2,13 +2,14 @@
 //! Each service wraps the continuation [`Cursor`] in its own opaque `$skiptoken` format.
 
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::http::{ApiBody, ApiResponse};
-use crate::query::{Expr, OrderKey, compare_values};
+use crate::query::{ComparisonOp, Expr, Literal, OrderKey, compare_values};
 use crate::store::{Row, Store, TableId};
 
 /// Where the previous page ended, plus how many rows were already served.
@@ -115,13 +116,71 @@ pub(crate) fn count_response(
         .with_header("odata-version", "4.0")
 }
 
+/// The keys a filter limits rows to, when it names them (`key eq g`, `key eq g1 or key eq
+/// g2`, `key in (...)`, or such a condition inside an `and`): the index answers those
+/// without a scan, as the real services do.
+fn named_keys(filter: &Expr, key: &str) -> Option<BTreeSet<Uuid>> {
+    let is_key =
+        |e: &Expr| matches!(e, Expr::Property(p) if p.len() == 1 && p[0].eq_ignore_ascii_case(key));
+    match filter {
+        Expr::Compare {
+            op: ComparisonOp::Eq,
+            left,
+            right,
+        } => match (left.as_ref(), right.as_ref()) {
+            (l, Expr::Literal(Literal::Guid(g))) | (Expr::Literal(Literal::Guid(g)), l)
+                if is_key(l) =>
+            {
+                Some(BTreeSet::from([*g]))
+            }
+            _ => None,
+        },
+        Expr::In { operand, values } if is_key(operand) => values
+            .iter()
+            .map(|v| match v {
+                Literal::Guid(g) => Some(*g),
+                _ => None,
+            })
+            .collect(),
+        Expr::Or(parts) => parts.iter().try_fold(BTreeSet::new(), |mut all, p| {
+            all.extend(named_keys(p, key)?);
+            Some(all)
+        }),
+        Expr::And(parts) => parts
+            .iter()
+            .filter_map(|p| named_keys(p, key))
+            .reduce(|a, b| a.intersection(&b).copied().collect()),
+        _ => None,
+    }
+}
+
+/// The rows a filter may select, in key order, after `after`: the named keys only when the
+/// filter names them, else the whole table.
+fn candidates<'a>(
+    store: &'a Store,
+    table: TableId,
+    filter: Option<&Expr>,
+    after: Option<Uuid>,
+) -> Box<dyn Iterator<Item = (&'a Uuid, &'a Row)> + 'a> {
+    match filter.and_then(|f| named_keys(f, table.key_field())) {
+        Some(keys) => Box::new(
+            keys.into_iter()
+                .filter(move |k| after.is_none_or(|a| *k > a))
+                .filter_map(move |k| store.entry(table, &k)),
+        ),
+        None => Box::new(store.rows_after(table, after)),
+    }
+}
+
 /// Reads one page of a table.
 pub(crate) fn list<'a>(store: &'a Store, table: TableId, spec: &ListSpec<'_>) -> Page<'a> {
     let referenced = spec.filter.map(referenced_fields).unwrap_or_default();
     let keep = |row: &Row| passes(spec.filter, &referenced, row);
-    let total = spec
-        .count
-        .then(|| store.rows(table).filter(|(_, row)| keep(row)).count());
+    let total = spec.count.then(|| {
+        candidates(store, table, spec.filter, None)
+            .filter(|(_, row)| keep(row))
+            .count()
+    });
     let served = spec.after.map_or(0, |c| c.served);
     let remaining_top = spec.top.map(|t| t.saturating_sub(served));
     let mut take = spec.page_size.max(1);
@@ -130,16 +189,16 @@ pub(crate) fn list<'a>(store: &'a Store, table: TableId, spec: &ListSpec<'_>) ->
     }
     let (page, more_rows) = if spec.order.is_empty() {
         // Key order: continue right after the cursor's key without looking at earlier rows.
-        let mut rows = store
-            .rows_after(table, spec.after.map(|c| c.key))
+        let mut rows = candidates(store, table, spec.filter, spec.after.map(|c| c.key))
             .filter(|(_, row)| keep(row))
             .skip(if spec.after.is_some() { 0 } else { spec.skip });
         let page: Vec<(&Uuid, &Row)> = rows.by_ref().take(take).collect();
         let more = rows.next().is_some();
         (page, more)
     } else {
-        let mut matching: Vec<(&Uuid, &Row)> =
-            store.rows(table).filter(|(_, row)| keep(row)).collect();
+        let mut matching: Vec<(&Uuid, &Row)> = candidates(store, table, spec.filter, None)
+            .filter(|(_, row)| keep(row))
+            .collect();
         matching.sort_by(|a, b| compare_rows(spec.order, *a, *b));
         let start = match spec.after {
             Some(cursor) => matching.partition_point(|row| {
@@ -176,6 +235,54 @@ mod tests {
     use crate::fields::Fields;
     use chrono::Utc;
     use serde_json::json;
+
+    #[test]
+    fn a_filter_naming_keys_is_answered_from_the_index_and_still_applies_its_other_conditions() {
+        use crate::query::{Dialect, parse_filter};
+        let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        let f = parse_filter(
+            &format!("accountid eq {a} or accountid eq {b}"),
+            Dialect::Dataverse,
+        )
+        .expect("parses");
+        assert_eq!(named_keys(&f, "accountid"), Some(BTreeSet::from([a, b])));
+        let f = parse_filter(
+            &format!("statecode eq 0 and accountid eq {c}"),
+            Dialect::Dataverse,
+        )
+        .expect("parses");
+        assert_eq!(named_keys(&f, "accountid"), Some(BTreeSet::from([c])));
+        let f = parse_filter(
+            &format!("accountid eq {a} or name eq 'x'"),
+            Dialect::Dataverse,
+        )
+        .expect("parses");
+        assert_eq!(
+            named_keys(&f, "accountid"),
+            None,
+            "an or with another field needs a scan"
+        );
+        let f = parse_filter(
+            &format!("name eq 'n1' and accountid eq {a}"),
+            Dialect::Dataverse,
+        )
+        .expect("parses");
+        let store = store_with(&["n0", "n1"]);
+        let page = list(
+            &store,
+            TableId::Accounts,
+            &ListSpec {
+                filter: Some(&f),
+                order: &[],
+                after: None,
+                skip: 0,
+                page_size: 10,
+                top: None,
+                count: true,
+            },
+        );
+        assert_eq!(page.total, Some(0), "the key matches but the name does not");
+    }
 
     fn store_with(names: &[&str]) -> Store {
         let mut store = Store::new(Utc::now());

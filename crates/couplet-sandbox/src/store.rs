@@ -47,6 +47,15 @@ impl TableId {
         }
     }
 
+    /// The key field on the wire.
+    pub(crate) fn key_field(self) -> &'static str {
+        match self {
+            TableId::Companies | TableId::Customers | TableId::Salespeople => "id",
+            TableId::SystemUsers => "systemuserid",
+            TableId::Accounts => "accountid",
+        }
+    }
+
     /// Fields whose values are unique within the table (kept in an index for fast lookups).
     pub(crate) fn unique_fields(self) -> &'static [&'static str] {
         match self {
@@ -153,6 +162,11 @@ impl Store {
     /// A row by key.
     pub(crate) fn get(&self, table: TableId, id: &Uuid) -> Option<&Row> {
         self.tables.get(&table).and_then(|t| t.get(id))
+    }
+
+    /// A row with its stored key.
+    pub(crate) fn entry(&self, table: TableId, id: &Uuid) -> Option<(&Uuid, &Row)> {
+        self.tables.get(&table).and_then(|t| t.get_key_value(id))
     }
 
     /// All rows of a table, ordered by key.

@@ -29,7 +29,13 @@ pub(super) struct Pass<'e> {
     keys: Vec<String>,
     options: PlanOptions,
     processed: u64,
+    /// The destination rows read once for match-based coupling in a large pass.
+    pool: Option<Vec<Record>>,
 }
+
+/// From how many uncoupled records in one page the pass reads the destination once for
+/// match candidates instead of querying it per handful of records.
+const POOL_FROM: usize = 200;
 
 impl<'e> Pass<'e> {
     /// Reads the destination schema, the lookup tables and the keys in use.
@@ -86,6 +92,7 @@ impl<'e> Pass<'e> {
             keys: Vec::new(),
             options,
             processed: 0,
+            pool: None,
         };
         this.emit_for(run, Phase::Preparing);
         this.schema = engine
@@ -302,7 +309,18 @@ impl<'e> Pass<'e> {
             .iter()
             .filter(|r| !coupled.contains(&r.id))
             .collect();
-        let candidates = if self.options.create && !uncoupled.is_empty() {
+        let candidates = if !self.options.create || uncoupled.is_empty() {
+            Vec::new()
+        } else if self.pool.is_some() || uncoupled.len() >= POOL_FROM {
+            if self.pool.is_none() {
+                self.pool = Some(
+                    reading::candidate_pool(engine.endpoint(dst), self.mapping, self.pass).await?,
+                );
+            }
+            let pool = self.pool.as_deref().unwrap_or_default();
+            reading::pick_candidates(&engine.store, pool, self.mapping, self.pass, &uncoupled)
+                .await?
+        } else {
             reading::candidates(
                 &engine.store,
                 engine.endpoint(dst),
@@ -311,8 +329,6 @@ impl<'e> Pass<'e> {
                 &uncoupled,
             )
             .await?
-        } else {
-            Vec::new()
         };
         let planned = plan(&PlanInput {
             mapping: self.mapping,

@@ -1,7 +1,7 @@
 //! Reads the engine needs besides the changed records: whole small entities, lookup
 //! tables, the keys used for numbering, and match candidates.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use couplet_model::{
     Direction, Endpoint, EndpointError, Filter, Literal, Query, Record, Side, TableMapping,
@@ -128,18 +128,20 @@ fn literal(value: &Value) -> Option<Literal> {
     }
 }
 
-/// Uncoupled destination records that may match the uncoupled source `records`: the
-/// destination filter and the lowest match-priority group's values, queried in chunks;
-/// records already coupled under the mapping are left out.
-pub async fn candidates(
-    store: &Store,
-    destination: &dyn Endpoint,
-    mapping: &TableMapping,
-    pass: Direction,
-    records: &[&Record],
-) -> Result<Vec<Record>, EngineError> {
+/// Which destination records can match a set of uncoupled source records.
+enum MatchScope {
+    /// The mapping has no match fields for this pass, or no record has a value for them.
+    Nothing,
+    /// A match value is translated (a lookup), so every row the filter allows may match.
+    Everything,
+    /// One set of `field = value` conditions per source record (the lowest match-priority
+    /// group's values that are not empty).
+    Alternatives(Vec<Vec<(String, Literal)>>),
+}
+
+fn match_scope(mapping: &TableMapping, pass: Direction, records: &[&Record]) -> MatchScope {
     let Some(source) = pass.source() else {
-        return Ok(Vec::new());
+        return MatchScope::Nothing;
     };
     let dst = source.other();
     let match_fields: Vec<_> = mapping
@@ -148,44 +150,161 @@ pub async fn candidates(
         .filter(|f| f.field(source).is_some() && f.field(dst).is_some())
         .collect();
     let Some(lowest) = match_fields.iter().filter_map(|f| f.match_priority).min() else {
-        return Ok(Vec::new());
+        return MatchScope::Nothing;
     };
     let group: Vec<_> = match_fields
         .iter()
         .filter(|f| f.match_priority == Some(lowest))
         .collect();
-    let fields = mapping.selected_fields(dst);
-    let entity = mapping.entity(dst);
-    let mut found: Vec<Record> = Vec::new();
     if group
         .iter()
         .any(|f| matches!(f.transform, Transform::Lookup { .. }))
     {
-        // Translated values cannot be queried directly: read every row the filter allows.
-        found = read_all(destination, entity, fields, mapping.filter(dst).cloned()).await?;
-    } else {
-        for chunk in records.chunks(CANDIDATE_CHUNK) {
-            let alternatives: Vec<Filter> = chunk
-                .iter()
-                .filter_map(|r| {
-                    let parts: Vec<Option<Filter>> = group
-                        .iter()
-                        .filter_map(|f| {
-                            let value = literal(r.get(f.field(source)?))?;
-                            Some(Some(Filter::eq(f.field(dst)?, value)))
-                        })
-                        .collect();
-                    Filter::all(parts)
-                })
-                .collect();
-            if alternatives.is_empty() {
-                continue;
-            }
-            let filter =
-                Filter::all([mapping.filter(dst).cloned(), Some(Filter::Or(alternatives))]);
-            found.extend(read_all(destination, entity, fields.clone(), filter).await?);
-        }
+        return MatchScope::Everything;
     }
+    let alternatives: Vec<Vec<(String, Literal)>> = records
+        .iter()
+        .map(|r| {
+            group
+                .iter()
+                .filter_map(|f| {
+                    let value = literal(r.get(f.field(source)?))?;
+                    Some((f.field(dst)?.to_owned(), value))
+                })
+                .collect::<Vec<_>>()
+        })
+        .filter(|conditions| !conditions.is_empty())
+        .collect();
+    if alternatives.is_empty() {
+        MatchScope::Nothing
+    } else {
+        MatchScope::Alternatives(alternatives)
+    }
+}
+
+/// Uncoupled destination records that may match the uncoupled source `records`, queried
+/// from the destination: the destination filter and the lowest match-priority group's
+/// values, in chunks. Suited to a few records (incremental runs).
+pub async fn candidates(
+    store: &Store,
+    destination: &dyn Endpoint,
+    mapping: &TableMapping,
+    pass: Direction,
+    records: &[&Record],
+) -> Result<Vec<Record>, EngineError> {
+    let Some(dst) = pass.source().map(Side::other) else {
+        return Ok(Vec::new());
+    };
+    let fields = mapping.selected_fields(dst);
+    let entity = mapping.entity(dst);
+    let found = match match_scope(mapping, pass, records) {
+        MatchScope::Nothing => return Ok(Vec::new()),
+        MatchScope::Everything => {
+            read_all(destination, entity, fields, mapping.filter(dst).cloned()).await?
+        }
+        MatchScope::Alternatives(alternatives) => {
+            let mut found = Vec::new();
+            for chunk in alternatives.chunks(CANDIDATE_CHUNK) {
+                let any = chunk
+                    .iter()
+                    .filter_map(|conditions| {
+                        Filter::all(
+                            conditions
+                                .iter()
+                                .map(|(field, value)| Some(Filter::eq(field, value.clone()))),
+                        )
+                    })
+                    .collect();
+                let filter = Filter::all([mapping.filter(dst).cloned(), Some(Filter::Or(any))]);
+                found.extend(read_all(destination, entity, fields.clone(), filter).await?);
+            }
+            found
+        }
+    };
+    uncoupled_only(store, mapping, dst, found).await
+}
+
+/// Every destination record the mapping's destination filter allows, read once per pass
+/// when many records need candidates (a full synchronization): a few large pages cost far
+/// fewer requests than one filtered query per handful of records.
+pub async fn candidate_pool(
+    destination: &dyn Endpoint,
+    mapping: &TableMapping,
+    pass: Direction,
+) -> Result<Vec<Record>, EngineError> {
+    let Some(dst) = pass.source().map(Side::other) else {
+        return Ok(Vec::new());
+    };
+    Ok(read_all(
+        destination,
+        mapping.entity(dst),
+        mapping.selected_fields(dst),
+        mapping.filter(dst).cloned(),
+    )
+    .await?)
+}
+
+/// The records of `pool` that may match the uncoupled source `records`, with the same
+/// rules as the service-side query (case-insensitive text), and not coupled yet.
+pub async fn pick_candidates(
+    store: &Store,
+    pool: &[Record],
+    mapping: &TableMapping,
+    pass: Direction,
+    records: &[&Record],
+) -> Result<Vec<Record>, EngineError> {
+    let Some(dst) = pass.source().map(Side::other) else {
+        return Ok(Vec::new());
+    };
+    let found: Vec<Record> = match match_scope(mapping, pass, records) {
+        MatchScope::Nothing => return Ok(Vec::new()),
+        MatchScope::Everything => pool.to_vec(),
+        MatchScope::Alternatives(alternatives) => matching_in_pool(pool, &alternatives),
+    };
+    uncoupled_only(store, mapping, dst, found).await
+}
+
+/// The pool records that satisfy any of the alternatives, found through an index per set of
+/// fields rather than by comparing every pair.
+fn matching_in_pool(pool: &[Record], alternatives: &[Vec<(String, Literal)>]) -> Vec<Record> {
+    let mut by_fields: HashMap<Vec<&str>, HashSet<Vec<String>>> = HashMap::new();
+    for conditions in alternatives {
+        let fields: Vec<&str> = conditions.iter().map(|(f, _)| f.as_str()).collect();
+        let key = conditions.iter().map(|(_, v)| literal_key(v)).collect();
+        by_fields.entry(fields).or_default().insert(key);
+    }
+    pool.iter()
+        .filter(|r| {
+            by_fields.iter().any(|(fields, wanted)| {
+                let key: Option<Vec<String>> = fields
+                    .iter()
+                    .map(|f| literal(r.get(f)).map(|v| literal_key(&v)))
+                    .collect();
+                key.is_some_and(|k| wanted.contains(&k))
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+/// A value as compared by the services: text case-insensitively, other values exactly.
+fn literal_key(value: &Literal) -> String {
+    match value {
+        Literal::String(s) => format!("s:{}", s.to_lowercase()),
+        Literal::Int(i) => format!("n:{i}"),
+        Literal::Decimal(d) => format!("n:{d}"),
+        Literal::Bool(b) => format!("b:{b}"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Leaves out duplicates and records already coupled under the mapping.
+async fn uncoupled_only(
+    store: &Store,
+    mapping: &TableMapping,
+    dst: Side,
+    mut found: Vec<Record>,
+) -> Result<Vec<Record>, EngineError> {
     let mut seen = HashSet::new();
     found.retain(|r| seen.insert(r.id));
     if found.is_empty() {
@@ -201,4 +320,42 @@ pub async fn candidates(
         .collect();
     found.retain(|r| !coupled.contains(&r.id));
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use serde_json::json;
+    use uuid::Uuid;
+
+    fn record(name: &str, city: &str) -> Record {
+        let mut fields = couplet_model::Fields::new();
+        fields.insert("name".into(), json!(name));
+        fields.insert("address1_city".into(), json!(city));
+        Record {
+            id: Uuid::new_v4(),
+            fields,
+            modified_on: Utc::now(),
+            modified_by: None,
+            etag: None,
+        }
+    }
+
+    #[test]
+    fn the_pool_is_searched_like_the_service_case_insensitively_on_every_condition() {
+        let pool = vec![
+            record("Adatum Corporation", "Paris"),
+            record("ADATUM CORPORATION", "Lyon"),
+            record("Fabrikam", "Paris"),
+        ];
+        let name = |v: &str| ("name".to_owned(), Literal::String(v.to_owned()));
+        let city = |v: &str| ("address1_city".to_owned(), Literal::String(v.to_owned()));
+        let found = matching_in_pool(&pool, &[vec![name("adatum corporation")]]);
+        assert_eq!(found.len(), 2, "text compares case-insensitively");
+        let found = matching_in_pool(&pool, &[vec![name("adatum corporation"), city("lyon")]]);
+        assert_eq!(found, vec![pool[1].clone()], "every condition of a record must hold");
+        let found = matching_in_pool(&pool, &[vec![name("Contoso")], vec![name("fabrikam")]]);
+        assert_eq!(found, vec![pool[2].clone()], "any record's conditions may hold");
+    }
 }
