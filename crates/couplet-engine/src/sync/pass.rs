@@ -37,6 +37,10 @@ pub(super) struct Pass<'e> {
 /// match candidates instead of querying it per handful of records.
 const POOL_FROM: usize = 200;
 
+/// How many records are written and committed together: what a crash may lose at most, and
+/// how long a cancel may wait.
+const COMMIT_CHUNK: usize = 500;
+
 impl<'e> Pass<'e> {
     /// Reads the destination schema, the lookup tables and the keys in use.
     pub(super) async fn prepare(
@@ -222,23 +226,35 @@ impl<'e> Pass<'e> {
                 return Err(Stop::Cancelled);
             }
             let page = source.query(&query, next.as_deref()).await?;
-            for r in &page.records {
-                if newest.is_some_and(|n| r.modified_on < n) {
-                    ordered = false;
+            let last_page = page.next.is_none();
+            let chunks = page.records.len().div_ceil(COMMIT_CHUNK);
+            // Commit in chunks so a crash or a cancel loses little and stops soon.
+            for (i, chunk) in page.records.chunks(COMMIT_CHUNK).enumerate() {
+                if i > 0 && cancel.is_cancelled() {
+                    return Err(Stop::Cancelled);
                 }
-                newest = newest.max(Some(r.modified_on));
+                for r in chunk {
+                    if newest.is_some_and(|n| r.modified_on < n) {
+                        ordered = false;
+                    }
+                    newest = newest.max(Some(r.modified_on));
+                }
+                let checkpoint = if ordered || (last_page && i + 1 == chunks) {
+                    self.checkpoint(newest, stored, run.started_at)
+                } else {
+                    None
+                };
+                let records: Vec<Record> = chunk
+                    .iter()
+                    .filter(|r| !done.contains(&r.id))
+                    .cloned()
+                    .collect();
+                self.page(run, records, checkpoint).await?;
             }
-            let checkpoint = if ordered || page.next.is_none() {
-                self.checkpoint(newest, stored, run.started_at)
-            } else {
-                None
-            };
-            let records: Vec<Record> = page
-                .records
-                .into_iter()
-                .filter(|r| !done.contains(&r.id))
-                .collect();
-            self.page(run, records, checkpoint).await?;
+            if page.records.is_empty() && last_page {
+                let checkpoint = self.checkpoint(newest, stored, run.started_at);
+                self.page(run, Vec::new(), checkpoint).await?;
+            }
             match page.next {
                 Some(token) => next = Some(token),
                 None => return Ok(()),

@@ -354,8 +354,16 @@ mod tests {
         let found = matching_in_pool(&pool, &[vec![name("adatum corporation")]]);
         assert_eq!(found.len(), 2, "text compares case-insensitively");
         let found = matching_in_pool(&pool, &[vec![name("adatum corporation"), city("lyon")]]);
-        assert_eq!(found, vec![pool[1].clone()], "every condition of a record must hold");
+        assert_eq!(
+            found,
+            vec![pool[1].clone()],
+            "every condition of a record must hold"
+        );
         let found = matching_in_pool(&pool, &[vec![name("Contoso")], vec![name("fabrikam")]]);
-        assert_eq!(found, vec![pool[2].clone()], "any record's conditions may hold");
+        assert_eq!(
+            found,
+            vec![pool[2].clone()],
+            "any record's conditions may hold"
+        );
     }
 }
