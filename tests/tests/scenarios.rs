@@ -128,6 +128,12 @@ async fn start(seed: Seed) -> Sandbox {
     .expect("the sandbox starts")
 }
 
+/// `couplet sync --mapping CUSTOMER --json`.
+async fn sync_customers(data: &Path) -> Value {
+    let data = data.to_owned();
+    in_cli(move || couplet_json(&data, &["sync", "--mapping", "CUSTOMER"])).await
+}
+
 fn write_info(dir: &Path, info: &SandboxInfo) -> String {
     let path = dir.join("sandbox.json");
     std::fs::write(&path, serde_json::to_string(info).expect("info JSON")).expect("write info");
@@ -278,11 +284,7 @@ async fn changes_flow_both_ways_and_our_own_writes_are_not_echoed() {
     editor
         .patch_customer(&erp_id, json!({"phoneNumber": "+1 425 555 0199"}))
         .await;
-    let run = in_cli({
-        let data = data.clone();
-        move || couplet_json(&data, &["sync", "--mapping", "CUSTOMER"])
-    })
-    .await;
+    let run = sync_customers(&data).await;
     assert_eq!(counters(&run)["modified"], 1, "{run}");
     let account = editor
         .get_all(
@@ -298,11 +300,7 @@ async fn changes_flow_both_ways_and_our_own_writes_are_not_echoed() {
     editor
         .patch_account(&crm_id, json!({"name": "Renamed In Dataverse Ltd."}))
         .await;
-    let run = in_cli({
-        let data = data.clone();
-        move || couplet_json(&data, &["sync", "--mapping", "CUSTOMER"])
-    })
-    .await;
+    let run = sync_customers(&data).await;
     assert_eq!(counters(&run)["modified"], 1, "{run}");
     let customer = editor
         .get_all(
@@ -315,7 +313,7 @@ async fn changes_flow_both_ways_and_our_own_writes_are_not_echoed() {
         "the name reached the customer"
     );
 
-    let run = in_cli(move || couplet_json(&data, &["sync", "--mapping", "CUSTOMER"])).await;
+    let run = sync_customers(&data).await;
     let c = counters(&run);
     assert_eq!(
         c["modified"], 0,
