@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing Couplet needs on a fresh Debian machine, and nothing that is
-# already there: Debian build packages, the Rust components, and cargo-nextest.
+# already there: Debian build packages (including what Tauri needs), the Rust components,
+# cargo-nextest and the npm packages.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in build-essential pkg-config; do
+for pkg in build-essential pkg-config libwebkit2gtk-4.1-dev file; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if ((${#need_apt[@]})); then
@@ -33,4 +35,14 @@ fi
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "setup: installing cargo-nextest"
   cargo install cargo-nextest --locked
+fi
+
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: Node.js (>= 20.19) with npm is not installed. Install it, then run this again." >&2
+  exit 1
+fi
+# npm ci when node_modules is missing or older than the lockfile (npm writes this marker on install).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund
 fi

@@ -15,3 +15,15 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo nextest"
 cargo nextest run --workspace --locked --no-fail-fast
+
+step "bindings are current (ui/src/ipc/bindings.ts)"
+cargo nextest run --workspace --locked -E 'test(the_committed_ui_bindings_match_the_commands)'
+
+step "tsc --noEmit (ui)"
+npx tsc --noEmit -p ui
+
+step "eslint (ui)"
+npm run lint -w ui -- --max-warnings 0
+
+step "vitest (ui)"
+npm run test -w ui

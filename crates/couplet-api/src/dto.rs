@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 /// What the user types to reach one side. The secret is used once and then kept only in the
 /// secret store.
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, specta::Type)]
 pub struct ConnectionInput {
     /// Which side.
     pub side: Side,
@@ -43,7 +43,7 @@ impl std::fmt::Debug for ConnectionInput {
 }
 
 /// A Business Central company.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct CompanyView {
     /// Its id.
     pub id: Uuid,
@@ -52,7 +52,7 @@ pub struct CompanyView {
 }
 
 /// The outcome of testing one side.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ConnectionReport {
     /// Which side.
     pub side: Side,
@@ -65,7 +65,7 @@ pub struct ConnectionReport {
 }
 
 /// A table mapping, summarized.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct MappingView {
     /// Its name.
     pub name: String,
@@ -84,7 +84,7 @@ pub struct MappingView {
 }
 
 /// One coupled pair.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct CouplingView {
     /// The mapping.
     pub mapping: String,
@@ -114,7 +114,7 @@ impl From<couplet_model::Coupling> for CouplingView {
 }
 
 /// A run, summarized.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct RunView {
     /// Its id.
     pub id: Uuid,
@@ -159,10 +159,68 @@ impl From<couplet_model::Run> for RunView {
 }
 
 /// A run and the runs inside it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct RunReport {
     /// The run.
     pub run: RunView,
     /// Its parts (one per mapping and direction), in order.
     pub children: Vec<RunView>,
+}
+
+/// What a synchronization pass is doing, as the UI shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    /// Reading the integration users, schemas and lookups.
+    Preparing,
+    /// Retrying the records that failed last time.
+    Retrying,
+    /// Reading, planning and writing pages of changed records.
+    Synchronizing,
+    /// The pass ended (see the run's state).
+    Finished,
+}
+
+impl From<couplet_engine::Phase> for SyncPhase {
+    fn from(p: couplet_engine::Phase) -> SyncPhase {
+        match p {
+            couplet_engine::Phase::Preparing => SyncPhase::Preparing,
+            couplet_engine::Phase::Retrying => SyncPhase::Retrying,
+            couplet_engine::Phase::Synchronizing => SyncPhase::Synchronizing,
+            couplet_engine::Phase::Finished => SyncPhase::Finished,
+        }
+    }
+}
+
+/// One progress report of a mapping's pass, sent after each committed page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct ProgressView {
+    /// The mapping's own run (a child of the full sync's run in a full sync).
+    pub run_id: Uuid,
+    /// The table mapping.
+    pub mapping: String,
+    /// The one-way pass.
+    pub direction: Direction,
+    /// What the pass is doing.
+    pub phase: SyncPhase,
+    /// Source records processed so far in this pass.
+    pub processed: u64,
+    /// Source records to process in all, when known.
+    pub total: Option<u64>,
+    /// The run's counters so far (both passes).
+    pub counters: Counters,
+}
+
+impl From<couplet_engine::Progress> for ProgressView {
+    fn from(p: couplet_engine::Progress) -> ProgressView {
+        ProgressView {
+            run_id: p.run_id,
+            mapping: p.mapping,
+            direction: p.direction,
+            phase: p.phase.into(),
+            processed: p.processed,
+            total: p.total,
+            counters: p.counters,
+        }
+    }
 }

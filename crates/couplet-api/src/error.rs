@@ -4,7 +4,7 @@ use couplet_model::{EndpointError, ErrorKind};
 use serde::Serialize;
 
 /// What kind of failure an operation met; the UI and the CLI branch on this, never on text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The input is invalid; `details` says which field.
@@ -32,7 +32,7 @@ pub enum ErrorCode {
 }
 
 /// An operation's failure, written for a person.
-#[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {
     /// The classification.

@@ -88,6 +88,7 @@ impl EndpointError {
 
 /// The identity the integration runs as on a side.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct IntegrationUser {
     /// The user's id on that side (Dataverse `systemuserid` from `WhoAmI`).
     pub id: Uuid,

@@ -8,6 +8,7 @@ use crate::Direction;
 
 /// What a job does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum JobKind {
     /// Synchronize the records of one mapping modified since its checkpoint.
@@ -50,6 +51,7 @@ impl JobKind {
 
 /// The state of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum RunState {
     /// Written, not started.
@@ -101,6 +103,7 @@ impl RunState {
 
 /// What a run did, record by record.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Counters {
     /// Records created on the destination.
     pub inserted: u64,
@@ -166,6 +169,7 @@ pub struct Run {
 
 /// One record that failed (or was skipped with a reason) in a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SyncError {
     /// Row id in the store (0 before it is stored).
     pub id: i64,

@@ -5,6 +5,7 @@ use std::fmt;
 
 /// One of the two systems Couplet keeps in step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     /// Business Central.
@@ -56,6 +57,7 @@ impl fmt::Display for Side {
 
 /// Which way a table or field mapping moves data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// Business Central → Dataverse.

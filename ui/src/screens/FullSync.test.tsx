@@ -1,0 +1,156 @@
+import { emit } from "@tauri-apps/api/event";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { act, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it } from "vitest";
+import { renderApp, unmountAndSettle } from "./testing";
+
+const mappings = [
+  {
+    name: "SALESPEOPLE",
+    erp_entity: "salespeople",
+    crm_entity: "systemuser",
+    direction: "from_crm",
+    dependencies: [],
+    couplings: 0,
+    enabled: true,
+  },
+  {
+    name: "CUSTOMER",
+    erp_entity: "customers",
+    crm_entity: "account",
+    direction: "bidirectional",
+    dependencies: ["SALESPEOPLE"],
+    couplings: 0,
+    enabled: true,
+  },
+];
+
+const counters = { inserted: 0, modified: 0, deleted: 0, unchanged: 0, skipped: 0, failed: 0, coupled: 0, uncoupled: 0 };
+
+function progress(mapping: string, phase: string, processed: number, total: number | null, inserted = 0) {
+  return {
+    run_id: "0195b3f2-0000-7000-8000-000000000001",
+    mapping,
+    direction: "to_crm",
+    phase,
+    processed,
+    total,
+    counters: { ...counters, inserted },
+  };
+}
+
+/** Mocks a connected demo whose full sync runs until cancelled. */
+function mockBackend(calls: string[]) {
+  let running = false;
+  mockIPC(
+    (cmd) => {
+      calls.push(cmd);
+      switch (cmd) {
+        case "app_status":
+          return {
+            erp_connected: true,
+            crm_connected: true,
+            uses_demo_systems: true,
+            demo_running: true,
+            sync_running: running,
+            sync_run_id: running ? "0195b3f2-0000-7000-8000-000000000000" : null,
+          };
+        case "mapping_list":
+          return mappings;
+        case "run_list":
+          return [];
+        case "full_sync_start":
+          running = true;
+          return "0195b3f2-0000-7000-8000-000000000000";
+        case "full_sync_cancel":
+          running = false;
+          return null;
+        default:
+          return undefined;
+      }
+    },
+    { shouldMockEvents: true },
+  );
+}
+
+afterEach(async () => {
+  await unmountAndSettle();
+  clearMocks();
+});
+
+describe("full synchronization page", () => {
+  it("lists one line per mapping, starts the sync and shows live progress and counters", async () => {
+    const calls: string[] = [];
+    mockBackend(calls);
+    renderApp();
+
+    expect(await screen.findByText("SALESPEOPLE")).toBeTruthy();
+    expect(screen.getByText("CUSTOMER")).toBeTruthy();
+    expect(screen.getByText("No full synchronization has run yet.")).toBeTruthy();
+
+    await userEvent.click(screen.getByRole("button", { name: "Start" }));
+    await waitFor(() => expect(calls).toContain("full_sync_start"));
+    await waitFor(() => expect(screen.getByRole("button", { name: "Start" }).hasAttribute("disabled")).toBe(true));
+
+    await act(() => emit("sync-progress", progress("SALESPEOPLE", "finished", 3, 3, 3)));
+    await act(() => emit("sync-progress", progress("CUSTOMER", "synchronizing", 25, 100, 20)));
+
+    const customer = await screen.findByRole("progressbar", { name: "CUSTOMER progress" });
+    await waitFor(() => expect(customer.getAttribute("aria-valuenow")).toBe("25"));
+    expect(customer.getAttribute("aria-valuemax")).toBe("100");
+    expect(screen.getByText("25 of 100 read")).toBeTruthy();
+    expect(screen.getByText("20 created · 0 modified · 0 unchanged · 0 failed")).toBeTruthy();
+    expect(screen.getByText("Finished")).toBeTruthy();
+    const salespeople = screen.getByRole("progressbar", { name: "SALESPEOPLE progress" });
+    expect(salespeople.getAttribute("aria-valuenow")).toBe("1");
+  });
+
+  it("cancels the running sync", async () => {
+    const calls: string[] = [];
+    mockBackend(calls);
+    renderApp();
+
+    await userEvent.click(await screen.findByRole("button", { name: "Start" }));
+    const cancel = screen.getByRole("button", { name: "Cancel" });
+    await waitFor(() => expect(cancel.hasAttribute("disabled")).toBe(false));
+    await userEvent.click(cancel);
+
+    await waitFor(() => expect(calls).toContain("full_sync_cancel"));
+  });
+
+  it("shows the backend's message when the sync cannot start", async () => {
+    mockIPC((cmd) => {
+      switch (cmd) {
+        case "app_status":
+          return {
+            erp_connected: true,
+            crm_connected: true,
+            uses_demo_systems: false,
+            demo_running: false,
+            sync_running: false,
+            sync_run_id: null,
+          };
+        case "mapping_list":
+          return mappings;
+        case "run_list":
+          return [];
+        case "full_sync_start":
+          return Promise.reject({
+            code: "not_connected",
+            message: "Dataverse: no client secret is stored. Connect again.",
+            details: [],
+            retryable: false,
+          });
+        default:
+          return undefined;
+      }
+    });
+    renderApp();
+
+    await userEvent.click(await screen.findByRole("button", { name: "Start" }));
+
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Dataverse: no client secret is stored. Connect again.");
+  });
+});

@@ -1,0 +1,173 @@
+import {
+  Body1,
+  Button,
+  Caption1,
+  ProgressBar,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  Title1,
+  Toolbar,
+  makeStyles,
+  tokens,
+} from "@fluentui/react-components";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
+import type { MappingView, ProgressView, RunReport } from "../ipc/client";
+import { appStatus, cancelFullSync, listMappings, listRuns, onSyncProgress, startFullSync } from "../ipc/client";
+import { ErrorBar } from "./ErrorBar";
+
+const useStyles = makeStyles({
+  page: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalL },
+  progress: { minWidth: "180px" },
+  muted: { color: tokens.colorNeutralForeground3 },
+});
+
+const DIRECTIONS: Record<MappingView["direction"], string> = {
+  to_crm: "Business Central → Dataverse",
+  from_crm: "Dataverse → Business Central",
+  bidirectional: "Both ways",
+};
+
+const PHASES: Record<ProgressView["phase"], string> = {
+  preparing: "Preparing",
+  retrying: "Retrying failed records",
+  synchronizing: "Synchronizing",
+  finished: "Finished",
+};
+
+function counterText(p: ProgressView): string {
+  const c = p.counters;
+  return `${c.inserted} created · ${c.modified} modified · ${c.unchanged} unchanged · ${c.failed} failed`;
+}
+
+function lastRunText(report: RunReport | undefined): string {
+  if (!report) {
+    return "No full synchronization has run yet.";
+  }
+  const run = report.run;
+  const seconds = run.duration_ms === null ? "" : ` in ${(run.duration_ms / 1000).toFixed(1)} s`;
+  const state = run.state.replace("_", " ");
+  return `Last run: ${state}${seconds}${run.message ? `. ${run.message}` : "."}`;
+}
+
+/** One line per table mapping with its live progress, and Start / Cancel for a full sync. */
+export function FullSyncPage() {
+  const styles = useStyles();
+  const queries = useQueryClient();
+  const [progress, setProgress] = useState<Record<string, ProgressView>>({});
+  const mappings = useQuery({ queryKey: ["mappings"], queryFn: listMappings });
+  const status = useQuery({
+    queryKey: ["app-status"],
+    queryFn: appStatus,
+    refetchInterval: (q) => (q.state.data?.sync_running ? 1000 : false),
+  });
+  const lastRun = useQuery({ queryKey: ["runs", "latest-full-sync"], queryFn: () => listRuns(1) });
+  const start = useMutation({
+    mutationFn: startFullSync,
+    onMutate: () => setProgress({}),
+    onSettled: () => queries.invalidateQueries({ queryKey: ["app-status"] }),
+  });
+  const cancel = useMutation({ mutationFn: cancelFullSync });
+  const running = Boolean(status.data?.sync_running) || start.isPending;
+
+  useEffect(() => {
+    let stop: (() => void) | undefined;
+    let gone = false;
+    void onSyncProgress((p) => setProgress((all) => ({ ...all, [p.mapping]: p }))).then((unlisten) => {
+      if (gone) {
+        unlisten();
+      } else {
+        stop = unlisten;
+      }
+    });
+    return () => {
+      gone = true;
+      stop?.();
+    };
+  }, []);
+
+  const wasRunning = useRef(running);
+  useEffect(() => {
+    if (wasRunning.current && !running) {
+      void queries.invalidateQueries({ queryKey: ["mappings"] });
+      void queries.invalidateQueries({ queryKey: ["runs"] });
+    }
+    wasRunning.current = running;
+  }, [running, queries]);
+
+  return (
+    <main className={styles.page}>
+      <Title1 as="h1">Full synchronization</Title1>
+      <Body1>
+        Synchronizes every enabled table mapping in dependency order, couples records that match and creates the
+        missing counterparts. It keeps running when you close this window.
+      </Body1>
+      <Toolbar aria-label="Full synchronization">
+        <Button appearance="primary" disabled={running} onClick={() => start.mutate()}>
+          Start
+        </Button>
+        <Button disabled={!running || cancel.isPending} onClick={() => cancel.mutate()}>
+          Cancel
+        </Button>
+      </Toolbar>
+      {start.isError && <ErrorBar title="The full synchronization did not start" error={start.error} />}
+      {cancel.isError && <ErrorBar title="The full synchronization could not be cancelled" error={cancel.error} />}
+      {mappings.isError && <ErrorBar title="The table mappings could not be read" error={mappings.error} />}
+      <Caption1 className={styles.muted}>
+        {running ? "Running…" : lastRunText(lastRun.data?.[0])}
+      </Caption1>
+      <Table aria-label="Table mappings">
+        <TableHeader>
+          <TableRow>
+            <TableHeaderCell>Mapping</TableHeaderCell>
+            <TableHeaderCell>Direction</TableHeaderCell>
+            <TableHeaderCell>Status</TableHeaderCell>
+            <TableHeaderCell>Progress</TableHeaderCell>
+            <TableHeaderCell>Records</TableHeaderCell>
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {(mappings.data ?? []).map((m) => {
+            const p = progress[m.name];
+            const finished = p?.phase === "finished";
+            const total = p?.total ?? null;
+            return (
+              <TableRow key={m.name}>
+                <TableCell>
+                  <Text weight="semibold">{m.name}</Text>
+                  <br />
+                  <Caption1 className={styles.muted}>
+                    {m.erp_entity} ↔ {m.crm_entity} · {m.couplings} coupled
+                  </Caption1>
+                </TableCell>
+                <TableCell>{DIRECTIONS[m.direction]}</TableCell>
+                <TableCell>{p ? PHASES[p.phase] : running ? "Waiting" : m.enabled ? "Ready" : "Disabled"}</TableCell>
+                <TableCell>
+                  <ProgressBar
+                    className={styles.progress}
+                    aria-label={`${m.name} progress`}
+                    thickness="large"
+                    max={finished ? 1 : (total ?? undefined)}
+                    value={finished ? 1 : p && total !== null ? p.processed : running && p ? undefined : 0}
+                  />
+                  {p && (
+                    <Caption1>
+                      {p.processed}
+                      {total !== null ? ` of ${total}` : ""} read
+                    </Caption1>
+                  )}
+                </TableCell>
+                <TableCell>{p ? counterText(p) : "–"}</TableCell>
+              </TableRow>
+            );
+          })}
+        </TableBody>
+      </Table>
+    </main>
+  );
+}
