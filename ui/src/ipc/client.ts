@@ -12,16 +12,8 @@ import type {
   SyncError,
 } from "./bindings";
 
-export type {
-  ApiError,
-  AppStatus,
-  ConnectionReport,
-  ErrorCode,
-  MappingView,
-  ProgressView,
-  RunReport,
-  SyncError,
-};
+// Screens take the backend's types from here too, never from the bindings.
+export type * from "./bindings";
 
 /** A command's failure, as the backend classified it. */
 export class CommandError extends Error {

@@ -17,9 +17,9 @@ import {
 } from "@fluentui/react-components";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import type { MappingView, ProgressView, RunReport } from "../ipc/client";
-import { appStatus, cancelFullSync, listMappings, listRuns, onSyncProgress, startFullSync } from "../ipc/client";
-import { ErrorBar } from "./ErrorBar";
+import type { MappingView, ProgressView, RunReport } from "../../ipc/client";
+import { appStatus, cancelFullSync, listMappings, listRuns, onSyncProgress, startFullSync } from "../../ipc/client";
+import { ErrorBar } from "../../components/ErrorBar";
 
 const useStyles = makeStyles({
   page: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalL },

@@ -2,7 +2,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it } from "vitest";
-import { renderApp, unmountAndSettle } from "./testing";
+import { renderApp, unmountAndSettle } from "../../app/testing";
 
 const notConnected = {
   erp_connected: false,

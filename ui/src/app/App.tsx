@@ -1,10 +1,10 @@
 import { FluentProvider, Spinner, makeStyles, tokens, webLightTheme } from "@fluentui/react-components";
 import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { appStatus } from "./ipc/client";
-import { ErrorBar } from "./screens/ErrorBar";
-import { FullSyncPage } from "./screens/FullSync";
-import { WelcomePage } from "./screens/Welcome";
+import { appStatus } from "../ipc/client";
+import { ErrorBar } from "../components/ErrorBar";
+import { FullSyncPage } from "../features/sync/FullSync";
+import { WelcomePage } from "../features/setup/Welcome";
 
 const useStyles = makeStyles({
   shell: {

@@ -3,7 +3,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { act, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it } from "vitest";
-import { renderApp, unmountAndSettle } from "./testing";
+import { renderApp, unmountAndSettle } from "../../app/testing";
 
 const mappings = [
   {

@@ -11,8 +11,8 @@ import {
   tokens,
 } from "@fluentui/react-components";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { startDemo } from "../ipc/client";
-import { ErrorBar } from "./ErrorBar";
+import { startDemo } from "../../ipc/client";
+import { ErrorBar } from "../../components/ErrorBar";
 
 const useStyles = makeStyles({
   page: { maxWidth: "880px", margin: "0 auto", display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXL },

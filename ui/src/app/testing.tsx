@@ -1,6 +1,6 @@
 // Rendering helpers shared by the component tests (no Tauri import: the tests mock the IPC).
 import { cleanup, render } from "@testing-library/react";
-import { App, makeQueryClient } from "../App";
+import { App, makeQueryClient } from "./App";
 
 /** Renders the whole app with a fresh data cache. */
 export function renderApp() {
