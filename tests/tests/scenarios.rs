@@ -95,6 +95,22 @@ impl Editor {
         self.get_all(&url, &self.crm_token).await
     }
 
+    /// One account by id.
+    async fn account(&self, id: &str) -> Value {
+        let url = format!("{}?$filter=accountid eq {id}", self.accounts_url());
+        let mut rows = self.get_all(&url, &self.crm_token).await;
+        assert_eq!(rows.len(), 1, "account {id} exists once");
+        rows.remove(0)
+    }
+
+    /// One customer by id.
+    async fn customer(&self, id: &str) -> Value {
+        let url = format!("{}?$filter=id eq {id}", self.customers_url());
+        let mut rows = self.get_all(&url, &self.erp_token).await;
+        assert_eq!(rows.len(), 1, "customer {id} exists once");
+        rows.remove(0)
+    }
+
     async fn patch_customer(&self, id: &str, body: Value) {
         let url = format!("{}({id})", self.customers_url());
         self.patch(&url, &self.erp_token, body).await;
@@ -286,14 +302,9 @@ async fn changes_flow_both_ways_and_our_own_writes_are_not_echoed() {
         .await;
     let run = sync_customers(&data).await;
     assert_eq!(counters(&run)["modified"], 1, "{run}");
-    let account = editor
-        .get_all(
-            &format!("{}?$filter=accountid eq {crm_id}", editor.accounts_url()),
-            &editor.crm_token,
-        )
-        .await;
+    let account = editor.account(&crm_id).await;
     assert_eq!(
-        account[0]["telephone1"], "+1 425 555 0199",
+        account["telephone1"], "+1 425 555 0199",
         "the phone reached the account"
     );
 
@@ -302,14 +313,9 @@ async fn changes_flow_both_ways_and_our_own_writes_are_not_echoed() {
         .await;
     let run = sync_customers(&data).await;
     assert_eq!(counters(&run)["modified"], 1, "{run}");
-    let customer = editor
-        .get_all(
-            &format!("{}?$filter=id eq {erp_id}", editor.customers_url()),
-            &editor.erp_token,
-        )
-        .await;
+    let customer = editor.customer(&erp_id).await;
     assert_eq!(
-        customer[0]["displayName"], "Renamed In Dataverse Ltd.",
+        customer["displayName"], "Renamed In Dataverse Ltd.",
         "the name reached the customer"
     );
 
@@ -576,14 +582,9 @@ async fn a_customer_uncoupled_and_coupled_again_by_hand_synchronizes_on_its_own(
         String::from_utf8_lossy(&uncoupled_again.stderr)
     );
     assert_eq!(counters(&sync)["modified"], 1, "{sync}");
-    let account = editor
-        .get_all(
-            &format!("{}?$filter=accountid eq {crm_id}", editor.accounts_url()),
-            &editor.crm_token,
-        )
-        .await;
+    let account = editor.account(&crm_id).await;
     assert_eq!(
-        account[0]["address1_city"], "Redmond",
+        account["address1_city"], "Redmond",
         "the record was synchronized"
     );
     sandbox.shutdown().await;

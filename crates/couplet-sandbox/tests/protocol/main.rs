@@ -40,29 +40,26 @@ async fn token_response(
 
 async fn token(sb: &Sandbox, scope: &str) -> String {
     let info = sb.info().clone();
-    let body: Value = token_response(sb, &info.client_id, &info.client_secret, scope)
-        .await
-        .json()
-        .await
-        .expect("json");
-    body["access_token"]
-        .as_str()
-        .expect("access_token")
-        .to_string()
+    access_token(sb, &info.client_id, &info.client_secret, scope).await
 }
 
 async fn editor_token(sb: &Sandbox, scope: &str) -> String {
     let info = sb.info().clone();
-    let body: Value = token_response(
+    access_token(
         sb,
         &info.editor_client_id,
         &info.editor_client_secret,
         scope,
     )
     .await
-    .json()
-    .await
-    .expect("json");
+}
+
+async fn access_token(sb: &Sandbox, client_id: &str, secret: &str, scope: &str) -> String {
+    let body: Value = token_response(sb, client_id, secret, scope)
+        .await
+        .json()
+        .await
+        .expect("json");
     body["access_token"]
         .as_str()
         .expect("access_token")
