@@ -21,13 +21,23 @@ macro_rules! specta_builder_for {
     ($rt:ty) => {
         tauri_specta::Builder::<$rt>::new()
             .commands(collect_commands![
-                commands::app_status,
-                commands::demo_start,
-                commands::mapping_list,
-                commands::run_list,
-                commands::run_errors,
-                commands::full_sync_start::<$rt>,
-                commands::full_sync_cancel,
+                commands::setup::app_status,
+                commands::setup::demo_start,
+                commands::setup::demo_prepare,
+                commands::setup::connection_test,
+                commands::setup::setup_finish,
+                commands::setup::mapping_list,
+                commands::setup::mapping_catalog,
+                commands::records::mapping_records,
+                commands::records::records_couple,
+                commands::records::records_uncouple,
+                commands::records::records_sync,
+                commands::runs::run_list,
+                commands::runs::run_errors,
+                commands::runs::errors_retry,
+                commands::runs::run_retry,
+                commands::full_sync::full_sync_start::<$rt>,
+                commands::full_sync::full_sync_cancel,
             ])
             .events(collect_events![events::SyncProgress])
             // Counters are u64; they stay far below 2^53 and the UI reads them as numbers.

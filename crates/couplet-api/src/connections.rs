@@ -8,13 +8,14 @@ use couplet_model::{ConnectionSettings, Endpoint, Side};
 use couplet_odata::auth::Secret;
 use uuid::Uuid;
 
-use crate::dto::{CompanyView, ConnectionInput, ConnectionReport};
+use crate::connection_checks;
+use crate::dto::{CompanyView, ConnectionInput, ConnectionReport, ConnectionTestView};
 use crate::{ApiError, AppContext, ErrorCode};
 
 /// Business Central's OAuth2 scope.
 pub const BC_SCOPE: &str = "https://api.businesscentral.dynamics.com/.default";
 
-fn settings_from(input: &ConnectionInput) -> Result<ConnectionSettings, ApiError> {
+pub(crate) fn settings_from(input: &ConnectionInput) -> Result<ConnectionSettings, ApiError> {
     let url = input.url.trim().trim_end_matches('/').to_owned();
     for (name, value) in [
         ("URL", url.as_str()),
@@ -58,63 +59,16 @@ fn settings_from(input: &ConnectionInput) -> Result<ConnectionSettings, ApiError
     })
 }
 
-/// Tests one side: gets a token, identifies the integration user and, for Business Central,
-/// lists the companies and picks the one asked for. Saves nothing.
-pub async fn test_connection(input: &ConnectionInput) -> Result<ConnectionReport, ApiError> {
-    test_and_settle(input).await.map(|(report, _)| report)
+/// Tests one side step by step (settings, token, service, company, integration user) and
+/// says which step failed and how to fix it. Saves nothing.
+pub async fn test_connection(input: &ConnectionInput) -> ConnectionTestView {
+    connection_checks::test(input).await.view
 }
 
-async fn test_and_settle(
-    input: &ConnectionInput,
-) -> Result<(ConnectionReport, ConnectionSettings), ApiError> {
-    let mut settings = settings_from(input)?;
-    let secret = Secret::new(input.client_secret.clone());
-    match input.side {
-        Side::Erp => {
-            let probe = BusinessCentral::new(&settings, secret.clone())?;
-            let companies: Vec<CompanyView> = probe
-                .companies()
-                .await?
-                .into_iter()
-                .map(|c| CompanyView {
-                    id: c.id,
-                    name: c.display_name,
-                })
-                .collect();
-            let company = pick_company(&companies, input.company.as_deref())?;
-            settings.company_id = Some(company.id);
-            settings.company_name = Some(company.name.clone());
-            let bc = BusinessCentral::new(&settings, secret)?;
-            let user = bc.integration_user().await?;
-            settings.integration_user = Some(user.clone());
-            Ok((
-                ConnectionReport {
-                    side: Side::Erp,
-                    integration_user: user,
-                    companies,
-                    company: Some(company),
-                },
-                settings,
-            ))
-        }
-        Side::Crm => {
-            let dv = Dataverse::new(&settings, secret)?;
-            let user = dv.integration_user().await?;
-            settings.integration_user = Some(user.clone());
-            Ok((
-                ConnectionReport {
-                    side: Side::Crm,
-                    integration_user: user,
-                    companies: Vec::new(),
-                    company: None,
-                },
-                settings,
-            ))
-        }
-    }
-}
-
-fn pick_company(companies: &[CompanyView], wanted: Option<&str>) -> Result<CompanyView, ApiError> {
+pub(crate) fn pick_company(
+    companies: &[CompanyView],
+    wanted: Option<&str>,
+) -> Result<CompanyView, ApiError> {
     let names = || {
         companies
             .iter()
@@ -157,13 +111,30 @@ pub async fn connect(
     erp: &ConnectionInput,
     crm: &ConnectionInput,
 ) -> Result<Vec<ConnectionReport>, ApiError> {
+    connect_with(ctx, erp, crm, None).await
+}
+
+/// Like [`connect`], and then enables exactly the default mappings named in `enabled` (the
+/// wizard's choice) and disables the others. A chosen mapping whose dependency is not
+/// chosen is refused before anything is tested or saved.
+pub async fn connect_with(
+    ctx: &AppContext,
+    erp: &ConnectionInput,
+    crm: &ConnectionInput,
+    enabled: Option<&[String]>,
+) -> Result<Vec<ConnectionReport>, ApiError> {
     if erp.side != Side::Erp || crm.side != Side::Crm {
         return Err(ApiError::validation(
             "connect takes the Business Central connection first and the Dataverse one second",
         ));
     }
-    let (erp_report, erp_settings) = test_and_settle(erp).await?;
-    let (crm_report, crm_settings) = test_and_settle(crm).await?;
+    let defaults = couplet_model::catalog::default_mappings();
+    let selection = match enabled {
+        Some(names) => Some(checked_selection(&defaults, names)?),
+        None => None,
+    };
+    let (erp_report, erp_settings) = connection_checks::test(erp).await.settled?;
+    let (crm_report, crm_settings) = connection_checks::test(crm).await.settled?;
     for (input, settings) in [(erp, &erp_settings), (crm, &crm_settings)] {
         ctx.secrets(settings.sandbox)
             .set(&AppContext::secret_key(settings.side), &input.client_secret)
@@ -177,18 +148,48 @@ pub async fn connect(
                 )
             })?;
     }
-    let defaults = couplet_model::catalog::default_mappings();
     ctx.store()
         .run(move |conn| {
             let tx = conn.transaction()?;
             couplet_store::connections::save(&tx, &erp_settings)?;
             couplet_store::connections::save(&tx, &crm_settings)?;
             couplet_store::mappings::ensure_defaults(&tx, &defaults)?;
+            if let Some(selection) = &selection {
+                for mapping in &defaults {
+                    let on = selection.contains(&mapping.name);
+                    couplet_store::mappings::set_enabled(&tx, &mapping.name, on)?;
+                }
+            }
             tx.commit()?;
             Ok(())
         })
         .await?;
     Ok(vec![erp_report, crm_report])
+}
+
+/// The chosen mapping names, upper-cased, after checking each exists in the catalog and
+/// has its dependencies chosen too.
+fn checked_selection(
+    catalog: &[couplet_model::TableMapping],
+    names: &[String],
+) -> Result<Vec<String>, ApiError> {
+    let chosen: Vec<String> = names.iter().map(|n| n.trim().to_uppercase()).collect();
+    for name in &chosen {
+        let mapping = catalog.iter().find(|m| &m.name == name).ok_or_else(|| {
+            let known: Vec<&str> = catalog.iter().map(|m| m.name.as_str()).collect();
+            ApiError::validation(format!(
+                "There is no table mapping \"{name}\". The mappings are: {}.",
+                known.join(", ")
+            ))
+        })?;
+        if let Some(missing) = mapping.dependencies.iter().find(|d| !chosen.contains(d)) {
+            return Err(ApiError::validation(format!(
+                "{name} needs {missing}: its records refer to {missing} records, so enable {missing} too."
+            ))
+            .with_detail(missing.clone()));
+        }
+    }
+    Ok(chosen)
 }
 
 /// The saved connection of `side`, if any.
@@ -278,6 +279,19 @@ mod tests {
         let err = settings_from(&i).expect_err("empty secret");
         assert_eq!(err.code, ErrorCode::Validation);
         assert!(err.message.contains("client secret"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_mapping_chosen_without_its_dependency_is_refused() {
+        let catalog = couplet_model::catalog::default_mappings();
+        let err =
+            checked_selection(&catalog, &["customer".to_owned()]).expect_err("needs SALESPEOPLE");
+        assert_eq!(err.code, ErrorCode::Validation);
+        assert!(err.message.contains("SALESPEOPLE"), "{}", err.message);
+        let ok = checked_selection(&catalog, &["SALESPEOPLE".to_owned(), "customer".to_owned()])
+            .expect("both chosen");
+        assert_eq!(ok, vec!["SALESPEOPLE".to_owned(), "CUSTOMER".to_owned()]);
+        assert!(checked_selection(&catalog, &["NOPE".to_owned()]).is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use couplet_model::Side;
 use couplet_sandbox::{Sandbox, SandboxConfig, Seed};
 
-use crate::dto::{ConnectionInput, ConnectionReport};
+use crate::dto::{ConnectionInput, ConnectionReport, DemoSetup};
 use crate::{ApiError, AppContext, ErrorCode};
 
 /// The file the emulated systems keep their data in, inside the data folder.
@@ -15,6 +15,14 @@ pub async fn start(
     ctx: &AppContext,
     records: Option<u64>,
 ) -> Result<(Sandbox, Vec<ConnectionReport>), ApiError> {
+    let sandbox = launch(ctx, records).await?;
+    let reports = connect_to(ctx, sandbox.info()).await?;
+    Ok((sandbox, reports))
+}
+
+/// Starts the emulated systems like [`start`] without connecting to them: the setup wizard
+/// is filled in from [`setup`] and connects on Finish.
+pub async fn launch(ctx: &AppContext, records: Option<u64>) -> Result<Sandbox, ApiError> {
     let state_file = ctx.data_dir().join(SANDBOX_STATE_FILE);
     let config = SandboxConfig {
         seed: match records {
@@ -24,14 +32,18 @@ pub async fn start(
         state_file: Some(state_file),
         ..SandboxConfig::default()
     };
-    let sandbox = couplet_sandbox::start(config).await.map_err(|e| {
+    couplet_sandbox::start(config).await.map_err(|e| {
         ApiError::new(
             ErrorCode::Internal,
             format!("The demo systems could not start: {e}"),
         )
-    })?;
-    let reports = connect_to(ctx, sandbox.info()).await?;
-    Ok((sandbox, reports))
+    })
+}
+
+/// The wizard's inputs for the emulated systems described by `info`.
+pub fn setup(info: &couplet_sandbox::SandboxInfo) -> DemoSetup {
+    let (erp, crm) = inputs(info);
+    DemoSetup { erp, crm }
 }
 
 /// Connects Couplet to running emulated systems described by `info`.

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 /// What the user types to reach one side. The secret is used once and then kept only in the
 /// secret store.
-#[derive(Clone, Deserialize, specta::Type)]
+#[derive(Clone, Serialize, Deserialize, specta::Type)]
 pub struct ConnectionInput {
     /// Which side.
     pub side: Side,
@@ -62,6 +62,105 @@ pub struct ConnectionReport {
     pub companies: Vec<CompanyView>,
     /// Business Central: the company chosen.
     pub company: Option<CompanyView>,
+}
+
+/// A step of a connection test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStep {
+    /// The URLs and ids are present and well-formed.
+    Settings,
+    /// The token endpoint issues an access token.
+    Token,
+    /// The service answers with that token.
+    Service,
+    /// Business Central: a company is chosen and exists.
+    Company,
+    /// The identity the integration runs as is known.
+    IntegrationUser,
+}
+
+/// How a step of a connection test ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// It worked.
+    Passed,
+    /// It failed; `cause` and `hint` say why and what to do.
+    Failed,
+    /// It did not run because an earlier step failed.
+    Skipped,
+}
+
+/// Why a step of a connection test failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureCause {
+    /// A field is empty or malformed.
+    InvalidInput,
+    /// The host name could not be resolved (DNS).
+    NameNotFound,
+    /// The host refused or dropped the connection.
+    Unreachable,
+    /// The TLS handshake failed.
+    Tls,
+    /// No answer in time.
+    Timeout,
+    /// The token endpoint refused the tenant, client id or secret.
+    TokenRefused,
+    /// A token was issued but the service refused it (app not registered there).
+    TokenNotAccepted,
+    /// The identity lacks a privilege or permission.
+    NoPrivileges,
+    /// The environment, company or resource does not exist.
+    NotFound,
+    /// The service asked to slow down.
+    Throttled,
+    /// The service failed or answered outside the protocol.
+    ServiceError,
+}
+
+/// One step of a connection test.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct CheckView {
+    /// Which step.
+    pub step: CheckStep,
+    /// How it ended.
+    pub status: CheckStatus,
+    /// One sentence: what was found, or what failed.
+    pub summary: String,
+    /// Why it failed.
+    pub cause: Option<FailureCause>,
+    /// The service's or the network's own words, for support.
+    pub detail: Option<String>,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+/// The outcome of testing one side, step by step.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct ConnectionTestView {
+    /// Which side.
+    pub side: Side,
+    /// Whether every step passed.
+    pub passed: bool,
+    /// The steps in order; those after a failure are skipped.
+    pub checks: Vec<CheckView>,
+    /// Business Central: the companies the credentials can see (once the service answered).
+    pub companies: Vec<CompanyView>,
+    /// Business Central: the company chosen.
+    pub company: Option<CompanyView>,
+    /// The identity the integration runs as.
+    pub integration_user: Option<IntegrationUser>,
+}
+
+/// The connection inputs that reach the emulated systems, for filling in the wizard.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct DemoSetup {
+    /// The emulated Business Central.
+    pub erp: ConnectionInput,
+    /// The emulated Dataverse.
+    pub crm: ConnectionInput,
 }
 
 /// A table mapping, summarized.
@@ -223,4 +322,64 @@ impl From<couplet_engine::Progress> for ProgressView {
             counters: p.counters,
         }
     }
+}
+
+/// Where a record stands with its counterpart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordStatus {
+    /// Coupled and the last sync worked.
+    Coupled,
+    /// Not coupled to anything.
+    NotCoupled,
+    /// The last sync of the record failed; `error` says why.
+    Failed,
+    /// Coupled but left out of automatic syncs until retried.
+    Skipped,
+    /// Coupled to a record that no longer exists on the other side.
+    CounterpartMissing,
+}
+
+/// One record of a mapping's side with its counterpart.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct RecordRow {
+    /// Its id.
+    pub id: Uuid,
+    /// Its short key (customer number, salesperson code), where the entity has one.
+    pub key: Option<String>,
+    /// Its name, from the mapping's match field.
+    pub title: String,
+    /// When it was last modified.
+    pub modified_on: DateTime<Utc>,
+    /// Where it stands.
+    pub status: RecordStatus,
+    /// The coupled record on the other side.
+    pub counterpart_id: Option<Uuid>,
+    /// The coupled record's name.
+    pub counterpart_title: Option<String>,
+    /// When the pair was last synchronized.
+    pub last_synced_at: Option<DateTime<Utc>>,
+    /// Why its last sync failed.
+    pub error: Option<String>,
+}
+
+/// The records of one side of a mapping.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct RecordList {
+    /// The mapping.
+    pub mapping: String,
+    /// The side listed.
+    pub side: Side,
+    /// The entity listed (`customers`).
+    pub entity: String,
+    /// The entity of the counterparts (`account`).
+    pub counterpart_entity: String,
+    /// The field the titles come from.
+    pub title_field: String,
+    /// The field the keys come from.
+    pub key_field: Option<String>,
+    /// The mapping's direction, for asking which way to synchronize.
+    pub direction: Direction,
+    /// The records, oldest change first.
+    pub rows: Vec<RecordRow>,
 }

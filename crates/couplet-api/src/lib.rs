@@ -4,6 +4,7 @@
 //! [`AppContext`] and exposes each user-facing operation as one async function returning
 //! `Result<T, ApiError>`. It knows nothing of Tauri or of terminals.
 
+pub mod connection_checks;
 pub mod connections;
 pub mod context;
 pub mod couplings;
@@ -11,6 +12,7 @@ pub mod demo;
 pub mod dto;
 pub mod error;
 pub mod mappings;
+pub mod records;
 pub mod runs;
 pub mod sync;
 

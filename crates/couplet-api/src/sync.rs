@@ -45,14 +45,14 @@ pub async fn sync_mapping(
     crate::runs::get(ctx, run.id).await
 }
 
-/// Synchronizes one record, found by its id on `side`, in `direction` (the mapping's own
-/// direction when `None`).
-pub async fn sync_record(
+/// Synchronizes chosen records, found by their ids on `side`, in `direction` (the
+/// mapping's own direction when `None`). Uncoupled ones are matched or created.
+pub async fn sync_records(
     ctx: &AppContext,
     engine: &Engine,
     mapping: &str,
     side: Side,
-    id: Uuid,
+    ids: &[Uuid],
     direction: Option<Direction>,
     cancel: CancellationToken,
 ) -> Result<RunReport, ApiError> {
@@ -64,8 +64,67 @@ pub async fn sync_record(
             m.name, m.direction, direction
         )));
     }
+    if ids.is_empty() {
+        return Err(ApiError::validation(
+            "Choose at least one record to synchronize.",
+        ));
+    }
     let run = engine
-        .sync_records(&m.name, side, &[id], direction, cancel)
+        .sync_records(&m.name, side, ids, direction, cancel)
         .await?;
     crate::runs::get(ctx, run.id).await
+}
+
+/// Synchronizes again the records named by the sync errors `error_ids`, each in the
+/// direction it failed in: one run per mapping and direction. Errors that name no record
+/// are left out; when none names one, nothing runs and the answer says so.
+pub async fn retry_errors(
+    ctx: &AppContext,
+    engine: &Engine,
+    error_ids: Vec<i64>,
+    cancel: CancellationToken,
+) -> Result<Vec<RunReport>, ApiError> {
+    let errors = ctx
+        .store()
+        .run(move |conn| couplet_store::sync_errors::get_many(conn, &error_ids))
+        .await?;
+    // In the order the errors came, one group per mapping and direction.
+    let mut groups: Vec<((String, Direction), Vec<Uuid>)> = Vec::new();
+    for e in &errors {
+        let Some(id) = e.source_id else { continue };
+        let key = (e.mapping.clone(), e.direction);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, ids)) if ids.contains(&id) => {}
+            Some((_, ids)) => ids.push(id),
+            None => groups.push((key, vec![id])),
+        }
+    }
+    if groups.is_empty() {
+        return Err(ApiError::validation(
+            "None of these errors names a record to synchronize again.",
+        ));
+    }
+    let mut reports = Vec::with_capacity(groups.len());
+    for ((mapping, direction), ids) in groups {
+        let source = match direction {
+            Direction::FromCrm => Side::Crm,
+            _ => Side::Erp,
+        };
+        let run = engine
+            .sync_records(&mapping, source, &ids, direction, cancel.clone())
+            .await?;
+        reports.push(crate::runs::get(ctx, run.id).await?);
+    }
+    Ok(reports)
+}
+
+/// Synchronizes again every record that failed in the run `run` (or its parts).
+pub async fn retry_run(
+    ctx: &AppContext,
+    engine: &Engine,
+    run: Uuid,
+    cancel: CancellationToken,
+) -> Result<Vec<RunReport>, ApiError> {
+    let errors = crate::runs::errors(ctx, Some(run), i64::MAX as usize).await?;
+    retry_errors(ctx, engine, errors.iter().map(|e| e.id).collect(), cancel).await
 }

@@ -222,12 +222,12 @@ async fn run_sync(ctx: &AppContext, args: SyncArgs, json: bool) -> Result<(), Ap
     let result = match (args.full, &args.mapping, args.record) {
         (true, _, _) => sync::full_sync(ctx, &engine, cancel).await,
         (false, Some(mapping), Some(id)) => {
-            sync::sync_record(
+            sync::sync_records(
                 ctx,
                 &engine,
                 mapping,
                 args.side.into(),
-                id,
+                &[id],
                 args.direction.map(Into::into),
                 cancel,
             )

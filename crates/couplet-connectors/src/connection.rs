@@ -76,3 +76,18 @@ pub(crate) fn odata_client(
 ) -> Result<ODataClient, EndpointError> {
     ODataClient::new(auth, config).map_err(|e| e.into_endpoint_error(side))
 }
+
+/// Asks the token endpoint for an access token with `settings` and `secret`, and nothing
+/// else: the first step of a connection test, so a refused secret is told apart from a
+/// service that refuses the token.
+pub async fn check_token(
+    settings: &ConnectionSettings,
+    secret: Secret,
+) -> Result<(), EndpointError> {
+    let side = settings.side;
+    let auth = client_credentials(settings, side, secret, &ClientConfig::default())?;
+    auth.header_value()
+        .await
+        .map(|_| ())
+        .map_err(|e| e.into_endpoint_error(side))
+}

@@ -12,5 +12,6 @@ mod read;
 mod write;
 
 pub use business_central::{BusinessCentral, Company};
+pub use connection::check_token;
 pub use couplet_odata::{ClientConfig, RetryPolicy, Secret};
 pub use dataverse::Dataverse;

@@ -136,6 +136,14 @@ pub fn exists(conn: &Connection, name: &str) -> Result<bool, StoreError> {
         .is_some())
 }
 
+/// Turns the mapping named `name` on or off for syncs. Returns whether it exists.
+pub fn set_enabled(conn: &Connection, name: &str, enabled: bool) -> Result<bool, StoreError> {
+    let changed = conn
+        .prepare_cached("UPDATE table_mappings SET enabled = ?2 WHERE name = ?1")?
+        .execute(rusqlite::params![name, enabled])?;
+    Ok(changed > 0)
+}
+
 /// Deletes the mapping named `name` with its field mappings, couplings and checkpoints (runs
 /// and sync errors are history and stay). Returns whether it existed.
 pub fn delete(conn: &Connection, name: &str) -> Result<bool, StoreError> {

@@ -80,6 +80,29 @@ pub fn for_record(
     collect(stmt.query(params![mapping, columns::id(id)])?)
 }
 
+/// The newest error of each record of `mapping` that ever failed, keyed by the record it
+/// was read from (`source_id`), newest first.
+pub fn latest_per_source(conn: &Connection, mapping: &str) -> Result<Vec<SyncError>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT * FROM sync_errors
+         WHERE id IN (SELECT MAX(id) FROM sync_errors
+                      WHERE mapping = ?1 AND source_id IS NOT NULL
+                      GROUP BY direction, source_id)
+         ORDER BY at DESC, id DESC",
+    )?;
+    collect(stmt.query([mapping])?)
+}
+
+/// The errors with the given row ids, in no particular order; unknown ids are left out.
+pub fn get_many(conn: &Connection, ids: &[i64]) -> Result<Vec<SyncError>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    let mut stmt = conn.prepare_cached("SELECT * FROM sync_errors WHERE id = ?1")?;
+    for id in ids {
+        out.extend(collect(stmt.query([id])?)?);
+    }
+    Ok(out)
+}
+
 /// Deletes the errors that happened before `cutoff`. Returns how many were deleted.
 pub fn delete_older_than(conn: &Connection, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
     let removed = conn

@@ -9,15 +9,49 @@ export const commands = {
 	appStatus: () => typedError<AppStatus, ApiError>(__TAURI_INVOKE("app_status")),
 	/**
 	 *  Starts the emulated Business Central and Dataverse inside the app (once) and connects
-	 *  Couplet to them.
+	 *  Couplet to them: how a demo set up earlier comes back after the app restarts (the
+	 *  emulated systems listen on new ports each time).
 	 */
 	demoStart: () => typedError<ConnectionReport[], ApiError>(__TAURI_INVOKE("demo_start")),
+	/**
+	 *  Starts the emulated systems inside the app (once) without connecting, and returns the
+	 *  wizard's inputs that reach them.
+	 */
+	demoPrepare: () => typedError<DemoSetup, ApiError>(__TAURI_INVOKE("demo_prepare")),
+	/**  Tests one side step by step and says which step failed and how to fix it. Saves nothing. */
+	connectionTest: (input: ConnectionInput) => typedError<ConnectionTestView, ApiError>(__TAURI_INVOKE("connection_test", { input })),
+	/**
+	 *  The wizard's Finish: tests both sides again and only then saves the connections (secrets
+	 *  to the OS keychain, or to a private file for the emulated systems) and enables the
+	 *  chosen mappings.
+	 */
+	setupFinish: (erp: ConnectionInput, crm: ConnectionInput, mappings: string[]) => typedError<ConnectionReport[], ApiError>(__TAURI_INVOKE("setup_finish", { erp, crm, mappings })),
 	/**  The table mappings with their coupling counts. */
 	mappingList: () => typedError<MappingView[], ApiError>(__TAURI_INVOKE("mapping_list")),
+	/**  The table mappings a new connection gets, for the wizard's choice (nothing saved). */
+	mappingCatalog: () => __TAURI_INVOKE<MappingView[]>("mapping_catalog"),
+	/**  Every record of `side` that the mapping covers, with its coupled counterpart and status. */
+	mappingRecords: (mapping: string, side: Side) => typedError<RecordList, ApiError>(__TAURI_INVOKE("mapping_records", { mapping, side })),
+	/**  Couples one Business Central record and one Dataverse record by hand. */
+	recordsCouple: (mapping: string, erpId: string, crmId: string) => typedError<CouplingView, ApiError>(__TAURI_INVOKE("records_couple", { mapping, erpId, crmId })),
+	/**  Removes the couplings of the records `ids` of `side`; answers how many were coupled. */
+	recordsUncouple: (mapping: string, side: Side, ids: string[]) => typedError<number, ApiError>(__TAURI_INVOKE("records_uncouple", { mapping, side, ids })),
+	/**
+	 *  Synchronizes the records `ids` of `side` now, in `direction` (the mapping's own when
+	 *  left out); uncoupled ones are matched by their match fields or created.
+	 */
+	recordsSync: (mapping: string, side: Side, ids: string[], direction: Direction | null) => typedError<RunReport, ApiError>(__TAURI_INVOKE("records_sync", { mapping, side, ids, direction })),
 	/**  The newest runs with their parts (20 unless `limit` says otherwise). */
 	runList: (limit: number | null) => typedError<RunReport[], ApiError>(__TAURI_INVOKE("run_list", { limit })),
 	/**  The sync errors of a run and its parts, or of all runs when `run` is left out. */
 	runErrors: (run: string | null, limit: number | null) => typedError<SyncError[], ApiError>(__TAURI_INVOKE("run_errors", { run, limit })),
+	/**
+	 *  Synchronizes again the records of the chosen sync errors, each in the direction it
+	 *  failed in; answers the runs that did it.
+	 */
+	errorsRetry: (errorIds: number[]) => typedError<RunReport[], ApiError>(__TAURI_INVOKE("errors_retry", { errorIds })),
+	/**  Synchronizes again every record that failed in the run `run` and its parts. */
+	runRetry: (run: string) => typedError<RunReport[], ApiError>(__TAURI_INVOKE("run_retry", { run })),
 	/**
 	 *  Starts a full synchronization in the background and returns its run id as soon as the
 	 *  engine has named it; progress arrives as `SyncProgress` events.
@@ -61,12 +95,78 @@ export type AppStatus = {
 	sync_run_id: string | null,
 };
 
+/**  How a step of a connection test ended. */
+export type CheckStatus = 
+/**  It worked. */
+"passed" | 
+/**  It failed; `cause` and `hint` say why and what to do. */
+"failed" | 
+/**  It did not run because an earlier step failed. */
+"skipped";
+
+/**  A step of a connection test. */
+export type CheckStep = 
+/**  The URLs and ids are present and well-formed. */
+"settings" | 
+/**  The token endpoint issues an access token. */
+"token" | 
+/**  The service answers with that token. */
+"service" | 
+/**  Business Central: a company is chosen and exists. */
+"company" | 
+/**  The identity the integration runs as is known. */
+"integration_user";
+
+/**  One step of a connection test. */
+export type CheckView = {
+	/**  Which step. */
+	step: CheckStep,
+	/**  How it ended. */
+	status: CheckStatus,
+	/**  One sentence: what was found, or what failed. */
+	summary: string,
+	/**  Why it failed. */
+	cause: FailureCause | null,
+	/**  The service's or the network's own words, for support. */
+	detail: string | null,
+	/**  What to do about it. */
+	hint: string | null,
+};
+
 /**  A Business Central company. */
 export type CompanyView = {
 	/**  Its id. */
 	id: string,
 	/**  Its display name. */
 	name: string,
+};
+
+/**
+ *  What the user types to reach one side. The secret is used once and then kept only in the
+ *  secret store.
+ */
+export type ConnectionInput = {
+	/**  Which side. */
+	side: Side,
+	/**
+	 *  Business Central: the API root (`.../v2.0/{tenant}/{environment}/api/v2.0`);
+	 *  Dataverse: the environment URL.
+	 */
+	url: string,
+	/**  The Entra tenant. */
+	tenant: string,
+	/**  The Entra application (client) id. */
+	client_id: string,
+	/**  The client secret. */
+	client_secret: string,
+	/**  The authority host (`https://login.microsoftonline.com`). */
+	authority: string,
+	/**  The scope; defaults to the service's `/.default` scope. */
+	scope: string | null,
+	/**  Business Central: the company, by id or name; may be left out when there is one. */
+	company: string | null,
+	/**  Whether these are Couplet's emulated systems. */
+	sandbox: boolean,
 };
 
 /**  The outcome of testing one side. */
@@ -79,6 +179,22 @@ export type ConnectionReport = {
 	companies: CompanyView[],
 	/**  Business Central: the company chosen. */
 	company: CompanyView | null,
+};
+
+/**  The outcome of testing one side, step by step. */
+export type ConnectionTestView = {
+	/**  Which side. */
+	side: Side,
+	/**  Whether every step passed. */
+	passed: boolean,
+	/**  The steps in order; those after a failure are skipped. */
+	checks: CheckView[],
+	/**  Business Central: the companies the credentials can see (once the service answered). */
+	companies: CompanyView[],
+	/**  Business Central: the company chosen. */
+	company: CompanyView | null,
+	/**  The identity the integration runs as. */
+	integration_user: IntegrationUser | null,
 };
 
 /**  What a run did, record by record. */
@@ -99,6 +215,30 @@ export type Counters = {
 	coupled: number,
 	/**  Pairs uncoupled. */
 	uncoupled: number,
+};
+
+/**  One coupled pair. */
+export type CouplingView = {
+	/**  The mapping. */
+	mapping: string,
+	/**  The ERP record. */
+	erp_id: string,
+	/**  The CRM record. */
+	crm_id: string,
+	/**  When the pair was last synchronized. */
+	last_synced_at: string | null,
+	/**  Whether the last attempt failed. */
+	last_failed: boolean,
+	/**  Whether it is excluded from automatic syncs until retried. */
+	skipped: boolean,
+};
+
+/**  The connection inputs that reach the emulated systems, for filling in the wizard. */
+export type DemoSetup = {
+	/**  The emulated Business Central. */
+	erp: ConnectionInput,
+	/**  The emulated Dataverse. */
+	crm: ConnectionInput,
 };
 
 /**  Which way a table or field mapping moves data. */
@@ -134,6 +274,31 @@ export type ErrorCode =
 "cancelled" | 
 /**  A fault inside Couplet. */
 "internal";
+
+/**  Why a step of a connection test failed. */
+export type FailureCause = 
+/**  A field is empty or malformed. */
+"invalid_input" | 
+/**  The host name could not be resolved (DNS). */
+"name_not_found" | 
+/**  The host refused or dropped the connection. */
+"unreachable" | 
+/**  The TLS handshake failed. */
+"tls" | 
+/**  No answer in time. */
+"timeout" | 
+/**  The token endpoint refused the tenant, client id or secret. */
+"token_refused" | 
+/**  A token was issued but the service refused it (app not registered there). */
+"token_not_accepted" | 
+/**  The identity lacks a privilege or permission. */
+"no_privileges" | 
+/**  The environment, company or resource does not exist. */
+"not_found" | 
+/**  The service asked to slow down. */
+"throttled" | 
+/**  The service failed or answered outside the protocol. */
+"service_error";
 
 /**  The identity the integration runs as on a side. */
 export type IntegrationUser = {
@@ -191,6 +356,61 @@ export type ProgressView = {
 	/**  The run's counters so far (both passes). */
 	counters: Counters,
 };
+
+/**  The records of one side of a mapping. */
+export type RecordList = {
+	/**  The mapping. */
+	mapping: string,
+	/**  The side listed. */
+	side: Side,
+	/**  The entity listed (`customers`). */
+	entity: string,
+	/**  The entity of the counterparts (`account`). */
+	counterpart_entity: string,
+	/**  The field the titles come from. */
+	title_field: string,
+	/**  The field the keys come from. */
+	key_field: string | null,
+	/**  The mapping's direction, for asking which way to synchronize. */
+	direction: Direction,
+	/**  The records, oldest change first. */
+	rows: RecordRow[],
+};
+
+/**  One record of a mapping's side with its counterpart. */
+export type RecordRow = {
+	/**  Its id. */
+	id: string,
+	/**  Its short key (customer number, salesperson code), where the entity has one. */
+	key: string | null,
+	/**  Its name, from the mapping's match field. */
+	title: string,
+	/**  When it was last modified. */
+	modified_on: string,
+	/**  Where it stands. */
+	status: RecordStatus,
+	/**  The coupled record on the other side. */
+	counterpart_id: string | null,
+	/**  The coupled record's name. */
+	counterpart_title: string | null,
+	/**  When the pair was last synchronized. */
+	last_synced_at: string | null,
+	/**  Why its last sync failed. */
+	error: string | null,
+};
+
+/**  Where a record stands with its counterpart. */
+export type RecordStatus = 
+/**  Coupled and the last sync worked. */
+"coupled" | 
+/**  Not coupled to anything. */
+"not_coupled" | 
+/**  The last sync of the record failed; `error` says why. */
+"failed" | 
+/**  Coupled but left out of automatic syncs until retried. */
+"skipped" | 
+/**  Coupled to a record that no longer exists on the other side. */
+"counterpart_missing";
 
 /**  A run and the runs inside it. */
 export type RunReport = {

@@ -4,11 +4,18 @@ import { commands, events } from "./bindings";
 import type {
   ApiError,
   AppStatus,
+  ConnectionInput,
   ConnectionReport,
+  ConnectionTestView,
+  CouplingView,
+  DemoSetup,
+  Direction,
   ErrorCode,
   MappingView,
   ProgressView,
+  RecordList,
   RunReport,
+  Side,
   SyncError,
 } from "./bindings";
 
@@ -45,9 +52,68 @@ export function appStatus(): Promise<AppStatus> {
   return unwrap(commands.appStatus());
 }
 
-/** Starts the emulated systems inside the app and connects to them. */
+/** Starts the emulated systems inside the app and connects to them (after a restart). */
 export function startDemo(): Promise<ConnectionReport[]> {
   return unwrap(commands.demoStart());
+}
+
+/** Starts the emulated systems without connecting; resolves to the wizard's inputs. */
+export function prepareDemo(): Promise<DemoSetup> {
+  return unwrap(commands.demoPrepare());
+}
+
+/** Tests one side step by step; saves nothing. */
+export function testConnection(input: ConnectionInput): Promise<ConnectionTestView> {
+  return unwrap(commands.connectionTest(input));
+}
+
+/** The wizard's Finish: tests both sides, then saves them and enables the chosen mappings. */
+export function finishSetup(
+  erp: ConnectionInput,
+  crm: ConnectionInput,
+  mappings: string[],
+): Promise<ConnectionReport[]> {
+  return unwrap(commands.setupFinish(erp, crm, mappings));
+}
+
+/** The table mappings a new connection gets, for the wizard's choice. */
+export function mappingCatalog(): Promise<MappingView[]> {
+  return commands.mappingCatalog();
+}
+
+/** Every record of one side of a mapping, with its counterpart and status. */
+export function listRecords(mapping: string, side: Side): Promise<RecordList> {
+  return unwrap(commands.mappingRecords(mapping, side));
+}
+
+/** Couples one Business Central record and one Dataverse record by hand. */
+export function coupleRecords(mapping: string, erpId: string, crmId: string): Promise<CouplingView> {
+  return unwrap(commands.recordsCouple(mapping, erpId, crmId));
+}
+
+/** Uncouples the records `ids` of `side`; resolves to how many were coupled. */
+export function uncoupleRecords(mapping: string, side: Side, ids: string[]): Promise<number> {
+  return unwrap(commands.recordsUncouple(mapping, side, ids));
+}
+
+/** Synchronizes chosen records now; uncoupled ones are matched or created. */
+export function syncRecords(
+  mapping: string,
+  side: Side,
+  ids: string[],
+  direction?: Direction,
+): Promise<RunReport> {
+  return unwrap(commands.recordsSync(mapping, side, ids, direction ?? null));
+}
+
+/** Synchronizes again the records of the chosen sync errors. */
+export function retryErrors(errorIds: number[]): Promise<RunReport[]> {
+  return unwrap(commands.errorsRetry(errorIds));
+}
+
+/** Synchronizes again every record that failed in a run. */
+export function retryRun(run: string): Promise<RunReport[]> {
+  return unwrap(commands.runRetry(run));
 }
 
 /** The table mappings with their coupling counts. */

@@ -109,6 +109,24 @@ fn ensure_defaults_adds_only_missing_mappings_and_keeps_user_changes() {
 }
 
 #[test]
+fn a_mapping_is_turned_off_and_on_without_touching_its_fields() {
+    let catalog = default_mappings();
+    memory()
+        .blocking(|conn| {
+            mappings::ensure_defaults(conn, &catalog)?;
+            assert!(mappings::set_enabled(conn, "CUSTOMER", false)?);
+            let off = mappings::get(conn, "CUSTOMER")?.expect("saved");
+            assert!(!off.enabled);
+            assert_eq!(off.fields, catalog[1].fields);
+            assert!(mappings::set_enabled(conn, "CUSTOMER", true)?);
+            assert!(mappings::get(conn, "CUSTOMER")?.expect("saved").enabled);
+            assert!(!mappings::set_enabled(conn, "NOPE", true)?, "unknown name");
+            Ok(())
+        })
+        .expect("set enabled");
+}
+
+#[test]
 fn deleting_a_mapping_removes_its_fields_couplings_and_checkpoints() {
     let catalog = default_mappings();
     let name = catalog[0].name.clone();

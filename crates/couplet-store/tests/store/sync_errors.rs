@@ -74,3 +74,29 @@ fn old_errors_are_purged_by_age() {
         })
         .expect("purge");
 }
+
+#[test]
+fn the_newest_error_of_each_failed_record_is_kept_and_errors_are_fetched_by_id() {
+    let (record, other) = (Uuid::new_v4(), Uuid::new_v4());
+    memory()
+        .blocking(|conn| {
+            let old =
+                sync_errors::insert(conn, &sync_error(Uuid::new_v4(), Some(record), None, 0))?;
+            let mut newer = sync_error(Uuid::new_v4(), Some(record), None, 5);
+            newer.id = sync_errors::insert(conn, &newer)?;
+            let mut lone = sync_error(Uuid::new_v4(), Some(other), None, 3);
+            lone.id = sync_errors::insert(conn, &lone)?;
+            let mut elsewhere = sync_error(Uuid::new_v4(), Some(record), None, 9);
+            elsewhere.mapping = "SALESPEOPLE".into();
+            sync_errors::insert(conn, &elsewhere)?;
+            assert_eq!(
+                sync_errors::latest_per_source(conn, "CUSTOMER")?,
+                vec![newer.clone(), lone.clone()]
+            );
+            let fetched = sync_errors::get_many(conn, &[lone.id, old, 9_999])?;
+            assert_eq!(fetched.len(), 2, "the unknown id is left out");
+            assert!(fetched.contains(&lone));
+            Ok(())
+        })
+        .expect("latest per source");
+}
