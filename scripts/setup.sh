@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building and testing Couplet needs on a fresh Debian machine, and nothing that is
-# already there: Debian build packages (including what Tauri needs), the Rust components,
-# cargo-nextest and the npm packages.
+# already there: Debian build packages (including what Tauri needs), the desktop test tools (Xvfb,
+# WebKitWebDriver), the Rust components, cargo-nextest, tauri-driver and the npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in build-essential pkg-config libwebkit2gtk-4.1-dev file; do
+# Build: compilers and the WebKitGTK that Tauri links. Desktop tests: a virtual display (Xvfb,
+# xauth for xvfb-run) and WebKitGTK's WebDriver server.
+for pkg in build-essential pkg-config libwebkit2gtk-4.1-dev file xvfb xauth webkit2gtk-driver; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if ((${#need_apt[@]})); then
@@ -35,6 +37,12 @@ fi
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "setup: installing cargo-nextest"
   cargo install cargo-nextest --locked
+fi
+
+# The WebDriver proxy between the desktop test and WebKitWebDriver; 2.x matches Tauri 2.
+if ! tauri-driver --help >/dev/null 2>&1; then
+  echo "setup: installing tauri-driver 2.1.0"
+  cargo install tauri-driver --locked --version 2.1.0
 fi
 
 if ! command -v npm >/dev/null 2>&1; then

@@ -6,6 +6,7 @@
 
 pub mod commands;
 pub mod events;
+pub mod instance;
 pub mod state;
 
 use std::path::{Path, PathBuf};
@@ -14,7 +15,13 @@ use couplet_api::AppContext;
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events};
 
+use tauri::{AppHandle, Manager, RunEvent, Runtime, WebviewWindowBuilder};
+
+use crate::instance::Claim;
 use crate::state::DesktopState;
+
+/// The label of the app's window in `tauri.conf.json`.
+const MAIN_WINDOW: &str = "main";
 
 /// Lists the commands and events for runtime `$rt` (the app uses Wry, tests the mock runtime).
 macro_rules! specta_builder_for {
@@ -78,9 +85,26 @@ pub enum StartError {
     Tauri(#[from] tauri::Error),
 }
 
-/// Opens Couplet's state in the default data folder and runs the app until its window closes.
+/// Opens Couplet's state in the default data folder and runs the app until its window closes
+/// and no full synchronization runs. When Couplet already runs on that folder (its window
+/// closed during a full synchronization), asks it to open its window instead.
 pub fn run() -> Result<(), StartError> {
-    let ctx = AppContext::open(&AppContext::default_data_dir())?;
+    let data_dir = AppContext::default_data_dir();
+    let ctx = AppContext::open(&data_dir)?;
+    let listener = match instance::claim(&data_dir) {
+        Ok(Claim::AlreadyRunning) => {
+            tracing::info!(
+                "Couplet already runs on {}: its window opens",
+                data_dir.display()
+            );
+            return Ok(());
+        }
+        Ok(Claim::First(listener)) => Some(listener),
+        Err(e) => {
+            tracing::warn!(error = %e, "running without the single-instance check");
+            None
+        }
+    };
     let builder = specta_builder();
     #[cfg(debug_assertions)]
     if tauri::is_dev()
@@ -88,15 +112,62 @@ pub fn run() -> Result<(), StartError> {
     {
         tracing::warn!(error = %e, "the UI bindings could not be written");
     }
-    tauri::Builder::default()
+    let app = tauri::Builder::default()
         .manage(DesktopState::new(ctx))
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            if let Some(listener) = listener {
+                let handle = app.handle().clone();
+                listener.serve(move || show_main_window(&handle));
+            }
             Ok(())
         })
-        .run(tauri::generate_context!())?;
+        .build(tauri::generate_context!())?;
+    app.run(|handle, event| {
+        // The last window closed (no exit code asked for): a running full sync keeps the
+        // app alive; it exits when the sync ends, unless a window was opened again.
+        if let RunEvent::ExitRequested {
+            api, code: None, ..
+        } = event
+            && handle.state::<DesktopState>().running_sync().is_some()
+        {
+            tracing::info!("the window closed during a full synchronization; it goes on");
+            api.prevent_exit();
+        }
+    });
     Ok(())
+}
+
+/// Shows the main window, opening it again from the configuration when it was closed.
+fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
+    let handle = app.clone();
+    let shown = app.run_on_main_thread(move || {
+        if let Some(window) = handle.get_webview_window(MAIN_WINDOW) {
+            let _ = window.unminimize();
+            let _ = window.show();
+            let _ = window.set_focus();
+            return;
+        }
+        let Some(config) = handle
+            .config()
+            .app
+            .windows
+            .iter()
+            .find(|w| w.label == MAIN_WINDOW)
+            .cloned()
+        else {
+            tracing::warn!("no main window in the configuration");
+            return;
+        };
+        if let Err(e) = WebviewWindowBuilder::from_config(&handle, &config).and_then(|b| b.build())
+        {
+            tracing::warn!(error = %e, "the window could not open again");
+        }
+    });
+    if let Err(e) = shown {
+        tracing::warn!(error = %e, "the window could not open again");
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use couplet_api::AppContext;
+use couplet_api::dto::ProgressView;
 use couplet_sandbox::Sandbox;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -15,6 +16,32 @@ pub struct RunningSync {
     pub run_id: Option<Uuid>,
     /// Cancels it.
     pub cancel: CancellationToken,
+    /// The latest progress of each mapping pass so far, in the order they started: a window
+    /// opened during the run starts from here, then follows the events.
+    pub progress: Vec<ProgressView>,
+}
+
+impl RunningSync {
+    /// A sync that has just been asked to start.
+    pub fn new(cancel: CancellationToken) -> RunningSync {
+        RunningSync {
+            run_id: None,
+            cancel,
+            progress: Vec::new(),
+        }
+    }
+
+    /// Keeps `progress` as the latest of its mapping and direction.
+    pub fn record(&mut self, progress: ProgressView) {
+        match self
+            .progress
+            .iter_mut()
+            .find(|p| p.mapping == progress.mapping && p.direction == progress.direction)
+        {
+            Some(slot) => *slot = progress,
+            None => self.progress.push(progress),
+        }
+    }
 }
 
 /// The app's managed state.
@@ -59,4 +86,45 @@ impl DesktopState {
 /// plain data that stays consistent).
 pub fn lock<T>(slot: &Mutex<T>) -> MutexGuard<'_, T> {
     slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use couplet_api::dto::SyncPhase;
+    use couplet_model::{Counters, Direction};
+
+    fn progress(mapping: &str, direction: Direction, processed: u64) -> ProgressView {
+        ProgressView {
+            run_id: Uuid::nil(),
+            mapping: mapping.into(),
+            direction,
+            phase: SyncPhase::Synchronizing,
+            processed,
+            total: None,
+            counters: Counters::default(),
+        }
+    }
+
+    #[test]
+    fn the_latest_progress_of_each_pass_is_kept_in_the_order_passes_started() {
+        let mut running = RunningSync::new(CancellationToken::new());
+        running.record(progress("SALESPEOPLE", Direction::FromCrm, 1));
+        running.record(progress("CUSTOMER", Direction::ToCrm, 5));
+        running.record(progress("SALESPEOPLE", Direction::FromCrm, 3));
+        running.record(progress("CUSTOMER", Direction::FromCrm, 2));
+        let kept: Vec<(&str, Direction, u64)> = running
+            .progress
+            .iter()
+            .map(|p| (p.mapping.as_str(), p.direction, p.processed))
+            .collect();
+        assert_eq!(
+            kept,
+            vec![
+                ("SALESPEOPLE", Direction::FromCrm, 3),
+                ("CUSTOMER", Direction::ToCrm, 5),
+                ("CUSTOMER", Direction::FromCrm, 2),
+            ]
+        );
+    }
 }

@@ -1,8 +1,11 @@
 //! The full synchronization: started in the background, followed by progress events,
 //! cancelled on request.
 
+use std::sync::{Arc, Mutex};
+
+use couplet_api::dto::ProgressView;
 use couplet_api::{ApiError, ErrorCode, runs, sync};
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_specta::Event;
 use tokio::sync::{broadcast, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -29,10 +32,7 @@ pub async fn full_sync_start<R: Runtime>(
                 "A full synchronization is already running. Wait for it or cancel it first.",
             ));
         }
-        *running = Some(RunningSync {
-            run_id: None,
-            cancel: cancel.clone(),
-        });
+        *running = Some(RunningSync::new(cancel.clone()));
     }
     let engine = match sync::engine(state.ctx()).await {
         Ok(engine) => engine,
@@ -42,7 +42,7 @@ pub async fn full_sync_start<R: Runtime>(
         }
     };
     let mut first = engine.subscribe();
-    forward_progress(app, engine.subscribe());
+    forward_progress(app.clone(), engine.subscribe(), slot.clone());
 
     let ctx = state.ctx().clone();
     let (done_tx, mut done_rx) = oneshot::channel();
@@ -52,6 +52,11 @@ pub async fn full_sync_start<R: Runtime>(
         *lock(&task_slot) = None;
         if let Err(e) = &outcome {
             tracing::warn!(error = %e, "the full synchronization failed");
+        }
+        // The window was closed during the run and the app stayed for it: now it may go.
+        if app.webview_windows().is_empty() {
+            tracing::info!("the full synchronization ended with no window open; Couplet exits");
+            app.exit(0);
         }
         // The command may have returned already; then nobody waits for this.
         let _ = done_tx.send(outcome.map(|report| report.run.id));
@@ -95,16 +100,22 @@ pub async fn full_sync_cancel(state: State<'_, DesktopState>) -> Result<(), ApiE
     }
 }
 
-/// Sends each engine progress event to the UI until the engine is gone.
+/// Keeps each engine progress event for windows opened later and sends it to the UI, until
+/// the engine is gone.
 fn forward_progress<R: Runtime>(
     app: AppHandle<R>,
     mut events: broadcast::Receiver<couplet_engine::Progress>,
+    slot: Arc<Mutex<Option<RunningSync>>>,
 ) {
     tauri::async_runtime::spawn(async move {
         loop {
             match events.recv().await {
                 Ok(progress) => {
-                    if let Err(e) = SyncProgress(progress.into()).emit(&app) {
+                    let view = ProgressView::from(progress);
+                    if let Some(running) = lock(&slot).as_mut() {
+                        running.record(view.clone());
+                    }
+                    if let Err(e) = SyncProgress(view).emit(&app) {
                         tracing::warn!(error = %e, "a progress event could not reach the UI");
                     }
                 }

@@ -1,7 +1,7 @@
 //! First run: what is set up, the emulated systems, and the connection setup wizard.
 
 use couplet_api::dto::{
-    ConnectionInput, ConnectionReport, ConnectionTestView, DemoSetup, MappingView,
+    ConnectionInput, ConnectionReport, ConnectionTestView, DemoSetup, MappingView, ProgressView,
 };
 use couplet_api::{ApiError, connections, demo, mappings};
 use couplet_model::Side;
@@ -26,6 +26,9 @@ pub struct AppStatus {
     pub sync_running: bool,
     /// The run id of the full synchronization running now, once known.
     pub sync_run_id: Option<Uuid>,
+    /// The latest progress of each mapping pass of the running full synchronization, for a
+    /// window opened while it runs.
+    pub sync_progress: Vec<ProgressView>,
 }
 
 /// Which sides are connected, whether the demo systems run and whether a sync runs.
@@ -43,7 +46,8 @@ pub async fn app_status(state: State<'_, DesktopState>) -> Result<AppStatus, Api
             .any(|s| s.as_ref().is_some_and(|s| s.sandbox)),
         demo_running: state.sandbox().lock().await.is_some(),
         sync_running: running.is_some(),
-        sync_run_id: running.and_then(|r| r.run_id),
+        sync_run_id: running.as_ref().and_then(|r| r.run_id),
+        sync_progress: running.map(|r| r.progress).unwrap_or_default(),
     })
 }
 

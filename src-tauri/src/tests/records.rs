@@ -121,7 +121,7 @@ fn a_failed_record_is_retried_from_its_error_and_from_its_run() {
     let by_run = invoke(&window, "run_retry", json!({"run": run})).expect("retries the run");
     assert_eq!(by_run.as_array().map(Vec::len), Some(1), "{by_run}");
 
-    let err = invoke(&window, "errors_retry", json!({"errorIds": [999_999]}))
-        .expect_err("no such error");
+    let err =
+        invoke(&window, "errors_retry", json!({"errorIds": [999_999]})).expect_err("no such error");
     assert_eq!(err["code"], json!("validation"), "{err}");
 }

@@ -93,6 +93,11 @@ export type AppStatus = {
 	sync_running: boolean,
 	/**  The run id of the full synchronization running now, once known. */
 	sync_run_id: string | null,
+	/**
+	 *  The latest progress of each mapping pass of the running full synchronization, for a
+	 *  window opened while it runs.
+	 */
+	sync_progress: ProgressView[],
 };
 
 /**  How a step of a connection test ended. */

@@ -55,6 +55,7 @@ function mockBackend(calls: string[]) {
             demo_running: true,
             sync_running: running,
             sync_run_id: running ? "0195b3f2-0000-7000-8000-000000000000" : null,
+            sync_progress: [],
           };
         case "mapping_list":
           return mappings;
@@ -106,6 +107,38 @@ describe("full synchronization page", () => {
     expect(salespeople.getAttribute("aria-valuenow")).toBe("1");
   });
 
+  it("shows the progress kept by the app when the window opens during a run", async () => {
+    mockIPC(
+      (cmd) => {
+        switch (cmd) {
+          case "app_status":
+            return {
+              erp_connected: true,
+              crm_connected: true,
+              uses_demo_systems: true,
+              demo_running: true,
+              sync_running: true,
+              sync_run_id: "0195b3f2-0000-7000-8000-000000000000",
+              sync_progress: [progress("SALESPEOPLE", "finished", 3, 3, 3), progress("CUSTOMER", "synchronizing", 40, 80, 30)],
+            };
+          case "mapping_list":
+            return mappings;
+          case "run_list":
+            return [];
+          default:
+            return undefined;
+        }
+      },
+      { shouldMockEvents: true },
+    );
+    renderApp();
+
+    const customer = await screen.findByRole("progressbar", { name: "CUSTOMER progress" });
+    await waitFor(() => expect(customer.getAttribute("aria-valuenow")).toBe("40"));
+    expect(screen.getByText("40 of 80 read")).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Start" }).hasAttribute("disabled")).toBe(true);
+  });
+
   it("cancels the running sync", async () => {
     const calls: string[] = [];
     mockBackend(calls);
@@ -130,6 +163,7 @@ describe("full synchronization page", () => {
             demo_running: false,
             sync_running: false,
             sync_run_id: null,
+            sync_progress: [],
           };
         case "mapping_list":
           return mappings;

@@ -74,6 +74,10 @@ export function FullSyncPage() {
   });
   const cancel = useMutation({ mutationFn: cancelFullSync });
   const running = Boolean(status.data?.sync_running) || start.isPending;
+  // A window opened while the sync runs starts from the progress the app kept, then follows events.
+  const kept = status.data?.sync_running ? status.data.sync_progress : [];
+  const latest = (mapping: string): ProgressView | undefined =>
+    progress[mapping] ?? kept.filter((p) => p.mapping === mapping).at(-1);
 
   useEffect(() => {
     let stop: (() => void) | undefined;
@@ -133,7 +137,7 @@ export function FullSyncPage() {
         </TableHeader>
         <TableBody>
           {(mappings.data ?? []).map((m) => {
-            const p = progress[m.name];
+            const p = latest(m.name);
             const finished = p?.phase === "finished";
             const total = p?.total ?? null;
             return (

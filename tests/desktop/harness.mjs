@@ -1,0 +1,102 @@
+// Starts what the desktop end-to-end test needs: a virtual display when there is none, a
+// fresh data folder, tauri-driver (which drives WebKitWebDriver, which starts the app), and a
+// WebDriver session on the app's window. Screenshots go under target/desktop-e2e/.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { remote } from "webdriverio";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const DRIVER_PORT = 4444;
+const DISPLAY_NUMBER = ":99";
+
+/** Where the screenshots of a run are written. */
+export const SHOTS = join(root, "target", "desktop-e2e");
+
+/** The app built by `tauri build --debug --no-bundle`, unless COUPLET_APP names another. */
+export function appPath() {
+  return process.env.COUPLET_APP ?? join(root, "target", "debug", "couplet-desktop");
+}
+
+function waitForPort(port, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((done, fail) => {
+    const attempt = () => {
+      const socket = createConnection({ host: "127.0.0.1", port });
+      socket.once("connect", () => {
+        socket.end();
+        done();
+      });
+      socket.once("error", () => {
+        socket.destroy();
+        if (Date.now() > deadline) {
+          fail(new Error(`nothing listens on port ${port} after ${timeoutMs} ms`));
+        } else {
+          setTimeout(attempt, 100);
+        }
+      });
+    };
+    attempt();
+  });
+}
+
+/**
+ * Starts the display, the driver and the app; resolves to `{ browser, shot, stop }`:
+ * `shot(name)` saves a screenshot once the window has painted, `stop()` ends everything.
+ */
+export async function launch() {
+  const children = [];
+  const env = { ...process.env };
+  if (!env.DISPLAY) {
+    const xvfb = spawn("Xvfb", [DISPLAY_NUMBER, "-screen", "0", "1280x860x24", "-nolisten", "tcp"], {
+      stdio: "ignore",
+    });
+    children.push(xvfb);
+    env.DISPLAY = DISPLAY_NUMBER;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), "couplet-e2e-"));
+  env.COUPLET_DATA_DIR = dataDir;
+  const driver = spawn("tauri-driver", ["--port", String(DRIVER_PORT)], { env, stdio: ["ignore", "inherit", "inherit"] });
+  children.push(driver);
+  const stopAll = () => {
+    for (const child of children.reverse()) {
+      child.kill("SIGTERM");
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(DRIVER_PORT, 15_000);
+    const browser = await remote({
+      hostname: "127.0.0.1",
+      port: DRIVER_PORT,
+      logLevel: "warn",
+      capabilities: {
+        "tauri:options": { application: appPath() },
+        "wdio:enforceWebDriverClassic": true,
+      },
+    });
+    mkdirSync(SHOTS, { recursive: true });
+    let count = 0;
+    const shot = async (name) => {
+      // Pixels can lag the DOM on the first paint: wait two frames and a little more.
+      await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
+      await new Promise((r) => setTimeout(r, 300));
+      count += 1;
+      const file = join(SHOTS, `${String(count).padStart(2, "0")}-${name}.png`);
+      writeFileSync(file, Buffer.from(await browser.takeScreenshot(), "base64"));
+      return file;
+    };
+    const stop = async () => {
+      await browser.deleteSession().catch(() => undefined);
+      stopAll();
+    };
+    return { browser, shot, stop };
+  } catch (e) {
+    stopAll();
+    throw e;
+  }
+}
