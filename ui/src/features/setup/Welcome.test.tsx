@@ -1,17 +1,10 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { screen, waitFor } from "@testing-library/react";
+import { screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it } from "vitest";
-import { renderApp, unmountAndSettle } from "../../app/testing";
-
-const notConnected = {
-  erp_connected: false,
-  crm_connected: false,
-  uses_demo_systems: false,
-  demo_running: false,
-  sync_running: false,
-  sync_run_id: null,
-};
+import { renderWithProviders, unmountAndSettle } from "../../app/testing";
+import { FirstRun } from "./FirstRun";
+import { demo, fakeBackend } from "./fixtures";
 
 afterEach(async () => {
   await unmountAndSettle();
@@ -19,66 +12,64 @@ afterEach(async () => {
 });
 
 describe("welcome screen", () => {
-  it("starts the demo systems and then opens the full synchronization page", async () => {
-    const calls: string[] = [];
-    let connected = false;
-    mockIPC(
-      (cmd) => {
-        calls.push(cmd);
-        switch (cmd) {
-          case "app_status":
-            return connected
-              ? { ...notConnected, erp_connected: true, crm_connected: true, uses_demo_systems: true, demo_running: true }
-              : notConnected;
-          case "demo_start":
-            connected = true;
-            return [];
-          case "mapping_list":
-            return [];
-          case "run_list":
-            return [];
-          default:
-            return undefined;
-        }
-      },
-      { shouldMockEvents: true },
-    );
-    renderApp();
+  it("starts the demo systems and opens the wizard filled in for them, without connecting", async () => {
+    const backend = fakeBackend();
+    mockIPC(backend.handler, { shouldMockEvents: true });
+    renderWithProviders(<FirstRun />);
 
-    await userEvent.click(await screen.findByRole("button", { name: "Try with demo systems" }));
+    await userEvent.click(screen.getByRole("button", { name: "Try with demo systems" }));
 
-    expect(await screen.findByRole("heading", { name: "Full synchronization" })).toBeTruthy();
-    expect(calls).toContain("demo_start");
+    expect(await screen.findByRole("heading", { name: "Connect Couplet" })).toBeTruthy();
+    expect(screen.getByRole("textbox", { name: "Environment URL" })).toHaveProperty("value", demo.crm.url);
+    expect(backend.called("demo_prepare")).toHaveLength(1);
+    expect(backend.called("demo_start")).toHaveLength(0);
   });
 
   it("shows why the demo systems could not start and stays on the welcome screen", async () => {
-    mockIPC((cmd) => {
-      if (cmd === "app_status") return notConnected;
-      if (cmd === "demo_start") {
-        return Promise.reject({
+    const backend = fakeBackend({
+      demo_prepare: () =>
+        Promise.reject({
           code: "internal",
           message: "The demo systems could not start: address in use",
           details: [],
           retryable: false,
-        });
-      }
-      return undefined;
+        }),
     });
-    renderApp();
+    mockIPC(backend.handler);
+    renderWithProviders(<FirstRun />);
 
-    await userEvent.click(await screen.findByRole("button", { name: "Try with demo systems" }));
+    await userEvent.click(screen.getByRole("button", { name: "Try with demo systems" }));
 
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("The demo systems could not start: address in use");
     expect(screen.getByRole("heading", { name: "Welcome to Couplet" })).toBeTruthy();
   });
 
-  it("offers connecting real systems only once the wizard exists", async () => {
-    mockIPC((cmd) => (cmd === "app_status" ? notConnected : undefined));
-    renderApp();
+  it("opens the wizard empty for real systems, with Microsoft's authority host", async () => {
+    mockIPC(fakeBackend().handler);
+    renderWithProviders(<FirstRun />);
 
-    const connect = await screen.findByRole("button", { name: "Connect to my systems" });
-    expect(connect.hasAttribute("disabled")).toBe(true);
-    await waitFor(() => expect(screen.getByText(/connection wizard comes in the next version/)).toBeTruthy());
+    await userEvent.click(screen.getByRole("button", { name: "Connect to my systems" }));
+
+    expect(screen.getByRole("textbox", { name: "Environment URL" })).toHaveProperty("value", "");
+    expect(screen.getByRole("button", { name: "Advanced" }).getAttribute("aria-expanded")).toBe("false");
+    await userEvent.click(screen.getByRole("button", { name: "Advanced" }));
+    expect(screen.getByRole("textbox", { name: "Authority host" })).toHaveProperty(
+      "value",
+      "https://login.microsoftonline.com",
+    );
+    expect(screen.getByRole("textbox", { name: "Scope" })).toHaveProperty("value", "");
+  });
+
+  it("comes back from the wizard on Cancel, asking first when something was typed", async () => {
+    mockIPC(fakeBackend().handler);
+    renderWithProviders(<FirstRun />);
+
+    await userEvent.click(screen.getByRole("button", { name: "Connect to my systems" }));
+    await userEvent.type(screen.getByRole("textbox", { name: "Tenant" }), "contoso.onmicrosoft.com");
+    await userEvent.click(screen.getByRole("button", { name: "Cancel" }));
+    await userEvent.click(await screen.findByRole("button", { name: "Discard" }));
+
+    expect(await screen.findByRole("heading", { name: "Welcome to Couplet" })).toBeTruthy();
   });
 });

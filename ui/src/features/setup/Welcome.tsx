@@ -1,33 +1,28 @@
-import {
-  Body1,
-  Button,
-  Caption1,
-  Card,
-  CardHeader,
-  Spinner,
-  Subtitle2,
-  Title1,
-  makeStyles,
-  tokens,
-} from "@fluentui/react-components";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { startDemo } from "../../ipc/client";
+import { Body1, Button, Card, CardHeader, Spinner, Subtitle2, Title1, makeStyles, tokens } from "@fluentui/react-components";
+import { PlugConnected20Regular } from "@fluentui/react-icons";
+import { useMutation } from "@tanstack/react-query";
+import type { DemoSetup } from "../../ipc/client";
+import { prepareDemo } from "../../ipc/client";
 import { ErrorBar } from "../../components/ErrorBar";
 
 const useStyles = makeStyles({
   page: { maxWidth: "880px", margin: "0 auto", display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXL },
   choices: { display: "grid", gridTemplateColumns: "1fr 1fr", gap: tokens.spacingHorizontalL },
   card: { padding: tokens.spacingHorizontalL, display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
+  grow: { flexGrow: 1 },
 });
 
+type Props = {
+  /** The emulated systems run; the wizard opens filled in with these inputs. */
+  onDemoReady?: (demo: DemoSetup) => void;
+  /** The wizard opens empty, for real systems. */
+  onConnect?: () => void;
+};
+
 /** The first-run screen: try Couplet on the emulated systems, or connect real ones. */
-export function WelcomePage() {
+export function WelcomePage({ onDemoReady, onConnect }: Props) {
   const styles = useStyles();
-  const queries = useQueryClient();
-  const demo = useMutation({
-    mutationFn: startDemo,
-    onSuccess: () => queries.invalidateQueries({ queryKey: ["app-status"] }),
-  });
+  const demo = useMutation({ mutationFn: prepareDemo, onSuccess: (setup) => onDemoReady?.(setup) });
   return (
     <main className={styles.page}>
       <Title1 as="h1">Welcome to Couplet</Title1>
@@ -39,9 +34,9 @@ export function WelcomePage() {
       <div className={styles.choices}>
         <Card className={styles.card}>
           <CardHeader header={<Subtitle2 as="h2">Try with demo systems</Subtitle2>} />
-          <Body1>
-            Starts an emulated Business Central and Dataverse on this computer, filled with demo data, and connects
-            Couplet to them. Nothing leaves your machine.
+          <Body1 className={styles.grow}>
+            Starts an emulated Business Central and Dataverse on this computer, filled with demo data, and opens the
+            connection setup filled in for them. Nothing leaves your machine.
           </Body1>
           <Button
             appearance="primary"
@@ -54,16 +49,13 @@ export function WelcomePage() {
         </Card>
         <Card className={styles.card}>
           <CardHeader header={<Subtitle2 as="h2">Connect to my systems</Subtitle2>} />
-          <Body1>
+          <Body1 className={styles.grow}>
             Connects your Business Central environment and your Dataverse environment with an Entra application
-            registration.
+            registration, testing each step on the way.
           </Body1>
-          <Button disabled aria-describedby="wizard-note">
+          <Button icon={<PlugConnected20Regular />} disabled={demo.isPending} onClick={() => onConnect?.()}>
             Connect to my systems
           </Button>
-          <Caption1 id="wizard-note">
-            The connection wizard comes in the next version. Until then, connect with <code>couplet connect</code>.
-          </Caption1>
         </Card>
       </div>
     </main>
