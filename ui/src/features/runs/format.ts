@@ -40,7 +40,10 @@ export function formatDuration(ms: number | null): string {
 /** A local date and time in the user's format, e.g. "Mar 5, 2025, 2:02:11 PM". */
 export function formatTime(iso: string): string {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+  if (Number.isNaN(date.getTime())) {
+    return iso;
+  }
+  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
 }
 
 /** The first 8 characters of an id, enough to tell records apart on screen. */
@@ -102,12 +105,13 @@ function plural(n: number, word: string): string {
 /** "Retried 1 record: 1 failed again", "Retried 3 records: 2 modified, 1 unchanged". */
 export function retryOutcome(reports: RunReport[]): RetryOutcome {
   const sum = (key: keyof Counters) => reports.reduce((n, r) => n + r.run.counters[key], 0);
-  const records = sum("inserted") + sum("modified") + sum("deleted") + sum("unchanged") + sum("skipped") + sum("failed");
+  // Coupling counts the same records again (a created record is also coupled), so it is left out.
+  const counted = COUNTER_WORDS.filter(([key]) => key !== "coupled" && key !== "uncoupled" && sum(key) > 0);
+  const records = counted.reduce((n, [key]) => n + sum(key), 0);
+  const parts = counted.map(([key, word]) => `${sum(key)} ${key === "failed" ? "failed again" : word}`);
   const failedRun = reports.find((r) => r.run.state === "failed");
-  const parts = COUNTER_WORDS.filter(([key]) => key !== "coupled" && key !== "uncoupled" && sum(key) > 0).map(
-    ([key, word]) => `${sum(key)} ${key === "failed" ? "failed again" : word}`,
-  );
-  const head = records > 0 ? `Retried ${plural(records, "record")}: ${parts.join(", ")}` : "Nothing was synchronized again";
+  const head =
+    records > 0 ? `Retried ${plural(records, "record")}: ${parts.join(", ")}` : "Nothing was synchronized again";
   const tail = failedRun?.run.message ? `. ${failedRun.run.message}` : "";
   const intent = failedRun ? "error" : sum("failed") > 0 ? "warning" : "success";
   return { text: `${head}${tail}`, intent };

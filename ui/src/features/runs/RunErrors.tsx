@@ -1,0 +1,110 @@
+import { Button, Caption1, Spinner, Subtitle1, Toolbar, makeStyles, tokens } from "@fluentui/react-components";
+import { ArrowClockwiseRegular, ArrowRepeatAllRegular } from "@fluentui/react-icons";
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import type { RunView } from "../../ipc/client";
+import { listRunErrors } from "../../ipc/client";
+import { ErrorBar } from "../../components/ErrorBar";
+import { ErrorGroupView } from "./ErrorGroupView";
+import { formatTime, groupByMessage, runTitle } from "./format";
+
+/** How many sync errors of a run are read at once. */
+const ERROR_LIMIT = 5000;
+
+const useStyles = makeStyles({
+  panel: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalS },
+  muted: { color: tokens.colorNeutralForeground3 },
+});
+
+/** What to retry: chosen sync errors, or every failed record of a run. */
+export type RetryRequest = { errorIds: number[] } | { run: string };
+
+/** The query key of a run's sync errors; ["run-errors"] covers all of them. */
+export function runErrorsKey(run: string) {
+  return ["run-errors", run];
+}
+
+interface RunErrorsProps {
+  run: RunView;
+  /** Whether the run is still going, so its errors are read again every 2 s. */
+  active: boolean;
+  /** Runs a retry; resolves once it worked, rejects if it failed (the page shows why). */
+  retry: (request: RetryRequest) => Promise<unknown>;
+  busy: boolean;
+}
+
+/** The sync errors of one run, grouped by message, with Retry per record, per group, selected and all. */
+export function RunErrors({ run, active, retry, busy }: RunErrorsProps) {
+  const styles = useStyles();
+  const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
+  const errors = useQuery({
+    queryKey: runErrorsKey(run.id),
+    queryFn: () => listRunErrors(run.id, ERROR_LIMIT),
+    refetchInterval: active ? 2000 : false,
+  });
+  const list = errors.data ?? [];
+  const groups = groupByMessage(list);
+
+  const select = (ids: number[], on: boolean) =>
+    setSelected((all) => {
+      const next = new Set(all);
+      for (const id of ids) {
+        if (on) {
+          next.add(id);
+        } else {
+          next.delete(id);
+        }
+      }
+      return next;
+    });
+  const start = (request: RetryRequest) =>
+    retry(request).then(
+      () => setSelected(new Set()),
+      () => undefined,
+    );
+
+  return (
+    <section className={styles.panel} aria-label="Errors of the selected run">
+      <Subtitle1 as="h2">
+        Errors of {runTitle(run)} · {formatTime(run.started_at)}
+      </Subtitle1>
+      <Toolbar aria-label="Errors">
+        <Button
+          icon={<ArrowRepeatAllRegular />}
+          disabled={busy || active || list.length === 0}
+          onClick={() => void start({ run: run.id })}
+        >
+          Retry all failed
+        </Button>
+        <Button
+          icon={<ArrowClockwiseRegular />}
+          disabled={busy || selected.size === 0}
+          onClick={() => void start({ errorIds: [...selected] })}
+        >
+          Retry selected
+        </Button>
+        {busy && <Spinner size="tiny" label="Retrying…" />}
+      </Toolbar>
+      {errors.isPending && <Spinner label="Reading the errors…" />}
+      {errors.isError && <ErrorBar title="The errors of this run could not be read" error={errors.error} />}
+      {errors.isSuccess && list.length === 0 && <Caption1>This run had no errors.</Caption1>}
+      {list.length > 0 && (
+        <Caption1 className={styles.muted}>
+          {list.length === ERROR_LIMIT ? `The first ${ERROR_LIMIT}` : list.length} error{list.length === 1 ? "" : "s"}
+          {" "}with {groups.length} different message{groups.length === 1 ? "" : "s"}
+          {selected.size > 0 ? ` · ${selected.size} selected` : ""}
+        </Caption1>
+      )}
+      {groups.map((g) => (
+        <ErrorGroupView
+          key={g.message}
+          group={g}
+          selected={selected}
+          onSelect={select}
+          onRetry={(ids) => void start({ errorIds: ids })}
+          busy={busy}
+        />
+      ))}
+    </section>
+  );
+}
