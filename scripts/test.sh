@@ -27,3 +27,6 @@ npm run lint -w ui -- --max-warnings 0
 
 step "vitest (ui)"
 npm run test -w ui
+
+step "desktop end-to-end test (the real window under Xvfb)"
+bash scripts/test-desktop.sh

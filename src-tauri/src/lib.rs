@@ -87,8 +87,10 @@ pub enum StartError {
 
 /// Opens Couplet's state in the default data folder and runs the app until its window closes
 /// and no full synchronization runs. When Couplet already runs on that folder (its window
-/// closed during a full synchronization), asks it to open its window instead.
+/// closed during a full synchronization), asks it to open its window instead. With `--demo`
+/// among the arguments, a first run goes straight to the demo systems.
 pub fn run() -> Result<(), StartError> {
+    let demo_requested = std::env::args().skip(1).any(|a| a == "--demo");
     let data_dir = AppContext::default_data_dir();
     let ctx = AppContext::open(&data_dir)?;
     let listener = match instance::claim(&data_dir) {
@@ -113,7 +115,7 @@ pub fn run() -> Result<(), StartError> {
         tracing::warn!(error = %e, "the UI bindings could not be written");
     }
     let app = tauri::Builder::default()
-        .manage(DesktopState::new(ctx))
+        .manage(DesktopState::new(ctx).with_demo_requested(demo_requested))
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);

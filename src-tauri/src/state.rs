@@ -47,6 +47,7 @@ impl RunningSync {
 /// The app's managed state.
 pub struct DesktopState {
     ctx: AppContext,
+    demo_requested: bool,
     sandbox: tokio::sync::Mutex<Option<Sandbox>>,
     sync: Arc<Mutex<Option<RunningSync>>>,
 }
@@ -56,9 +57,21 @@ impl DesktopState {
     pub fn new(ctx: AppContext) -> DesktopState {
         DesktopState {
             ctx,
+            demo_requested: false,
             sandbox: tokio::sync::Mutex::new(None),
             sync: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// The same state, started with `--demo`: the first run goes straight to the demo systems.
+    pub fn with_demo_requested(mut self, requested: bool) -> DesktopState {
+        self.demo_requested = requested;
+        self
+    }
+
+    /// Whether the app was started with `--demo`.
+    pub fn demo_requested(&self) -> bool {
+        self.demo_requested
     }
 
     /// The application context.

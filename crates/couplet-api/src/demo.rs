@@ -51,8 +51,28 @@ pub async fn connect_to(
     ctx: &AppContext,
     info: &couplet_sandbox::SandboxInfo,
 ) -> Result<Vec<ConnectionReport>, ApiError> {
+    refuse_over_real_connections(ctx).await?;
     let (erp, crm) = inputs(info);
     crate::connections::connect(ctx, &erp, &crm).await
+}
+
+/// The demo never replaces connections to real systems: their couplings would then point at
+/// records of the emulated ones.
+async fn refuse_over_real_connections(ctx: &AppContext) -> Result<(), ApiError> {
+    for side in [Side::Erp, Side::Crm] {
+        if let Some(saved) = crate::connections::get(ctx, side).await?
+            && !saved.sandbox
+        {
+            return Err(ApiError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "The data folder {} is connected to your real {side}; the demo would replace that connection. Run the demo with another data folder (--data-dir, or COUPLET_DATA_DIR).",
+                    ctx.data_dir().display()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The connection inputs that reach the emulated systems described by `info`.
@@ -76,4 +96,60 @@ pub fn inputs(info: &couplet_sandbox::SandboxInfo) -> (ConnectionInput, Connecti
         ..erp.clone()
     };
     (erp, crm)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use couplet_model::ConnectionSettings;
+    use uuid::Uuid;
+
+    fn info() -> couplet_sandbox::SandboxInfo {
+        couplet_sandbox::SandboxInfo {
+            tenant: "t".into(),
+            authority: "http://127.0.0.1:9".into(),
+            erp_api_url: "http://127.0.0.1:9/api/v2.0".into(),
+            erp_environment: "demo".into(),
+            erp_scope: "s".into(),
+            erp_company_id: Uuid::nil(),
+            erp_company_name: "CRONUS".into(),
+            crm_url: "http://127.0.0.1:9".into(),
+            crm_scope: "s".into(),
+            client_id: "c".into(),
+            client_secret: "x".into(),
+            crm_integration_user_id: Uuid::nil(),
+            editor_client_id: "e".into(),
+            editor_client_secret: "y".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_demo_never_replaces_a_connection_to_real_systems() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let ctx = AppContext::open(dir.path()).expect("opens");
+        let real = ConnectionSettings {
+            side: Side::Crm,
+            url: "https://contoso.crm.dynamics.com".into(),
+            tenant: "contoso.onmicrosoft.com".into(),
+            client_id: "c".into(),
+            authority: "https://login.microsoftonline.com".into(),
+            scope: "https://contoso.crm.dynamics.com/.default".into(),
+            company_id: None,
+            company_name: None,
+            integration_user: None,
+            sandbox: false,
+        };
+        ctx.store()
+            .run(move |conn| couplet_store::connections::save(conn, &real))
+            .await
+            .expect("saved");
+        let err = connect_to(&ctx, &info()).await.expect_err("refused");
+        assert_eq!(err.code, ErrorCode::Conflict);
+        assert!(err.message.contains("--data-dir"), "{}", err.message);
+        let kept = crate::connections::get(&ctx, Side::Crm)
+            .await
+            .expect("reads")
+            .expect("still saved");
+        assert!(!kept.sandbox, "the real connection is untouched");
+    }
 }

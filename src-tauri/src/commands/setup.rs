@@ -22,6 +22,9 @@ pub struct AppStatus {
     pub uses_demo_systems: bool,
     /// Whether the emulated systems run in this app now.
     pub demo_running: bool,
+    /// Whether the app was started with `--demo` (`npm run demo`): the first run then goes
+    /// straight to the wizard filled in for the demo systems.
+    pub demo_requested: bool,
     /// Whether a full synchronization runs now.
     pub sync_running: bool,
     /// The run id of the full synchronization running now, once known.
@@ -45,6 +48,7 @@ pub async fn app_status(state: State<'_, DesktopState>) -> Result<AppStatus, Api
             .iter()
             .any(|s| s.as_ref().is_some_and(|s| s.sandbox)),
         demo_running: state.sandbox().lock().await.is_some(),
+        demo_requested: state.demo_requested(),
         sync_running: running.is_some(),
         sync_run_id: running.as_ref().and_then(|r| r.run_id),
         sync_progress: running.map(|r| r.progress).unwrap_or_default(),

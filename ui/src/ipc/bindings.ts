@@ -89,6 +89,11 @@ export type AppStatus = {
 	uses_demo_systems: boolean,
 	/**  Whether the emulated systems run in this app now. */
 	demo_running: boolean,
+	/**
+	 *  Whether the app was started with `--demo` (`npm run demo`): the first run then goes
+	 *  straight to the wizard filled in for the demo systems.
+	 */
+	demo_requested: boolean,
 	/**  Whether a full synchronization runs now. */
 	sync_running: boolean,
 	/**  The run id of the full synchronization running now, once known. */
