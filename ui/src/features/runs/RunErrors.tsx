@@ -1,4 +1,14 @@
-import { Button, Caption1, Spinner, Subtitle1, Toolbar, makeStyles, tokens } from "@fluentui/react-components";
+import {
+  Button,
+  Caption1,
+  SearchBox,
+  Spinner,
+  Subtitle1,
+  Toolbar,
+  ToolbarDivider,
+  makeStyles,
+  tokens,
+} from "@fluentui/react-components";
 import { ArrowClockwiseRegular, ArrowRepeatAllRegular } from "@fluentui/react-icons";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
@@ -6,7 +16,7 @@ import type { RunView } from "../../ipc/client";
 import { listRunErrors } from "../../ipc/client";
 import { ErrorBar } from "../../components/ErrorBar";
 import { ErrorGroupView } from "./ErrorGroupView";
-import { formatTime, groupByMessage, runTitle } from "./format";
+import { formatTime, groupByMessage, runTitle, searchErrors } from "./format";
 
 /** How many sync errors of a run are read at once. */
 const ERROR_LIMIT = 5000;
@@ -14,7 +24,17 @@ const ERROR_LIMIT = 5000;
 const useStyles = makeStyles({
   panel: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalS },
   muted: { color: tokens.colorNeutralForeground3 },
+  search: { minWidth: "280px" },
 });
+
+/** "3 errors with 2 different messages · 1 selected"; "1 of 3 errors match, with 1 message" while searching. */
+function summary(total: number, shown: number, messages: number, selected: number): string {
+  const errors = `${total === ERROR_LIMIT ? "the first " : ""}${total} error${total === 1 ? "" : "s"}`;
+  const different = `${messages} ${shown < total ? "" : "different "}message${messages === 1 ? "" : "s"}`;
+  const head = shown < total ? `${shown} of ${errors} match, with ${different}` : `${errors} with ${different}`;
+  const text = `${head}${selected > 0 ? ` · ${selected} selected` : ""}`;
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
 
 /** What to retry: chosen sync errors, or every failed record of a run. */
 export type RetryRequest = { errorIds: number[] } | { run: string };
@@ -37,13 +57,15 @@ interface RunErrorsProps {
 export function RunErrors({ run, active, retry, busy }: RunErrorsProps) {
   const styles = useStyles();
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
+  const [search, setSearch] = useState("");
   const errors = useQuery({
     queryKey: runErrorsKey(run.id),
     queryFn: () => listRunErrors(run.id, ERROR_LIMIT),
     refetchInterval: active ? 2000 : false,
   });
   const list = errors.data ?? [];
-  const groups = groupByMessage(list);
+  const shown = searchErrors(list, search);
+  const groups = groupByMessage(shown);
 
   const select = (ids: number[], on: boolean) =>
     setSelected((all) => {
@@ -83,18 +105,23 @@ export function RunErrors({ run, active, retry, busy }: RunErrorsProps) {
         >
           Retry selected
         </Button>
+        <ToolbarDivider />
+        <SearchBox
+          className={styles.search}
+          aria-label="Search errors"
+          placeholder="Record id, message, cause or mapping"
+          value={search}
+          onChange={(_, data) => setSearch(data.value)}
+        />
         {busy && <Spinner size="tiny" label="Retrying…" />}
       </Toolbar>
       {errors.isPending && <Spinner label="Reading the errors…" />}
       {errors.isError && <ErrorBar title="The errors of this run could not be read" error={errors.error} />}
       {errors.isSuccess && list.length === 0 && <Caption1>This run had no errors.</Caption1>}
       {list.length > 0 && (
-        <Caption1 className={styles.muted}>
-          {list.length === ERROR_LIMIT ? `The first ${ERROR_LIMIT}` : list.length} error{list.length === 1 ? "" : "s"}
-          {" "}with {groups.length} different message{groups.length === 1 ? "" : "s"}
-          {selected.size > 0 ? ` · ${selected.size} selected` : ""}
-        </Caption1>
+        <Caption1 className={styles.muted}>{summary(list.length, shown.length, groups.length, selected.size)}</Caption1>
       )}
+      {list.length > 0 && groups.length === 0 && <Caption1>No error matches “{search.trim()}”.</Caption1>}
       {groups.map((g) => (
         <ErrorGroupView
           key={g.message}

@@ -261,4 +261,44 @@ describe("synchronization log", () => {
     expect(alert.textContent).toContain("Dataverse: sign in again.");
     expect(screen.queryByRole("status")).toBeNull();
   });
+
+  it("narrows the errors to those matching a search", async () => {
+    mockBackend([]);
+    renderWithProviders(<RunsPage />);
+
+    const panel = await openFullSync();
+    await within(panel).findByRole("region", { name: `1 record: ${TOO_LONG}` });
+    await userEvent.type(within(panel).getByRole("searchbox", { name: "Search errors" }), "cccccccc");
+
+    expect(within(panel).getByRole("region", { name: `1 record: ${NOT_COUPLED}` })).toBeTruthy();
+    expect(within(panel).queryByRole("region", { name: `1 record: ${TOO_LONG}` })).toBeNull();
+    expect(within(panel).getByText("1 of 3 errors match, with 1 message")).toBeTruthy();
+  });
+
+  it("lists only the runs with failures when asked", async () => {
+    mockBackend([]);
+    renderWithProviders(<RunsPage />);
+
+    expect(await screen.findByText("CONTACT")).toBeTruthy();
+    await userEvent.click(screen.getByRole("button", { name: "Only with failures" }));
+    expect(screen.queryByText("CONTACT")).toBeNull();
+    expect(screen.getByText("Full synchronization")).toBeTruthy();
+  });
+
+  it("reads the runs again every 2 seconds while one is running", async () => {
+    let reads = 0;
+    mockIPC((cmd) => {
+      if (cmd !== "run_list") return undefined;
+      reads += 1;
+      const state = reads === 1 ? "running" : "succeeded";
+      return [{ run: run("live", { state, duration_ms: reads === 1 ? null : 3000 }), children: [] }];
+    });
+    renderWithProviders(<RunsPage />);
+
+    expect(await screen.findByText("Running")).toBeTruthy();
+    expect(await screen.findByText("Succeeded", undefined, { timeout: 3500 })).toBeTruthy();
+    expect(screen.getByText("3.0 s")).toBeTruthy();
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+    expect(reads).toBe(2);
+  }, 8000);
 });

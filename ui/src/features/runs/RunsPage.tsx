@@ -8,11 +8,12 @@ import {
   MessageBarTitle,
   Spinner,
   Title1,
+  ToggleButton,
   Toolbar,
   makeStyles,
   tokens,
 } from "@fluentui/react-components";
-import { ArrowClockwiseRegular, DismissRegular } from "@fluentui/react-icons";
+import { ArrowClockwiseRegular, DismissRegular, FilterRegular } from "@fluentui/react-icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { RunReport, RunView } from "../../ipc/client";
@@ -21,7 +22,7 @@ import { ErrorBar } from "../../components/ErrorBar";
 import { RunErrors } from "./RunErrors";
 import type { RetryRequest } from "./RunErrors";
 import { RunsTable } from "./RunsTable";
-import { isActive, retryOutcome } from "./format";
+import { hasFailures, isActive, retryOutcome } from "./format";
 
 /** How many runs the log lists. */
 const RUN_LIMIT = 50;
@@ -77,6 +78,7 @@ export function RunsPage() {
   const styles = useStyles();
   const queries = useQueryClient();
   const [picked, setPicked] = useState<RunView | null>(null);
+  const [onlyFailures, setOnlyFailures] = useState(false);
   const runs = useQuery({
     queryKey: ["runs", "log", RUN_LIMIT],
     queryFn: () => listRuns(RUN_LIMIT),
@@ -95,6 +97,7 @@ export function RunsPage() {
   });
 
   const reports = runs.data ?? [];
+  const listed = onlyFailures ? reports.filter(hasFailures) : reports;
   const selected = picked ? (findRun(reports, picked.id) ?? picked) : null;
   const selectedActive = selected !== null && (selected.state === "running" || selected.state === "queued");
 
@@ -109,12 +112,20 @@ export function RunsPage() {
         <Button icon={<ArrowClockwiseRegular />} onClick={refresh}>
           Refresh
         </Button>
+        <ToggleButton
+          icon={<FilterRegular />}
+          checked={onlyFailures}
+          onClick={() => setOnlyFailures(!onlyFailures)}
+        >
+          Only with failures
+        </ToggleButton>
         {runs.isFetching && !runs.isPending && <Spinner size="tiny" aria-label="Refreshing" />}
       </Toolbar>
       {runs.isPending && <Spinner label="Reading the runs…" />}
       {runs.isError && <ErrorBar title="The runs could not be read" error={runs.error} />}
       {runs.isSuccess && reports.length === 0 && <Body1>No synchronization has run yet.</Body1>}
-      {reports.length > 0 && <RunsTable reports={reports} selected={selected?.id ?? null} onSelect={setPicked} />}
+      {reports.length > 0 && listed.length === 0 && <Body1>None of the last {reports.length} runs had failures.</Body1>}
+      {listed.length > 0 && <RunsTable reports={listed} selected={selected?.id ?? null} onSelect={setPicked} />}
       {retry.isError && <ErrorBar title="The records could not be retried" error={retry.error} />}
       {retry.isSuccess && <RetryResult reports={retry.data} onShow={setPicked} onDismiss={() => retry.reset()} />}
       {selected ? (

@@ -136,3 +136,20 @@ export function groupByMessage(errors: SyncError[]): ErrorGroup[] {
   }
   return [...groups].map(([message, list]) => ({ message, errors: list }));
 }
+
+/** The errors whose message, cause, mapping or record ids contain `text` (any case). */
+export function searchErrors(errors: SyncError[], text: string): SyncError[] {
+  const needle = text.trim().toLowerCase();
+  if (!needle) {
+    return errors;
+  }
+  return errors.filter((e) =>
+    [e.message, e.cause, e.mapping, e.source_id, e.destination_id].some((f) => f?.toLowerCase().includes(needle)),
+  );
+}
+
+/** Whether a run (or a part of it) left records failed or stopped on an error. */
+export function hasFailures(report: RunReport): boolean {
+  const failed = (run: RunView) => run.counters.failed > 0 || run.state === "failed";
+  return failed(report.run) || report.children.some(failed);
+}
