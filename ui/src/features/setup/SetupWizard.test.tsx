@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { renderWithProviders, unmountAndSettle } from "../../app/testing";
 import { appStatus } from "../../ipc/client";
 import { FirstRun } from "./FirstRun";
-import { COMPANY, CRM_USER, demo, fakeBackend, tokenRefused } from "./fixtures";
+import { COMPANY, CRM_USER, demo, fakeBackend, passed, tokenRefused } from "./fixtures";
 
 afterEach(async () => {
   await unmountAndSettle();
@@ -182,6 +182,36 @@ describe("connection setup wizard", () => {
         sandbox: false,
       },
     });
+    // The only company the credentials see is chosen, and the test counts for it.
+    await waitFor(() => expect(button("Next").hasAttribute("disabled")).toBe(false));
+    expect(screen.getByRole("combobox", { name: "Company" }).textContent).toContain(COMPANY.name);
+  });
+
+  it("lists the live companies and asks for a new test after choosing one", async () => {
+    const other = { id: "5f1c2a3b-0000-4000-8000-000000000009", name: "CRONUS Canada" };
+    const backend = fakeBackend({
+      connection_test: (args) => {
+        const { input } = args as { input: typeof demo.erp };
+        const view = passed(input);
+        if (input.side === "crm") return view;
+        const company = [COMPANY, other].find((c) => c.id === input.company) ?? null;
+        return { ...view, companies: [COMPANY, other], company };
+      },
+    });
+    mockIPC(backend.handler);
+    renderWithProviders(<FirstRun />);
+    await openDemoWizard();
+    await testAndGoOn();
+    await userEvent.click(button("Test connection"));
+    await waitFor(() => expect(button("Next").hasAttribute("disabled")).toBe(false));
+
+    await userEvent.click(screen.getByRole("combobox", { name: "Company" }));
+    await userEvent.click(screen.getByRole("option", { name: "CRONUS Canada" }));
+
+    expect(button("Next").hasAttribute("disabled")).toBe(true);
+    await userEvent.click(button("Test connection"));
+    await waitFor(() => expect(button("Next").hasAttribute("disabled")).toBe(false));
+    expect(backend.called("connection_test")[2]).toEqual({ input: { ...demo.erp, company: other.id } });
   });
 
   it("chooses a mapping's dependencies with it and drops its dependents with them", async () => {

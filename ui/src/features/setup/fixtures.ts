@@ -128,12 +128,12 @@ export const notConnected = {
   sync_run_id: null,
 };
 
-type Args = Record<string, unknown> | undefined;
+type Args = unknown;
 
 /** A backend where both tests pass; `calls` records every command with its arguments. */
 export function fakeBackend(overrides: Record<string, (args: Args) => unknown> = {}) {
   const calls: { cmd: string; args: Args }[] = [];
-  const handler = (cmd: string, args: Args): unknown => {
+  const handler = (cmd: string, args?: Args): unknown => {
     calls.push({ cmd, args });
     const override = overrides[cmd];
     if (override) return override(args);
