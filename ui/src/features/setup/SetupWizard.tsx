@@ -113,7 +113,7 @@ export function SetupWizard({ initial, onCancel }: { initial: Draft; onCancel: (
             mappings={(catalog.data ?? []).filter((m) => chosen.has(m.name))}
             fullSync={fullSync}
             onFullSyncChange={setFullSync}
-            finishing={finish.isPending}
+            finishing={finish.isPending || finish.isSuccess}
             error={finish.error}
             onFinish={() => finish.mutate()}
           />

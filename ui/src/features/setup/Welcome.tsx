@@ -14,15 +14,15 @@ const useStyles = makeStyles({
 
 type Props = {
   /** The emulated systems run; the wizard opens filled in with these inputs. */
-  onDemoReady?: (demo: DemoSetup) => void;
+  onDemoReady: (demo: DemoSetup) => void;
   /** The wizard opens empty, for real systems. */
-  onConnect?: () => void;
+  onConnect: () => void;
 };
 
 /** The first-run screen: try Couplet on the emulated systems, or connect real ones. */
 export function WelcomePage({ onDemoReady, onConnect }: Props) {
   const styles = useStyles();
-  const demo = useMutation({ mutationFn: prepareDemo, onSuccess: (setup) => onDemoReady?.(setup) });
+  const demo = useMutation({ mutationFn: prepareDemo, onSuccess: (setup) => onDemoReady(setup) });
   return (
     <main className={styles.page}>
       <Title1 as="h1">Welcome to Couplet</Title1>
@@ -53,7 +53,7 @@ export function WelcomePage({ onDemoReady, onConnect }: Props) {
             Connects your Business Central environment and your Dataverse environment with an Entra application
             registration, testing each step on the way.
           </Body1>
-          <Button icon={<PlugConnected20Regular />} disabled={demo.isPending} onClick={() => onConnect?.()}>
+          <Button icon={<PlugConnected20Regular />} disabled={demo.isPending} onClick={onConnect}>
             Connect to my systems
           </Button>
         </Card>
