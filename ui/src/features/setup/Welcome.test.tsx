@@ -2,9 +2,9 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it } from "vitest";
-import { renderWithProviders, unmountAndSettle } from "../../app/testing";
+import { renderApp, renderWithProviders, unmountAndSettle } from "../../app/testing";
 import { FirstRun } from "./FirstRun";
-import { demo, fakeBackend } from "./fixtures";
+import { demo, fakeBackend, notConnected } from "./fixtures";
 
 afterEach(async () => {
   await unmountAndSettle();
@@ -23,6 +23,16 @@ describe("welcome screen", () => {
     expect(screen.getByRole("textbox", { name: "Environment URL" })).toHaveProperty("value", demo.crm.url);
     expect(backend.called("demo_prepare")).toHaveLength(1);
     expect(backend.called("demo_start")).toHaveLength(0);
+  });
+
+  it("goes straight to the demo systems when the app was started with --demo", async () => {
+    const backend = fakeBackend({ app_status: () => ({ ...notConnected, demo_requested: true }) });
+    mockIPC(backend.handler, { shouldMockEvents: true });
+    renderApp();
+
+    expect(await screen.findByRole("heading", { name: "Connect Couplet" })).toBeTruthy();
+    expect(screen.getByRole("textbox", { name: "Environment URL" })).toHaveProperty("value", demo.crm.url);
+    expect(backend.called("demo_prepare")).toHaveLength(1);
   });
 
   it("shows why the demo systems could not start and stays on the welcome screen", async () => {

@@ -1,6 +1,7 @@
 import { Body1, Button, Card, CardHeader, Spinner, Subtitle2, Title1, makeStyles, tokens } from "@fluentui/react-components";
 import { PlugConnected20Regular } from "@fluentui/react-icons";
 import { useMutation } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
 import type { DemoSetup } from "../../ipc/client";
 import { prepareDemo } from "../../ipc/client";
 import { ErrorBar } from "../../components/ErrorBar";
@@ -17,12 +18,23 @@ type Props = {
   onDemoReady: (demo: DemoSetup) => void;
   /** The wizard opens empty, for real systems. */
   onConnect: () => void;
+  /** Started with `--demo` (`npm run demo`): go to the demo systems at once, as if chosen. */
+  autoDemo?: boolean;
 };
 
 /** The first-run screen: try Couplet on the emulated systems, or connect real ones. */
-export function WelcomePage({ onDemoReady, onConnect }: Props) {
+export function WelcomePage({ onDemoReady, onConnect, autoDemo = false }: Props) {
   const styles = useStyles();
   const demo = useMutation({ mutationFn: prepareDemo, onSuccess: (setup) => onDemoReady(setup) });
+  const { mutate } = demo;
+  const asked = useRef(false);
+  useEffect(() => {
+    // Once per app start: Cancel in the wizard comes back here and stays.
+    if (autoDemo && !asked.current) {
+      asked.current = true;
+      mutate();
+    }
+  }, [autoDemo, mutate]);
   return (
     <main className={styles.page}>
       <Title1 as="h1">Welcome to Couplet</Title1>

@@ -124,8 +124,10 @@ export const notConnected = {
   crm_connected: false,
   uses_demo_systems: false,
   demo_running: false,
+  demo_requested: false,
   sync_running: false,
   sync_run_id: null,
+  sync_progress: [],
 };
 
 type Args = unknown;
