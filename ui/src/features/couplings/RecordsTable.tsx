@@ -87,7 +87,8 @@ export function RecordsTable({ rows, side, entity, counterpartEntity, selected, 
   const styles = useStyles();
   const scroller = useRef<HTMLDivElement>(null);
   const arrows = useArrowNavigationGroup({ axis: "vertical", memorizeCurrent: true });
-  // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer's functions are read during render on purpose
+  // No React Compiler memoizes this component, so the virtualizer's changing functions are safe here.
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
