@@ -218,6 +218,7 @@ export function RecordsPage({ mapping, side, title, description, initialFilter }
           </ToolbarButton>
         </Tooltip>
         {busy && act.variables && <Spinner size="tiny" label={act.variables.busy} />}
+        {!busy && list.isFetching && !list.isPending && <Spinner size="tiny" label="Refreshing…" />}
         <Caption1 className={styles.selection}>
           {chosen.length > 0 ? `${chosen.length.toLocaleString()} selected` : ""}
         </Caption1>
@@ -236,7 +237,7 @@ export function RecordsPage({ mapping, side, title, description, initialFilter }
       {act.isError && act.variables && <ErrorBar title={act.variables.failure} error={act.error} />}
       {list.isError && (
         <>
-          <ErrorBar title={`${title}: the records could not be read`} error={list.error} />
+          <ErrorBar title={`${title} could not be read`} error={list.error} />
           <Button className={styles.retry} icon={<ArrowClockwiseRegular />} onClick={() => void list.refetch()}>
             Retry
           </Button>
@@ -267,7 +268,7 @@ export function RecordsPage({ mapping, side, title, description, initialFilter }
         </TabList>
       </div>
 
-      {list.isPending && <Spinner label={`Reading ${title.toLowerCase()} from ${SYSTEM.erp} and ${SYSTEM.crm}…`} />}
+      {list.isPending && <Spinner label={`Reading the records from ${SYSTEM.erp} and ${SYSTEM.crm}…`} />}
       {list.data &&
         (shown.length === 0 ? (
           <Body1 className={styles.empty}>{emptyText()}</Body1>
@@ -289,6 +290,7 @@ export function RecordsPage({ mapping, side, title, description, initialFilter }
           record={dialog.record}
           counterpartEntity={counterpartEntity}
           onCoupled={(text) => {
+            act.reset();
             setOutcome({ intent: "success", text });
             setSelected(new Set());
           }}

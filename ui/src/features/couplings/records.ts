@@ -53,6 +53,6 @@ export function countByFilter(rows: readonly RecordRow[]): Record<RecordFilter, 
 }
 
 /** The records the filter keeps. */
-export function filterRecords(rows: readonly RecordRow[], filter: RecordFilter): RecordRow[] {
-  return filter === "all" ? [...rows] : rows.filter(TESTS[filter]);
+export function filterRecords(rows: readonly RecordRow[], filter: RecordFilter): readonly RecordRow[] {
+  return filter === "all" ? rows : rows.filter(TESTS[filter]);
 }
