@@ -310,6 +310,16 @@ describe("customers page", slow, () => {
 
     await userEvent.click(screen.getByRole("checkbox", { name: "Select all" }));
     expect(screen.getByText("4 selected")).toBeTruthy();
+    await userEvent.click(screen.getByRole("checkbox", { name: "Select all" }));
+    expect(screen.queryByText(/selected/)).toBeNull();
+
+    // Shift+click chooses every row from the last one clicked.
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("checkbox", { name: "Select Adatum Corporation" }));
+    await user.keyboard("{Shift>}");
+    await user.click(screen.getByRole("checkbox", { name: "Select Fabrikam" }));
+    await user.keyboard("{/Shift}");
+    expect(screen.getByText("4 selected")).toBeTruthy();
     await userEvent.click(toolbarButton("Create in Dataverse"));
 
     await waitFor(() =>

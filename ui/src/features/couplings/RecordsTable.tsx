@@ -10,14 +10,13 @@ import {
   TableHeaderCell,
   TableRow,
   makeStyles,
-  mergeClasses,
   tokens,
   useArrowNavigationGroup,
 } from "@fluentui/react-components";
 import type { BadgeProps } from "@fluentui/react-components";
 import { observeElementRect, useVirtualizer } from "@tanstack/react-virtual";
 import type { Virtualizer } from "@tanstack/react-virtual";
-import { useRef } from "react";
+import { useMemo, useRef } from "react";
 import type { RecordRow, RecordStatus, Side } from "../../ipc/client";
 import { SYSTEM, entityNoun, fullTime, otherSide, whenText } from "./wording";
 
@@ -50,7 +49,16 @@ const useStyles = makeStyles({
   select: { flexGrow: 0, flexBasis: "44px" },
   name: { flexGrow: 3, flexBasis: 0, minWidth: 0 },
   synced: { flexGrow: 0, flexBasis: "150px" },
-  status: { flexGrow: 2, flexBasis: 0, minWidth: 0, display: "flex", flexDirection: "column", alignItems: "flex-start", justifyContent: "center", gap: tokens.spacingVerticalXXS },
+  status: {
+    flexGrow: 2,
+    flexBasis: 0,
+    minWidth: 0,
+    display: "flex",
+    flexDirection: "column",
+    alignItems: "flex-start",
+    justifyContent: "center",
+    gap: tokens.spacingVerticalXXS,
+  },
   muted: { color: tokens.colorNeutralForeground3 },
   error: {
     color: tokens.colorPaletteRedForeground1,
@@ -98,9 +106,19 @@ export function RecordsTable({ rows, side, entity, counterpartEntity, selected, 
     observeElementRect: observeLaidOutRect,
     overscan: 10,
   });
-  const chosen = rows.reduce((n, row) => (selected.has(row.id) ? n + 1 : n), 0);
-  const all = rows.map((row) => row.id);
+  // Worked out once per list and selection, not on every scrolled frame.
+  const all = useMemo(() => rows.map((row) => row.id), [rows]);
+  const chosen = useMemo(() => all.reduce((n, id) => (selected.has(id) ? n + 1 : n), 0), [all, selected]);
   const one = entityNoun(entity);
+  const anchor = useRef<number | null>(null);
+
+  /** Selects or clears one row; with Shift, every row from the last one clicked to this one. */
+  function toggle(index: number, on: boolean, range: boolean) {
+    const from = range && anchor.current !== null ? Math.min(anchor.current, index) : index;
+    const to = range && anchor.current !== null ? Math.max(anchor.current, index) : index;
+    anchor.current = index;
+    onSelect(all.slice(from, to + 1), on);
+  }
 
   return (
     <Table noNativeElements aria-label={`${SYSTEM[side]} ${entityNoun(entity, 2)}`} aria-rowcount={rows.length + 1} className={styles.table}>
@@ -141,13 +159,15 @@ export function RecordsTable({ rows, side, entity, counterpartEntity, selected, 
                 appearance={isSelected ? "brand" : "none"}
                 className={styles.row}
                 style={{ transform: `translateY(${item.start}px)` }}
-                onClick={() => onSelect([row.id], !isSelected)}
+                onClick={(e) => toggle(item.index, !isSelected, e.shiftKey)}
               >
                 <TableCell className={styles.select} onClick={(e) => e.stopPropagation()}>
                   <Checkbox
                     aria-label={`Select ${row.title || one}`}
                     checked={isSelected}
-                    onChange={(_, data) => onSelect([row.id], data.checked === true)}
+                    onChange={(e, data) =>
+                      toggle(item.index, data.checked === true, "shiftKey" in e.nativeEvent && e.nativeEvent.shiftKey === true)
+                    }
                   />
                 </TableCell>
                 <TableCell className={styles.name}>
@@ -167,7 +187,7 @@ export function RecordsTable({ rows, side, entity, counterpartEntity, selected, 
                     <span className={styles.muted}>Never</span>
                   )}
                 </TableCell>
-                <TableCell className={mergeClasses(styles.status)}>
+                <TableCell className={styles.status}>
                   <Badge appearance="tint" color={status.color}>
                     {status.label}
                   </Badge>
