@@ -31,7 +31,7 @@ import { FullSyncPage } from "../features/sync/FullSync";
 const useStyles = makeStyles({
   root: { minHeight: "100vh", backgroundColor: tokens.colorNeutralBackground2 },
   firstRun: { boxSizing: "border-box", padding: tokens.spacingHorizontalXXL },
-  frame: { display: "grid", gridTemplateColumns: "220px 1fr", minHeight: "100vh" },
+  frame: { display: "grid", gridTemplateColumns: "248px 1fr", minHeight: "100vh" },
   nav: {
     display: "flex",
     flexDirection: "column",

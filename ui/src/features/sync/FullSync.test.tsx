@@ -139,6 +139,57 @@ describe("full synchronization page", () => {
     expect(screen.getByRole("button", { name: "Start" }).hasAttribute("disabled")).toBe(true);
   });
 
+  it("shows between runs how each mapping's part of the last full synchronization ended", async () => {
+    const run = (id: string, kind: string, mapping: string | null, state: string, inserted: number, failed: number) => ({
+      id,
+      kind,
+      mapping,
+      direction: null,
+      parent: null,
+      state,
+      counters: { ...counters, inserted, failed },
+      started_at: "2026-11-23T10:00:00Z",
+      finished_at: "2026-11-23T10:00:02Z",
+      duration_ms: 2000,
+      message: null,
+    });
+    mockIPC((cmd) => {
+      switch (cmd) {
+        case "app_status":
+          return {
+            erp_connected: true,
+            crm_connected: true,
+            uses_demo_systems: false,
+            demo_running: false,
+            sync_running: false,
+            sync_run_id: null,
+            sync_progress: [],
+          };
+        case "mapping_list":
+          return mappings;
+        case "run_list":
+          return [
+            { run: run("r3", "sync_records", "CUSTOMER", "succeeded", 0, 0), children: [] },
+            {
+              run: run("r1", "full_sync", null, "partially_succeeded", 60, 1),
+              children: [
+                run("r1a", "sync_mapping", "SALESPEOPLE", "succeeded", 4, 0),
+                run("r1b", "sync_mapping", "CUSTOMER", "partially_succeeded", 56, 1),
+              ],
+            },
+          ];
+        default:
+          return undefined;
+      }
+    });
+    renderApp();
+
+    expect(await screen.findByText("Partially succeeded")).toBeTruthy();
+    expect(screen.getByText("Succeeded")).toBeTruthy();
+    expect(screen.getByText("56 created · 0 modified · 0 unchanged · 1 failed")).toBeTruthy();
+    expect(screen.getByText("Last run: partially succeeded in 2.0 s.")).toBeTruthy();
+  });
+
   it("cancels the running sync", async () => {
     const calls: string[] = [];
     mockBackend(calls);

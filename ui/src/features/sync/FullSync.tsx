@@ -17,15 +17,19 @@ import {
 } from "@fluentui/react-components";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import type { MappingView, ProgressView, RunReport } from "../../ipc/client";
+import type { Counters, MappingView, ProgressView, RunReport, RunView } from "../../ipc/client";
 import { appStatus, cancelFullSync, listMappings, listRuns, onSyncProgress, startFullSync } from "../../ipc/client";
 import { ErrorBar } from "../../components/ErrorBar";
 
 const useStyles = makeStyles({
   page: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalL },
-  progress: { minWidth: "180px" },
+  progress: { minWidth: "160px" },
+  records: { width: "34%" },
   muted: { color: tokens.colorNeutralForeground3 },
 });
+
+/** How many recent runs are read to find the last full synchronization. */
+const RECENT_RUNS = 20;
 
 const DIRECTIONS: Record<MappingView["direction"], string> = {
   to_crm: "Business Central → Dataverse",
@@ -40,8 +44,16 @@ const PHASES: Record<ProgressView["phase"], string> = {
   finished: "Finished",
 };
 
-function counterText(p: ProgressView): string {
-  const c = p.counters;
+const STATES: Record<RunView["state"], string> = {
+  queued: "Queued",
+  running: "Running",
+  succeeded: "Succeeded",
+  partially_succeeded: "Partially succeeded",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+
+function counterText(c: Counters): string {
   return `${c.inserted} created · ${c.modified} modified · ${c.unchanged} unchanged · ${c.failed} failed`;
 }
 
@@ -66,7 +78,8 @@ export function FullSyncPage() {
     queryFn: appStatus,
     refetchInterval: (q) => (q.state.data?.sync_running ? 1000 : false),
   });
-  const lastRun = useQuery({ queryKey: ["runs", "latest-full-sync"], queryFn: () => listRuns(1) });
+  const recentRuns = useQuery({ queryKey: ["runs", "recent"], queryFn: () => listRuns(RECENT_RUNS) });
+  const lastFullSync = recentRuns.data?.find((r) => r.run.kind === "full_sync");
   const start = useMutation({
     mutationFn: startFullSync,
     onMutate: () => setProgress({}),
@@ -123,7 +136,7 @@ export function FullSyncPage() {
       {cancel.isError && <ErrorBar title="The full synchronization could not be cancelled" error={cancel.error} />}
       {mappings.isError && <ErrorBar title="The table mappings could not be read" error={mappings.error} />}
       <Caption1 className={styles.muted}>
-        {running ? "Running…" : lastRunText(lastRun.data?.[0])}
+        {running ? "Running…" : lastRunText(lastFullSync)}
       </Caption1>
       <Table aria-label="Table mappings">
         <TableHeader>
@@ -132,13 +145,16 @@ export function FullSyncPage() {
             <TableHeaderCell>Direction</TableHeaderCell>
             <TableHeaderCell>Status</TableHeaderCell>
             <TableHeaderCell>Progress</TableHeaderCell>
-            <TableHeaderCell>Records</TableHeaderCell>
+            <TableHeaderCell className={styles.records}>Records</TableHeaderCell>
           </TableRow>
         </TableHeader>
         <TableBody>
           {(mappings.data ?? []).map((m) => {
             const p = latest(m.name);
-            const finished = p?.phase === "finished";
+            // Between runs, each line shows how its part of the last full synchronization ended.
+            const part = running ? undefined : lastFullSync?.children.find((c) => c.mapping === m.name);
+            const finished =
+              p?.phase === "finished" || (part !== undefined && part.state !== "running" && part.state !== "queued");
             const total = p?.total ?? null;
             return (
               <TableRow key={m.name}>
@@ -150,7 +166,9 @@ export function FullSyncPage() {
                   </Caption1>
                 </TableCell>
                 <TableCell>{DIRECTIONS[m.direction]}</TableCell>
-                <TableCell>{p ? PHASES[p.phase] : running ? "Waiting" : m.enabled ? "Ready" : "Disabled"}</TableCell>
+                <TableCell>
+                  {part ? STATES[part.state] : p ? PHASES[p.phase] : running ? "Waiting" : m.enabled ? "Ready" : "Disabled"}
+                </TableCell>
                 <TableCell>
                   <ProgressBar
                     className={styles.progress}
@@ -166,7 +184,7 @@ export function FullSyncPage() {
                     </Caption1>
                   )}
                 </TableCell>
-                <TableCell>{p ? counterText(p) : "–"}</TableCell>
+                <TableCell>{part ? counterText(part.counters) : p ? counterText(p.counters) : "–"}</TableCell>
               </TableRow>
             );
           })}
