@@ -83,8 +83,9 @@ async function waitForRow(predicate, what) {
   });
 }
 
+/** Ticks the customer's row (Fluent draws the box over a transparent native checkbox). */
 async function selectCustomer() {
-  await click(`//input[@type="checkbox" and @aria-label="Select ${CUSTOMER}"]`);
+  await click(`//input[@type="checkbox" and @aria-label="Select ${CUSTOMER}"]/..`);
 }
 
 test("a new user tries the demo systems, synchronizes, and couples a customer by hand", async () => {
@@ -94,6 +95,16 @@ test("a new user tries the demo systems, synchronizes, and couples a customer by
   await clickButton("Try with demo systems");
   await see("Connect Couplet");
   await app.shot("wizard-dataverse");
+
+  // A wrong secret: the Test button names the refused token and what to check.
+  const secret = await app.browser.$(`//input[@type="password"]`);
+  const demoSecret = await secret.getValue();
+  await secret.setValue("not-the-secret");
+  await clickButton("Test connection");
+  await seeLabelled("Token: failed");
+  await see("Microsoft Entra refused the credentials");
+  await app.shot("wizard-dataverse-wrong-secret");
+  await secret.setValue(demoSecret);
 
   await clickButton("Test connection");
   await allChecksPassed();
@@ -159,5 +170,8 @@ test("a new user tries the demo systems, synchronizes, and couples a customer by
 
   await click(tab("Runs and errors"));
   await see("Synchronization log");
-  await app.shot("runs");
+  await click(`//input[@type="radio" and starts-with(@aria-label, "Select run Full synchronization")]/..`);
+  await see("Errors of Full synchronization");
+  await see("MH");
+  await app.shot("runs-and-errors");
 });

@@ -44,10 +44,11 @@ function waitForPort(port, timeoutMs) {
 }
 
 /**
- * Starts the display, the driver and the app; resolves to `{ browser, shot, stop }`:
- * `shot(name)` saves a screenshot once the window has painted, `stop()` ends everything.
+ * Starts the display, the driver and the app on a fresh data folder (or `dataDir`, kept);
+ * resolves to `{ browser, shot, stop }`: `shot(name)` saves a screenshot once the window has
+ * painted, `stop()` ends everything.
  */
-export async function launch() {
+export async function launch({ dataDir: given } = {}) {
   const children = [];
   const env = { ...process.env };
   if (!env.DISPLAY) {
@@ -58,7 +59,7 @@ export async function launch() {
     env.DISPLAY = DISPLAY_NUMBER;
     await new Promise((r) => setTimeout(r, 500));
   }
-  const dataDir = mkdtempSync(join(tmpdir(), "couplet-e2e-"));
+  const dataDir = given ?? mkdtempSync(join(tmpdir(), "couplet-e2e-"));
   env.COUPLET_DATA_DIR = dataDir;
   const driver = spawn("tauri-driver", ["--port", String(DRIVER_PORT)], { env, stdio: ["ignore", "inherit", "inherit"] });
   children.push(driver);
@@ -66,7 +67,9 @@ export async function launch() {
     for (const child of children.reverse()) {
       child.kill("SIGTERM");
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!given) {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   };
   try {
     await waitForPort(DRIVER_PORT, 15_000);

@@ -197,8 +197,11 @@ export function App({ client }: { client?: QueryClient }) {
   const [fallback] = useState(makeQueryClient);
   return (
     <QueryClientProvider client={client ?? fallback}>
-      <FluentProvider theme={webLightTheme} className={styles.root}>
-        <Screens />
+      {/* Layout styles stay off the provider: Fluent copies its classes onto every portal. */}
+      <FluentProvider theme={webLightTheme}>
+        <div className={styles.root}>
+          <Screens />
+        </div>
       </FluentProvider>
     </QueryClientProvider>
   );

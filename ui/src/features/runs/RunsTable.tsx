@@ -31,6 +31,13 @@ const useStyles = makeStyles({
   failed: { color: tokens.colorPaletteRedForeground1, fontWeight: tokens.fontWeightSemibold },
   counters: { display: "flex", flexWrap: "wrap", columnGap: tokens.spacingHorizontalS },
   expander: { minWidth: "24px" },
+  // The table lays out fixed columns; these widths keep titles, dates and badges on their lines.
+  whatColumn: { width: "30%" },
+  startedColumn: { width: "124px" },
+  durationColumn: { width: "72px" },
+  stateColumn: { width: "156px" },
+  recordsColumn: { width: "124px" },
+  badge: { whiteSpace: "nowrap" },
 });
 
 const STATE_COLOR: Record<RunState, BadgeProps["color"]> = {
@@ -44,9 +51,11 @@ const STATE_COLOR: Record<RunState, BadgeProps["color"]> = {
 
 /** A run's state as a coloured badge; a running one spins. */
 export function StateBadge({ state }: { state: RunState }) {
+  const styles = useStyles();
   const going = state === "running" || state === "queued";
   return (
     <Badge
+      className={styles.badge}
       appearance="tint"
       color={STATE_COLOR[state]}
       icon={going ? <Spinner size="extra-tiny" aria-hidden /> : undefined}
@@ -156,6 +165,7 @@ export function RunsTable({
   selected: string | null;
   onSelect: (run: RunView) => void;
 }) {
+  const styles = useStyles();
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const toggle = (id: string) =>
     setExpanded((all) => {
@@ -170,11 +180,11 @@ export function RunsTable({
       <TableHeader>
         <TableRow>
           <TableSelectionCell type="radio" invisible />
-          <TableHeaderCell>What</TableHeaderCell>
-          <TableHeaderCell>Started</TableHeaderCell>
-          <TableHeaderCell>Duration</TableHeaderCell>
-          <TableHeaderCell>State</TableHeaderCell>
-          <TableHeaderCell>Records</TableHeaderCell>
+          <TableHeaderCell className={styles.whatColumn}>What</TableHeaderCell>
+          <TableHeaderCell className={styles.startedColumn}>Started</TableHeaderCell>
+          <TableHeaderCell className={styles.durationColumn}>Duration</TableHeaderCell>
+          <TableHeaderCell className={styles.stateColumn}>State</TableHeaderCell>
+          <TableHeaderCell className={styles.recordsColumn}>Records</TableHeaderCell>
           <TableHeaderCell>Message</TableHeaderCell>
         </TableRow>
       </TableHeader>

@@ -5,6 +5,7 @@ import {
   PlugConnected20Regular,
   SubtractCircle20Regular,
 } from "@fluentui/react-icons";
+import { useEffect, useRef } from "react";
 import type { CheckStatus, CheckStep, CheckView } from "../../ipc/client";
 import { ErrorBar } from "../../components/ErrorBar";
 
@@ -66,8 +67,15 @@ type Props = {
 /** "Test connection" and the step-by-step outcome of the last test. */
 export function ConnectionChecks({ checks, upToDate, pending, error, onTest }: Props) {
   const styles = useStyles();
+  const panel = useRef<HTMLElement>(null);
+  // A test's outcome appears below the form: bring it into view when it arrives.
+  useEffect(() => {
+    if (checks && !pending) {
+      panel.current?.scrollIntoView?.({ block: "nearest" });
+    }
+  }, [checks, pending]);
   return (
-    <section className={styles.panel} aria-label="Connection test">
+    <section ref={panel} className={styles.panel} aria-label="Connection test">
       <Button
         icon={pending ? <Spinner size="tiny" /> : <PlugConnected20Regular />}
         disabled={pending}
