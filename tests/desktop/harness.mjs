@@ -16,9 +16,11 @@ const DISPLAY_NUMBER = ":99";
 /** Where the screenshots of a run are written. */
 export const SHOTS = join(root, "target", "desktop-e2e");
 
-/** The app built by `tauri build --debug --no-bundle`, unless COUPLET_APP names another. */
+/** The app built by `tauri build --debug --no-bundle` (in CARGO_TARGET_DIR when set), unless
+ * COUPLET_APP names another. */
 export function appPath() {
-  return process.env.COUPLET_APP ?? join(root, "target", "debug", "couplet-desktop");
+  const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+  return process.env.COUPLET_APP ?? resolve(targetDir, "debug", "couplet-desktop");
 }
 
 function waitForPort(port, timeoutMs) {
