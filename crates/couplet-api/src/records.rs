@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use couplet_model::{Coupling, Direction, Endpoint, Query, Record, Side, SyncError, TableMapping};
+use couplet_model::{Coupling, Direction, Endpoint, Record, Side, SyncError, TableMapping};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -34,7 +34,13 @@ pub async fn list(ctx: &AppContext, mapping: &str, side: Side) -> Result<RecordL
 
     let mut fields = vec![title_field.clone()];
     fields.extend(key_field.clone());
-    let records = read_all(this.as_ref(), &m, side, fields).await?;
+    let records = couplet_engine::read_all(
+        this.as_ref(),
+        m.entity(side),
+        fields,
+        m.filter(side).cloned(),
+    )
+    .await?;
 
     let name = m.name.clone();
     let (couplings, errors) = ctx
@@ -102,32 +108,6 @@ pub async fn list(ctx: &AppContext, mapping: &str, side: Side) -> Result<RecordL
         direction: m.direction,
         rows,
     })
-}
-
-/// Reads every record of `side` that the mapping's filter admits, page by page.
-async fn read_all(
-    endpoint: &dyn Endpoint,
-    m: &TableMapping,
-    side: Side,
-    fields: Vec<String>,
-) -> Result<Vec<Record>, ApiError> {
-    let query = Query {
-        entity: m.entity(side).to_owned(),
-        fields,
-        filter: m.filter(side).cloned(),
-        ..Query::default()
-    };
-    let mut out = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let page = endpoint.query(&query, next.as_deref()).await?;
-        out.extend(page.records);
-        match page.next {
-            Some(token) => next = Some(token),
-            None => break,
-        }
-    }
-    Ok(out)
 }
 
 /// The titles of the records `ids` of `entity`, by id; a record that no longer exists is

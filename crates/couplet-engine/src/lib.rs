@@ -16,4 +16,4 @@ mod sync;
 
 pub use error::EngineError;
 pub use progress::{Phase, Progress};
-pub use sync::{Engine, SyncOptions};
+pub use sync::{Engine, SyncOptions, read_all};

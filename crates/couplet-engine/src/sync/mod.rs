@@ -13,6 +13,7 @@
 
 mod pass;
 mod reading;
+pub use reading::read_all;
 
 use std::sync::Arc;
 

@@ -1,8 +1,6 @@
 import { Caption1, Checkbox, Dropdown, Field, Option, makeStyles, tokens } from "@fluentui/react-components";
-import { useMutation } from "@tanstack/react-query";
-import { useState } from "react";
-import { testConnection } from "../../ipc/client";
 import { Advanced } from "./Advanced";
+import { AuthorityField, ClientFields, TenantField, useStepTest } from "./AppRegistration";
 import { ConnectionChecks } from "./ConnectionChecks";
 import {
   DEFAULT_AUTHORITY,
@@ -33,20 +31,12 @@ type Props = {
 /** Step 2: the Business Central environment, its app registration and the company. */
 export function BusinessCentralStep({ form, crm, onChange, tested, onTested }: Props) {
   const styles = useStyles();
-  const [showProblems, setShowProblems] = useState(false);
-  const test = useMutation({ mutationFn: testConnection, onSuccess: (view, input) => onTested({ input, view }) });
-  const problems = showProblems ? erpProblems(form) : {};
   const set = (field: keyof ErpForm) => (value: string) => onChange({ ...form, [field]: value });
   const input = erpInput(form, crm);
+  const { problems, runTest, pending, error } = useStepTest(form, erpProblems, input, onTested);
   const companies = tested?.view.companies ?? [];
   const chosen = companies.find((c) => c.id === form.company);
 
-  const runTest = () => {
-    setShowProblems(true);
-    if (Object.keys(erpProblems(form)).length === 0) {
-      test.mutate(input);
-    }
-  };
   const setSameApp = (sameApp: boolean) =>
     onChange(sameApp ? { ...form, sameApp } : { ...form, sameApp, clientId: crm.clientId, secret: crm.secret });
 
@@ -55,14 +45,7 @@ export function BusinessCentralStep({ form, crm, onChange, tested, onTested }: P
       title="Business Central"
       explanation="The Business Central environment, the app registration Couplet signs in with, and the company to keep in step."
     >
-      <TextField
-        label="Tenant"
-        placeholder="contoso.onmicrosoft.com or the tenant id"
-        value={form.tenant}
-        onChange={set("tenant")}
-        problem={problems.tenant}
-        required
-      />
+      <TenantField form={form} problems={problems} set={set} />
       <TextField
         label="Environment name"
         placeholder="Production"
@@ -76,26 +59,7 @@ export function BusinessCentralStep({ form, crm, onChange, tested, onTested }: P
         checked={form.sameApp}
         onChange={(_, data) => setSameApp(data.checked === true)}
       />
-      {!form.sameApp && (
-        <>
-          <TextField
-            label="Application (client) ID"
-            value={form.clientId}
-            onChange={set("clientId")}
-            problem={problems.clientId}
-            required
-          />
-          <TextField
-            label="Client secret"
-            value={form.secret}
-            onChange={set("secret")}
-            problem={problems.secret}
-            hint="Kept in the operating system's keychain after Finish."
-            required
-            password
-          />
-        </>
-      )}
+      {!form.sameApp && <ClientFields form={form} problems={problems} set={set} />}
       <Advanced
         initiallyOpen={form.apiUrl !== "" || form.authority !== DEFAULT_AUTHORITY || form.scope !== ""}
         reveal={problems.apiUrl !== undefined || problems.authority !== undefined}
@@ -108,13 +72,7 @@ export function BusinessCentralStep({ form, crm, onChange, tested, onTested }: P
           onChange={set("apiUrl")}
           problem={problems.apiUrl}
         />
-        <TextField
-          label="Authority host"
-          value={form.authority}
-          onChange={set("authority")}
-          problem={problems.authority}
-          required
-        />
+        <AuthorityField form={form} problems={problems} set={set} />
         <TextField
           label="Scope"
           placeholder="https://api.businesscentral.dynamics.com/.default"
@@ -143,8 +101,8 @@ export function BusinessCentralStep({ form, crm, onChange, tested, onTested }: P
       <ConnectionChecks
         checks={tested?.view.checks}
         upToDate={passedFor(tested, input)}
-        pending={test.isPending}
-        error={test.error}
+        pending={pending}
+        error={error}
         onTest={runTest}
       />
     </StepPanel>

@@ -1,7 +1,5 @@
-import { useMutation } from "@tanstack/react-query";
-import { useState } from "react";
-import { testConnection } from "../../ipc/client";
 import { Advanced } from "./Advanced";
+import { AuthorityField, ClientFields, TenantField, useStepTest } from "./AppRegistration";
 import { ConnectionChecks } from "./ConnectionChecks";
 import { DEFAULT_AUTHORITY, crmInput, crmProblems, passedFor, type CrmForm, type Tested } from "./draft";
 import { StepPanel } from "./StepPanel";
@@ -16,18 +14,9 @@ type Props = {
 
 /** Step 1: the Dataverse environment and the app registration that reaches it. */
 export function DataverseStep({ form, onChange, tested, onTested }: Props) {
-  const [showProblems, setShowProblems] = useState(false);
-  const test = useMutation({ mutationFn: testConnection, onSuccess: (view, input) => onTested({ input, view }) });
-  const problems = showProblems ? crmProblems(form) : {};
   const set = (field: keyof CrmForm) => (value: string) => onChange({ ...form, [field]: value });
   const input = crmInput(form);
-
-  const runTest = () => {
-    setShowProblems(true);
-    if (Object.keys(crmProblems(form)).length === 0) {
-      test.mutate(input);
-    }
-  };
+  const { problems, runTest, pending, error } = useStepTest(form, crmProblems, input, onTested);
 
   return (
     <StepPanel
@@ -42,41 +31,13 @@ export function DataverseStep({ form, onChange, tested, onTested }: Props) {
         problem={problems.url}
         required
       />
-      <TextField
-        label="Tenant"
-        placeholder="contoso.onmicrosoft.com or the tenant id"
-        value={form.tenant}
-        onChange={set("tenant")}
-        problem={problems.tenant}
-        required
-      />
-      <TextField
-        label="Application (client) ID"
-        value={form.clientId}
-        onChange={set("clientId")}
-        problem={problems.clientId}
-        required
-      />
-      <TextField
-        label="Client secret"
-        value={form.secret}
-        onChange={set("secret")}
-        problem={problems.secret}
-        hint="Kept in the operating system's keychain after Finish."
-        required
-        password
-      />
+      <TenantField form={form} problems={problems} set={set} />
+      <ClientFields form={form} problems={problems} set={set} />
       <Advanced
         initiallyOpen={form.authority !== DEFAULT_AUTHORITY || form.scope !== ""}
         reveal={problems.authority !== undefined}
       >
-        <TextField
-          label="Authority host"
-          value={form.authority}
-          onChange={set("authority")}
-          problem={problems.authority}
-          required
-        />
+        <AuthorityField form={form} problems={problems} set={set} />
         <TextField
           label="Scope"
           placeholder="{environment URL}/.default"
@@ -88,8 +49,8 @@ export function DataverseStep({ form, onChange, tested, onTested }: Props) {
       <ConnectionChecks
         checks={tested?.view.checks}
         upToDate={passedFor(tested, input)}
-        pending={test.isPending}
-        error={test.error}
+        pending={pending}
+        error={error}
         onTest={runTest}
       />
     </StepPanel>
