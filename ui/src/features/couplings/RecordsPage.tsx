@@ -31,6 +31,7 @@ import { useDeferredValue, useMemo, useState } from "react";
 import type { Direction, RecordRow, Side } from "../../ipc/client";
 import { listRecords, syncRecords, uncoupleRecords } from "../../ipc/client";
 import { ErrorBar } from "../../components/ErrorBar";
+import { withToggled } from "../../components/selection";
 import { CoupleDialog } from "./CoupleDialog";
 import { FILTERS, countByFilter, filterRecords, isCoupled, searchRecords, searchable } from "./records";
 import type { RecordFilter } from "./records";
@@ -116,17 +117,7 @@ export function RecordsPage({ mapping, side, title, description, initialFilter }
   });
 
   function select(ids: string[], on: boolean) {
-    setSelected((current) => {
-      const next = new Set(current);
-      for (const id of ids) {
-        if (on) {
-          next.add(id);
-        } else {
-          next.delete(id);
-        }
-      }
-      return next;
-    });
+    setSelected((current) => withToggled(current, ids, on));
   }
 
   function synchronize(rows: RecordRow[], way: Direction, verb = "Synchronizing") {

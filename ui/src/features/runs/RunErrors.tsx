@@ -15,6 +15,7 @@ import { useState } from "react";
 import type { RunView } from "../../ipc/client";
 import { listRunErrors } from "../../ipc/client";
 import { ErrorBar } from "../../components/ErrorBar";
+import { withToggled } from "../../components/selection";
 import { ErrorGroupView } from "./ErrorGroupView";
 import { formatTime, groupByMessage, runTitle, searchErrors } from "./format";
 
@@ -67,18 +68,7 @@ export function RunErrors({ run, active, retry, busy }: RunErrorsProps) {
   const shown = searchErrors(list, search);
   const groups = groupByMessage(shown);
 
-  const select = (ids: number[], on: boolean) =>
-    setSelected((all) => {
-      const next = new Set(all);
-      for (const id of ids) {
-        if (on) {
-          next.add(id);
-        } else {
-          next.delete(id);
-        }
-      }
-      return next;
-    });
+  const select = (ids: number[], on: boolean) => setSelected((all) => withToggled(all, ids, on));
   const start = (request: RetryRequest) =>
     retry(request).then(
       () => setSelected(new Set()),

@@ -4,27 +4,14 @@ import { act, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it } from "vitest";
 import { renderApp, unmountAndSettle } from "../../app/testing";
+import { catalog, notConnected } from "../setup/fixtures";
 
-const mappings = [
-  {
-    name: "SALESPEOPLE",
-    erp_entity: "salespeople",
-    crm_entity: "systemuser",
-    direction: "from_crm",
-    dependencies: [],
-    couplings: 0,
-    enabled: true,
-  },
-  {
-    name: "CUSTOMER",
-    erp_entity: "customers",
-    crm_entity: "account",
-    direction: "bidirectional",
-    dependencies: ["SALESPEOPLE"],
-    couplings: 0,
-    enabled: true,
-  },
-];
+const mappings = catalog;
+
+/** What app_status answers for a connected app; `changes` override single fields. */
+function connected(changes: Record<string, unknown> = {}) {
+  return { ...notConnected, erp_connected: true, crm_connected: true, ...changes };
+}
 
 const counters = { inserted: 0, modified: 0, deleted: 0, unchanged: 0, skipped: 0, failed: 0, coupled: 0, uncoupled: 0 };
 
@@ -48,15 +35,12 @@ function mockBackend(calls: string[]) {
       calls.push(cmd);
       switch (cmd) {
         case "app_status":
-          return {
-            erp_connected: true,
-            crm_connected: true,
+          return connected({
             uses_demo_systems: true,
             demo_running: true,
             sync_running: running,
             sync_run_id: running ? "0195b3f2-0000-7000-8000-000000000000" : null,
-            sync_progress: [],
-          };
+          });
         case "mapping_list":
           return mappings;
         case "run_list":
@@ -112,15 +96,13 @@ describe("full synchronization page", () => {
       (cmd) => {
         switch (cmd) {
           case "app_status":
-            return {
-              erp_connected: true,
-              crm_connected: true,
+            return connected({
               uses_demo_systems: true,
               demo_running: true,
               sync_running: true,
               sync_run_id: "0195b3f2-0000-7000-8000-000000000000",
               sync_progress: [progress("SALESPEOPLE", "finished", 3, 3, 3), progress("CUSTOMER", "synchronizing", 40, 80, 30)],
-            };
+            });
           case "mapping_list":
             return mappings;
           case "run_list":
@@ -156,15 +138,7 @@ describe("full synchronization page", () => {
     mockIPC((cmd) => {
       switch (cmd) {
         case "app_status":
-          return {
-            erp_connected: true,
-            crm_connected: true,
-            uses_demo_systems: false,
-            demo_running: false,
-            sync_running: false,
-            sync_run_id: null,
-            sync_progress: [],
-          };
+          return connected();
         case "mapping_list":
           return mappings;
         case "run_list":
@@ -207,15 +181,7 @@ describe("full synchronization page", () => {
     mockIPC((cmd) => {
       switch (cmd) {
         case "app_status":
-          return {
-            erp_connected: true,
-            crm_connected: true,
-            uses_demo_systems: false,
-            demo_running: false,
-            sync_running: false,
-            sync_run_id: null,
-            sync_progress: [],
-          };
+          return connected();
         case "mapping_list":
           return mappings;
         case "run_list":
