@@ -7,6 +7,7 @@
 pub mod commands;
 pub mod events;
 pub mod instance;
+pub mod launch;
 pub mod state;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use tauri_specta::{collect_commands, collect_events};
 use tauri::{AppHandle, Manager, RunEvent, Runtime, WebviewWindowBuilder};
 
 use crate::instance::Claim;
+use crate::launch::LaunchArgs;
 use crate::state::DesktopState;
 
 /// The label of the app's window in `tauri.conf.json`.
@@ -77,6 +79,9 @@ pub fn typescript() -> Typescript {
 /// Why the app could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The command line is wrong.
+    #[error("{0}")]
+    Arguments(#[from] launch::LaunchError),
     /// The data folder or the state database could not be opened.
     #[error("{0}")]
     Context(#[from] couplet_api::ApiError),
@@ -87,10 +92,10 @@ pub enum StartError {
 
 /// Opens Couplet's state in the default data folder and runs the app until its window closes
 /// and no full synchronization runs. When Couplet already runs on that folder (its window
-/// closed during a full synchronization), asks it to open its window instead. With `--demo`
-/// among the arguments, a first run goes straight to the demo systems.
+/// closed during a full synchronization), asks it to open its window instead. The arguments are
+/// those of [`LaunchArgs`].
 pub fn run() -> Result<(), StartError> {
-    let demo_requested = std::env::args().skip(1).any(|a| a == "--demo");
+    let launch = LaunchArgs::parse(std::env::args().skip(1))?;
     let data_dir = AppContext::default_data_dir();
     let ctx = AppContext::open(&data_dir)?;
     let listener = match instance::claim(&data_dir) {
@@ -115,7 +120,7 @@ pub fn run() -> Result<(), StartError> {
         tracing::warn!(error = %e, "the UI bindings could not be written");
     }
     let app = tauri::Builder::default()
-        .manage(DesktopState::new(ctx).with_demo_requested(demo_requested))
+        .manage(DesktopState::new(ctx).with_launch(launch))
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);

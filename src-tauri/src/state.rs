@@ -5,6 +5,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use couplet_api::AppContext;
 use couplet_api::dto::ProgressView;
+
+use crate::launch::LaunchArgs;
 use couplet_sandbox::Sandbox;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -47,7 +49,7 @@ impl RunningSync {
 /// The app's managed state.
 pub struct DesktopState {
     ctx: AppContext,
-    demo_requested: bool,
+    launch: LaunchArgs,
     sandbox: tokio::sync::Mutex<Option<Sandbox>>,
     sync: Arc<Mutex<Option<RunningSync>>>,
 }
@@ -57,21 +59,21 @@ impl DesktopState {
     pub fn new(ctx: AppContext) -> DesktopState {
         DesktopState {
             ctx,
-            demo_requested: false,
+            launch: LaunchArgs::default(),
             sandbox: tokio::sync::Mutex::new(None),
             sync: Arc::new(Mutex::new(None)),
         }
     }
 
-    /// The same state, started with `--demo`: the first run goes straight to the demo systems.
-    pub fn with_demo_requested(mut self, requested: bool) -> DesktopState {
-        self.demo_requested = requested;
+    /// The same state, with what the command line asked for.
+    pub fn with_launch(mut self, launch: LaunchArgs) -> DesktopState {
+        self.launch = launch;
         self
     }
 
-    /// Whether the app was started with `--demo`.
-    pub fn demo_requested(&self) -> bool {
-        self.demo_requested
+    /// What the command line asked for.
+    pub fn launch(&self) -> &LaunchArgs {
+        &self.launch
     }
 
     /// The application context.

@@ -48,7 +48,7 @@ pub async fn app_status(state: State<'_, DesktopState>) -> Result<AppStatus, Api
             .iter()
             .any(|s| s.as_ref().is_some_and(|s| s.sandbox)),
         demo_running: state.sandbox().lock().await.is_some(),
-        demo_requested: state.demo_requested(),
+        demo_requested: state.launch().demo,
         sync_running: running.is_some(),
         sync_run_id: running.as_ref().and_then(|r| r.run_id),
         sync_progress: running.map(|r| r.progress).unwrap_or_default(),
@@ -65,7 +65,7 @@ pub async fn demo_start(state: State<'_, DesktopState>) -> Result<Vec<Connection
     if let Some(sandbox) = slot.as_ref() {
         return demo::connect_to(state.ctx(), sandbox.info()).await;
     }
-    let (sandbox, reports) = demo::start(state.ctx(), None).await?;
+    let (sandbox, reports) = demo::start(state.ctx(), state.launch().records).await?;
     *slot = Some(sandbox);
     Ok(reports)
 }
@@ -79,7 +79,7 @@ pub async fn demo_prepare(state: State<'_, DesktopState>) -> Result<DemoSetup, A
     if let Some(sandbox) = slot.as_ref() {
         return Ok(demo::setup(sandbox.info()));
     }
-    let sandbox = demo::launch(state.ctx(), None).await?;
+    let sandbox = demo::launch(state.ctx(), state.launch().records).await?;
     let setup = demo::setup(sandbox.info());
     *slot = Some(sandbox);
     Ok(setup)
