@@ -3,15 +3,13 @@
 // WebDriver session on the app's window. Screenshots go under target/desktop-e2e/.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection } from "node:net";
+import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const DRIVER_PORT = 4444;
-const DISPLAY_NUMBER = ":99";
 
 /** Where the screenshots of a run are written. */
 export const SHOTS = join(root, "target", "desktop-e2e");
@@ -21,6 +19,36 @@ export const SHOTS = join(root, "target", "desktop-e2e");
 export function appPath() {
   const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
   return process.env.COUPLET_APP ?? resolve(targetDir, "debug", "couplet-desktop");
+}
+
+/** A loopback port nothing listens on now, so parallel runs never share a driver. */
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** Starts Xvfb on the first free display; resolves to the child and its `:N` name. */
+function startDisplay() {
+  const xvfb = spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1280x860x24", "-nolisten", "tcp"], {
+    stdio: ["ignore", "ignore", "ignore", "pipe"],
+  });
+  return new Promise((done, fail) => {
+    let text = "";
+    xvfb.stdio[3].on("data", (chunk) => {
+      text += chunk;
+      if (text.includes("\n")) {
+        done({ xvfb, display: `:${text.trim()}` });
+      }
+    });
+    xvfb.once("error", fail);
+    xvfb.once("exit", (code) => fail(new Error(`Xvfb exited with ${code}`)));
+  });
 }
 
 function waitForPort(port, timeoutMs) {
@@ -50,20 +78,21 @@ function waitForPort(port, timeoutMs) {
  * resolves to `{ browser, shot, stop }`: `shot(name)` saves a screenshot once the window has
  * painted, `stop()` ends everything.
  */
-export async function launch({ dataDir: given } = {}) {
+export async function launch({ dataDir: given, args = [] } = {}) {
   const children = [];
   const env = { ...process.env };
   if (!env.DISPLAY) {
-    const xvfb = spawn("Xvfb", [DISPLAY_NUMBER, "-screen", "0", "1280x860x24", "-nolisten", "tcp"], {
-      stdio: "ignore",
-    });
+    const { xvfb, display } = await startDisplay();
     children.push(xvfb);
-    env.DISPLAY = DISPLAY_NUMBER;
-    await new Promise((r) => setTimeout(r, 500));
+    env.DISPLAY = display;
   }
   const dataDir = given ?? mkdtempSync(join(tmpdir(), "couplet-e2e-"));
   env.COUPLET_DATA_DIR = dataDir;
-  const driver = spawn("tauri-driver", ["--port", String(DRIVER_PORT)], { env, stdio: ["ignore", "inherit", "inherit"] });
+  const [port, nativePort] = [await freePort(), await freePort()];
+  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+    env,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   children.push(driver);
   const stopAll = () => {
     for (const child of children.reverse()) {
@@ -74,13 +103,13 @@ export async function launch({ dataDir: given } = {}) {
     }
   };
   try {
-    await waitForPort(DRIVER_PORT, 15_000);
+    await waitForPort(port, 15_000);
     const browser = await remote({
       hostname: "127.0.0.1",
-      port: DRIVER_PORT,
+      port,
       logLevel: "warn",
       capabilities: {
-        "tauri:options": { application: appPath() },
+        "tauri:options": { application: appPath(), args },
         "wdio:enforceWebDriverClassic": true,
       },
     });
@@ -99,7 +128,7 @@ export async function launch({ dataDir: given } = {}) {
       await browser.deleteSession().catch(() => undefined);
       stopAll();
     };
-    return { browser, shot, stop };
+    return { browser, shot, stop, env };
   } catch (e) {
     stopAll();
     throw e;
