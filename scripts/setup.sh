@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 # Build: compilers and the WebKitGTK that Tauri links. Desktop tests: a virtual display (Xvfb,
-# xauth for xvfb-run) and WebKitGTK's WebDriver server.
-for pkg in build-essential pkg-config libwebkit2gtk-4.1-dev file xvfb xauth webkit2gtk-driver; do
+# xauth for xvfb-run), WebKitGTK's WebDriver server, and for the test that closes the window
+# without WebDriver: xdotool, python3-xlib (the close button's message) and ImageMagick (screenshots).
+for pkg in build-essential pkg-config libwebkit2gtk-4.1-dev file xvfb xauth webkit2gtk-driver \
+  xdotool python3-xlib imagemagick; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if ((${#need_apt[@]})); then

@@ -9,7 +9,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The repository root. */
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** Where the screenshots of a run are written. */
 export const SHOTS = join(root, "target", "desktop-e2e");
@@ -17,8 +18,16 @@ export const SHOTS = join(root, "target", "desktop-e2e");
 /** The app built by `tauri build --debug --no-bundle` (in CARGO_TARGET_DIR when set), unless
  * COUPLET_APP names another. */
 export function appPath() {
-  const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
-  return process.env.COUPLET_APP ?? resolve(targetDir, "debug", "couplet-desktop");
+  return process.env.COUPLET_APP ?? resolve(targetDir(), "debug", "couplet-desktop");
+}
+
+/** The `couplet` command-line tool of the same debug build. */
+export function cliPath() {
+  return resolve(targetDir(), "debug", "couplet");
+}
+
+function targetDir() {
+  return process.env.CARGO_TARGET_DIR ?? join(root, "target");
 }
 
 /** A loopback port nothing listens on now, so parallel runs never share a driver. */
@@ -34,7 +43,7 @@ function freePort() {
 }
 
 /** Starts Xvfb on the first free display; resolves to the child and its `:N` name. */
-function startDisplay() {
+export function startDisplay() {
   const xvfb = spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1280x860x24", "-nolisten", "tcp"], {
     stdio: ["ignore", "ignore", "ignore", "pipe"],
   });

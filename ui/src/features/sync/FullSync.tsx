@@ -23,8 +23,13 @@ import { ErrorBar } from "../../components/ErrorBar";
 
 const useStyles = makeStyles({
   page: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalL },
-  progress: { minWidth: "160px" },
-  records: { width: "34%" },
+  // Fixed columns: the progress bar fills its own, the counters get the most room.
+  progress: { width: "100%" },
+  mappingColumn: { width: "25%" },
+  directionColumn: { width: "15%" },
+  statusColumn: { width: "14%" },
+  progressColumn: { width: "18%" },
+  records: { width: "28%" },
   muted: { color: tokens.colorNeutralForeground3 },
 });
 
@@ -141,10 +146,10 @@ export function FullSyncPage() {
       <Table aria-label="Table mappings">
         <TableHeader>
           <TableRow>
-            <TableHeaderCell>Mapping</TableHeaderCell>
-            <TableHeaderCell>Direction</TableHeaderCell>
-            <TableHeaderCell>Status</TableHeaderCell>
-            <TableHeaderCell>Progress</TableHeaderCell>
+            <TableHeaderCell className={styles.mappingColumn}>Mapping</TableHeaderCell>
+            <TableHeaderCell className={styles.directionColumn}>Direction</TableHeaderCell>
+            <TableHeaderCell className={styles.statusColumn}>Status</TableHeaderCell>
+            <TableHeaderCell className={styles.progressColumn}>Progress</TableHeaderCell>
             <TableHeaderCell className={styles.records}>Records</TableHeaderCell>
           </TableRow>
         </TableHeader>
