@@ -7,7 +7,7 @@ import { StepPanel } from "./StepPanel";
 
 const useStyles = makeStyles({
   label: { width: "200px", color: tokens.colorNeutralForeground3 },
-  value: { wordBreak: "break-all" },
+  value: { overflowWrap: "anywhere" },
   actions: { display: "flex", flexDirection: "column", alignItems: "flex-start", gap: tokens.spacingVerticalM },
 });
 
