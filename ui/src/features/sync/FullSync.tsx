@@ -20,6 +20,7 @@ import { useEffect, useRef, useState } from "react";
 import type { Counters, MappingView, ProgressView, RunReport, RunView } from "../../ipc/client";
 import { appStatus, cancelFullSync, listMappings, listRuns, onSyncProgress, startFullSync } from "../../ipc/client";
 import { ErrorBar } from "../../components/ErrorBar";
+import { type Seen, paceText } from "./pace";
 
 const useStyles = makeStyles({
   page: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalL },
@@ -58,6 +59,14 @@ const STATES: Record<RunView["state"], string> = {
   cancelled: "Cancelled",
 };
 
+/** A mapping's latest progress, when it came, and where its pass stood when first seen. */
+type Tracked = { view: ProgressView; seen: Seen; at: number };
+
+/** One pass of one run: a bidirectional mapping has two. */
+function passKey(p: ProgressView): string {
+  return `${p.run_id}/${p.mapping}/${p.direction}`;
+}
+
 function counterText(c: Counters): string {
   return `${c.inserted} created · ${c.modified} modified · ${c.unchanged} unchanged · ${c.failed} failed`;
 }
@@ -76,7 +85,9 @@ function lastRunText(report: RunReport | undefined): string {
 export function FullSyncPage() {
   const styles = useStyles();
   const queries = useQueryClient();
-  const [progress, setProgress] = useState<Record<string, ProgressView>>({});
+  // Per mapping: its latest progress, when it came, and where its pass stood when this window
+  // first saw it (for the pace and the time left).
+  const [progress, setProgress] = useState<Record<string, Tracked>>({});
   const mappings = useQuery({ queryKey: ["mappings"], queryFn: listMappings });
   const status = useQuery({
     queryKey: ["app-status"],
@@ -94,13 +105,24 @@ export function FullSyncPage() {
   const running = Boolean(status.data?.sync_running) || start.isPending;
   // A window opened while the sync runs starts from the progress the app kept, then follows events.
   const kept = status.data?.sync_running ? status.data.sync_progress : [];
+  const pace = (mapping: string): string => {
+    const tracked = progress[mapping];
+    return tracked ? paceText(tracked.seen, tracked.view.processed, tracked.view.total, tracked.at) : "";
+  };
   const latest = (mapping: string): ProgressView | undefined =>
-    progress[mapping] ?? kept.filter((p) => p.mapping === mapping).at(-1);
+    progress[mapping]?.view ?? kept.filter((p) => p.mapping === mapping).at(-1);
 
   useEffect(() => {
     let stop: (() => void) | undefined;
     let gone = false;
-    void onSyncProgress((p) => setProgress((all) => ({ ...all, [p.mapping]: p }))).then((unlisten) => {
+    void onSyncProgress((p) => {
+      const at = Date.now();
+      setProgress((all) => {
+        const before = all[p.mapping];
+        const seen = before && passKey(before.view) === passKey(p) ? before.seen : { at, processed: p.processed };
+        return { ...all, [p.mapping]: { view: p, seen, at } };
+      });
+    }).then((unlisten) => {
       if (gone) {
         unlisten();
       } else {
@@ -186,6 +208,7 @@ export function FullSyncPage() {
                     <Caption1>
                       {p.processed}
                       {total !== null ? ` of ${total}` : ""} read
+                      {p.phase !== "finished" && pace(m.name) ? ` · ${pace(m.name)}` : ""}
                     </Caption1>
                   )}
                 </TableCell>
