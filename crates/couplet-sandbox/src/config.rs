@@ -4,6 +4,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::limits::Limits;
+
 /// Which data the sandbox starts with (ignored when `state_file` already holds a saved state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Seed {
@@ -32,6 +34,8 @@ pub struct SandboxConfig {
     pub state_file: Option<PathBuf>,
     /// Lifetime of issued access tokens.
     pub token_lifetime: Duration,
+    /// Service limits, latency and random faults (default: none, as in demos).
+    pub limits: Limits,
 }
 
 impl Default for SandboxConfig {
@@ -44,6 +48,7 @@ impl Default for SandboxConfig {
             seed: Seed::Demo,
             state_file: None,
             token_lifetime: Duration::from_secs(3599),
+            limits: Limits::default(),
         }
     }
 }
@@ -61,6 +66,9 @@ pub enum SandboxError {
         "cannot generate {0} records per side; the sandbox generates at most 1,000,000 (try 20000)"
     )]
     TooManyRecords(usize),
+    /// The configured limits, latency or faults are out of range.
+    #[error("invalid sandbox limits: {0}")]
+    InvalidLimits(String),
     /// A port could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

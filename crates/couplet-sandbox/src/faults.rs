@@ -1,7 +1,6 @@
-//! Fault injection and request counters.
+//! One-shot fault injection: faults queued for the next requests of a service.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -85,60 +84,6 @@ impl FaultInjector {
             queue.pop_front();
         }
         Some(taken)
-    }
-}
-
-/// Snapshot of the request counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Stats {
-    /// Requests received by the Business Central service.
-    pub erp_requests: u64,
-    /// Requests received by the Dataverse service.
-    pub crm_requests: u64,
-    /// Requests received by the token endpoint.
-    pub token_requests: u64,
-    /// Responses with status 429 (any service).
-    pub throttled: u64,
-    /// Responses with another status of 400 or above (any service).
-    pub failed: u64,
-}
-
-/// Live counters shared by the services.
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    erp: AtomicU64,
-    crm: AtomicU64,
-    token: AtomicU64,
-    throttled: AtomicU64,
-    failed: AtomicU64,
-}
-
-impl Counters {
-    pub(crate) fn request(&self, target: Target) {
-        let counter = match target {
-            Target::Erp => &self.erp,
-            Target::Crm => &self.crm,
-            Target::Auth => &self.token,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn response(&self, status: u16) {
-        if status == 429 {
-            self.throttled.fetch_add(1, Ordering::Relaxed);
-        } else if status >= 400 {
-            self.failed.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    pub(crate) fn snapshot(&self) -> Stats {
-        Stats {
-            erp_requests: self.erp.load(Ordering::Relaxed),
-            crm_requests: self.crm.load(Ordering::Relaxed),
-            token_requests: self.token.load(Ordering::Relaxed),
-            throttled: self.throttled.load(Ordering::Relaxed),
-            failed: self.failed.load(Ordering::Relaxed),
-        }
     }
 }
 

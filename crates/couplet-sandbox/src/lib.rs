@@ -42,6 +42,7 @@ mod fields;
 mod http;
 mod identity;
 mod ids;
+mod limits;
 mod listing;
 mod options;
 mod persist;
@@ -65,10 +66,14 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 pub use config::{SandboxConfig, SandboxError, Seed};
-pub use faults::{Fault, FaultInjector, Stats, Target};
+pub use faults::{Fault, FaultInjector, Target};
+pub use limits::{
+    BcLimits, ExecutionCosts, Latency, Limits, RandomFault, RandomFaults, STATS_PATH,
+    ServiceProtection, SideStats, Stats, UserUsage,
+};
 
-use faults::Counters;
 use http::ApiRequest;
+use limits::{Counters, Facts, Limiter};
 use persist::Persist;
 use store::Store;
 
@@ -113,6 +118,7 @@ pub(crate) struct Shared {
     store: Mutex<Store>,
     faults: FaultInjector,
     counters: Counters,
+    limiter: Limiter,
     info: SandboxInfo,
     token_lifetime: Duration,
 }
@@ -149,9 +155,9 @@ impl Sandbox {
         self.shared.faults.clone()
     }
 
-    /// Request counters so far.
+    /// Request counters so far, with the current window usage per app.
     pub fn stats(&self) -> Stats {
-        self.shared.counters.snapshot()
+        self.shared.stats()
     }
 
     /// Stops accepting connections, finishes in-flight requests and returns.
@@ -227,6 +233,10 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
     {
         return Err(SandboxError::TooManyRecords(n));
     }
+    config
+        .limits
+        .validate()
+        .map_err(SandboxError::InvalidLimits)?;
     let auth = bind(config.host, config.auth_port).await?;
     let erp = bind(config.host, config.erp_port).await?;
     let crm = bind(config.host, config.crm_port).await?;
@@ -263,14 +273,15 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         editor_client_id: identity::EDITOR_APP.client_id.to_string(),
         editor_client_secret: identity::EDITOR_APP.secret.to_string(),
     };
+    let (stop, stopped) = watch::channel(false);
     let shared = Arc::new(Shared {
         store: Mutex::new(store),
         faults: FaultInjector::default(),
         counters: Counters::default(),
+        limiter: Limiter::new(&config.limits, stopped.clone()),
         info: info.clone(),
         token_lifetime: config.token_lifetime,
     });
-    let (stop, stopped) = watch::channel(false);
     let mut tasks = Vec::new();
     for (listener, target, port) in [
         (auth, Target::Auth, auth_port),
@@ -328,9 +339,14 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
     })
 }
 
-/// Counts, applies faults, then lets the service answer.
+/// Counts, applies one-shot faults, then the limits, latency and random faults, then lets the
+/// service answer.
 async fn serve(shared: Arc<Shared>, target: Target, req: ApiRequest) -> Response {
-    shared.counters.request(target);
+    if let Some(response) = limits::stats_endpoint(&shared, target, &req) {
+        return response;
+    }
+    let facts = Facts::of(&shared, target, &req);
+    shared.counters.request(target, facts.kind);
     let injected = match shared.faults.take(target) {
         Some(Fault::Delay(delay)) => {
             tokio::time::sleep(delay).await;
@@ -343,10 +359,16 @@ async fn serve(shared: Arc<Shared>, target: Target, req: ApiRequest) -> Response
         },
         None => None,
     };
-    let response = match injected {
-        Some(response) => response,
-        None => {
-            let shared = shared.clone();
+    if let Some(response) = injected {
+        tracing::debug!(?target, status = response.status, "injected fault served");
+        shared
+            .counters
+            .response(target, response.status, limits::Origin::Fault);
+        return response.into_http();
+    }
+    let handler = {
+        let shared = shared.clone();
+        async move {
             tokio::task::spawn_blocking(move || match target {
                 Target::Erp => erp::handle(&shared, &req),
                 Target::Crm => crm::handle(&shared, &req),
@@ -359,7 +381,8 @@ async fn serve(shared: Arc<Shared>, target: Target, req: ApiRequest) -> Response
             })
         }
     };
-    tracing::debug!(?target, status = response.status, "request served");
-    shared.counters.response(response.status);
-    response.into_http()
+    shared
+        .limiter
+        .run(&shared.counters, target, facts, handler)
+        .await
 }
