@@ -117,6 +117,38 @@ pub struct SandboxArgs {
     /// Also write the connection details as JSON to this file (for `couplet connect --sandbox-info`).
     #[arg(long)]
     pub info_file: Option<PathBuf>,
+    /// Apply the published service limits (Dataverse service protection: 6,000 requests and
+    /// 1,200 s execution time per 300 s, 52 concurrent; Business Central: 6,000 requests per
+    /// 5 min, 5 concurrent and 95 queued per user).
+    #[arg(long)]
+    pub limits: bool,
+    /// Delay every Business Central and Dataverse request by this many milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Add up to this many more milliseconds of random delay per request.
+    #[arg(long, default_value_t = 0)]
+    pub jitter_ms: u64,
+    /// Answer this share of requests (0 to 1) with a random fault: 500/502/503/504, a timeout,
+    /// a connection cut mid-answer or a malformed body.
+    #[arg(long, value_parser = probability)]
+    pub fault_rate: Option<f64>,
+    /// Seed of the random faults and jitter (the same seed repeats the same sequence).
+    #[arg(long, default_value_t = 0)]
+    pub fault_seed: u64,
+}
+
+/// Parses a probability from 0 to 1.
+fn probability(text: &str) -> Result<f64, String> {
+    let p: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number; give a share from 0 to 1, e.g. 0.05"))?;
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(format!(
+            "{p} is not between 0 and 1; e.g. 0.05 faults 5 % of requests"
+        ))
+    }
 }
 
 /// Options of `couplet connect`.

@@ -134,12 +134,14 @@ async fn sandbox(args: SandboxArgs, json: bool) -> Result<(), ApiError> {
         (None, true) => couplet_sandbox::Seed::Empty,
         (None, false) => couplet_sandbox::Seed::Demo,
     };
+    let limits = sandbox_limits(&args);
     let config = couplet_sandbox::SandboxConfig {
         seed,
         state_file: args.state,
         auth_port: args.auth_port,
         erp_port: args.erp_port,
         crm_port: args.crm_port,
+        limits,
         ..couplet_sandbox::SandboxConfig::default()
     };
     let sandbox = couplet_sandbox::start(config).await.map_err(|e| {
@@ -155,6 +157,30 @@ async fn sandbox(args: SandboxArgs, json: bool) -> Result<(), ApiError> {
     let _ = tokio::signal::ctrl_c().await;
     sandbox.shutdown().await;
     Ok(())
+}
+
+/// The limits, latency and faults the `sandbox` flags ask for (none by default).
+fn sandbox_limits(args: &SandboxArgs) -> couplet_sandbox::Limits {
+    use std::time::Duration;
+    let mut limits = if args.limits {
+        couplet_sandbox::Limits::published()
+    } else {
+        couplet_sandbox::Limits::default()
+    };
+    if args.latency_ms > 0 || args.jitter_ms > 0 {
+        limits.latency = Some(couplet_sandbox::Latency {
+            fixed: Duration::from_millis(args.latency_ms),
+            jitter: Duration::from_millis(args.jitter_ms),
+            seed: args.fault_seed,
+        });
+    }
+    if let Some(rate) = args.fault_rate {
+        limits.random_faults = Some(couplet_sandbox::RandomFaults {
+            seed: args.fault_seed,
+            ..couplet_sandbox::RandomFaults::new(rate)
+        });
+    }
+    limits
 }
 
 fn write_info(path: &Path, info: &couplet_sandbox::SandboxInfo) -> Result<(), ApiError> {
@@ -251,4 +277,68 @@ async fn run_sync(ctx: &AppContext, args: SyncArgs, json: bool) -> Result<(), Ap
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use clap::Parser;
+
+    use super::*;
+
+    fn sandbox_args(flags: &[&str]) -> Result<SandboxArgs, clap::Error> {
+        let argv = ["couplet", "sandbox"].iter().chain(flags);
+        match Cli::try_parse_from(argv)?.command {
+            Command::Sandbox(args) => Ok(args),
+            other => panic!("parsed another command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_sandbox_has_no_limits_unless_asked() {
+        let args = sandbox_args(&[]).expect("parses");
+        assert_eq!(sandbox_limits(&args), couplet_sandbox::Limits::default());
+    }
+
+    #[test]
+    fn the_sandbox_flags_turn_on_limits_latency_and_faults() {
+        let args = sandbox_args(&[
+            "--limits",
+            "--latency-ms",
+            "50",
+            "--jitter-ms",
+            "20",
+            "--fault-rate",
+            "0.05",
+            "--fault-seed",
+            "7",
+        ])
+        .expect("parses");
+        let limits = sandbox_limits(&args);
+        assert_eq!(
+            limits.crm,
+            Some(couplet_sandbox::ServiceProtection::published())
+        );
+        assert_eq!(limits.erp, Some(couplet_sandbox::BcLimits::published()));
+        assert_eq!(
+            limits.latency,
+            Some(couplet_sandbox::Latency {
+                fixed: Duration::from_millis(50),
+                jitter: Duration::from_millis(20),
+                seed: 7,
+            })
+        );
+        let faults = limits.random_faults.expect("faults");
+        assert_eq!((faults.rate, faults.seed), (0.05, 7));
+        assert_eq!(faults.kinds, couplet_sandbox::RandomFault::ALL.to_vec());
+    }
+
+    #[test]
+    fn a_fault_rate_outside_zero_to_one_is_refused_with_an_example() {
+        let err = sandbox_args(&["--fault-rate", "5"]).expect_err("5 is no share");
+        assert!(err.to_string().contains("between 0 and 1"), "{err}");
+        let err = sandbox_args(&["--fault-rate", "lots"]).expect_err("not a number");
+        assert!(err.to_string().contains("e.g. 0.05"), "{err}");
+    }
 }

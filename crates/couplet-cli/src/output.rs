@@ -229,7 +229,11 @@ pub fn connected(as_json: bool, reports: &[ConnectionReport]) {
 /// Prints how to reach the emulated systems.
 pub fn sandbox_info(as_json: bool, info: &couplet_sandbox::SandboxInfo) {
     if as_json {
-        return json(info);
+        let mut value = serde_json::to_value(info).unwrap_or_default();
+        if let Some(fields) = value.as_object_mut() {
+            fields.insert("stats_url".into(), info.stats_url().into());
+        }
+        return json(&value);
     }
     println!("Emulated systems are running (Ctrl-C stops them).");
     println!(
@@ -245,6 +249,7 @@ pub fn sandbox_info(as_json: bool, info: &couplet_sandbox::SandboxInfo) {
     println!("  Tenant            {}", info.tenant);
     println!("  Client id         {}", info.client_id);
     println!("  Client secret     {}", info.client_secret);
+    println!("  Statistics        {}", info.stats_url());
 }
 
 /// Prints the demo's summary table.
