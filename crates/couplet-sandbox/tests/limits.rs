@@ -557,3 +557,22 @@ async fn out_of_range_limits_are_refused_at_start_with_the_reason() {
     .expect_err("no slot");
     assert!(err.to_string().contains("concurrent"), "{err}");
 }
+
+#[tokio::test]
+async fn stopping_the_sandbox_cuts_a_long_latency_short() {
+    let sb = sandbox(Limits {
+        latency: Some(Latency::new(Duration::from_secs(60), Duration::ZERO)),
+        ..Limits::default()
+    })
+    .await;
+    let crm = crm_token(&sb).await;
+    let pending = {
+        let (url, crm) = (who_am_i(&sb), crm.clone());
+        tokio::spawn(async move { get(&url, &crm).await.status() })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::timeout(Duration::from_secs(20), sb.shutdown())
+        .await
+        .expect("shutdown does not wait out the 60 s latency");
+    assert_eq!(pending.await.expect("join"), StatusCode::OK);
+}

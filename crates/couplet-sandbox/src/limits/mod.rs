@@ -198,7 +198,10 @@ impl Limiter {
         };
         let work = async {
             if let Some(delay) = &self.latency {
-                tokio::time::sleep(delay.next()).await;
+                tokio::select! {
+                    () = tokio::time::sleep(delay.next()) => {}
+                    _ = stop.wait_for(|stopping| *stopping) => {}
+                }
             }
             if let Some(draw) = &self.faults
                 && let Some(fault) = draw.draw()
