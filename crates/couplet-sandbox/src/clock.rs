@@ -25,11 +25,6 @@ impl MonotonicClock {
         self.last = next;
         next
     }
-
-    /// The latest reading handed out.
-    pub(crate) fn last(&self) -> DateTime<Utc> {
-        self.last
-    }
 }
 
 /// Business Central rendering: `2020-08-21T07:38:44.293Z`.

@@ -41,6 +41,23 @@ impl Fields {
         Self { table, values }
     }
 
+    /// Builds fields from values in the table's column order (as [`Fields::values`] gives
+    /// them); missing trailing values become null, extra ones are dropped.
+    pub(crate) fn from_values(table: TableId, values: Vec<Value>) -> Self {
+        let count = columns(table).len();
+        let mut values = values;
+        values.resize(count, Value::Null);
+        Self {
+            table,
+            values: values.into_boxed_slice(),
+        }
+    }
+
+    /// The values in column order.
+    pub(crate) fn values(&self) -> &[Value] {
+        &self.values
+    }
+
     /// A field's value (None if the table has no such column).
     pub(crate) fn get(&self, name: &str) -> Option<&Value> {
         columns(self.table)

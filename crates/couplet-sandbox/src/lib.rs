@@ -45,7 +45,6 @@ mod ids;
 mod limits;
 mod listing;
 mod options;
-mod persist;
 pub mod query;
 mod seed;
 mod store;
@@ -74,7 +73,6 @@ pub use limits::{
 
 use http::ApiRequest;
 use limits::{Counters, Facts, Limiter};
-use persist::Persist;
 use store::Store;
 
 /// Everything a client needs to reach the sandbox (printed by `couplet sandbox --json`).
@@ -204,23 +202,19 @@ fn host_text(host: std::net::IpAddr) -> String {
 }
 
 fn load_store(config: &SandboxConfig) -> Result<Store, SandboxError> {
-    let Some(path) = &config.state_file else {
-        return Ok(seed::build(config.seed));
+    let opened = match &config.state_file {
+        None => Store::in_memory(seed::base_time()),
+        Some(path) => Store::open(path, seed::base_time()),
     };
-    let fail = |message: String| SandboxError::StateFile {
-        path: path.clone(),
-        message,
-    };
-    let db = Persist::open(path).map_err(|e| fail(e.to_string()))?;
-    let mut store = if db.is_seeded().map_err(|e| fail(e.to_string()))? {
-        db.load(seed::key_of).map_err(|e| fail(e.to_string()))?
-    } else {
-        let store = seed::build(config.seed);
-        db.save_all(&store).map_err(|e| fail(e.to_string()))?;
+    let store = opened.map_err(|e| SandboxError::StateFile {
+        path: config.state_file.clone().unwrap_or_default(),
+        message: e.to_string(),
+    })?;
+    Ok(if store.is_seeded() {
         store
-    };
-    store.attach(db);
-    Ok(store)
+    } else {
+        seed::fill(store, config.seed)
+    })
 }
 
 /// Starts the three servers on `config.host` and returns once they accept connections.

@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use chrono::{DateTime, Utc};
+
+use crate::clock::{bc_time, crm_time};
 use crate::http::{ApiBody, ApiResponse};
 use crate::query::{ComparisonOp, Expr, Literal, OrderKey, compare_values};
 use crate::store::{Row, Store, TableId};
@@ -45,9 +48,9 @@ pub(crate) struct ListSpec<'a> {
 }
 
 /// One page of rows.
-pub(crate) struct Page<'a> {
+pub(crate) struct Page {
     /// The rows of this page, in order.
-    pub rows: Vec<(&'a Uuid, &'a Row)>,
+    pub rows: Vec<(Uuid, Row)>,
     /// All rows matching the filter, when counting was asked for.
     pub total: Option<usize>,
     /// The cursor for the next page, if there is one.
@@ -106,8 +109,7 @@ pub(crate) fn count_response(
     limit: usize,
 ) -> ApiResponse {
     let referenced = filter.map(referenced_fields).unwrap_or_default();
-    let count = store
-        .rows(table)
+    let count = candidates(store, table, filter, &Walk::Key(None))
         .filter(|(_, row)| passes(filter, &referenced, row))
         .take(limit)
         .count();
@@ -154,30 +156,143 @@ fn named_keys(filter: &Expr, key: &str) -> Option<BTreeSet<Uuid>> {
     }
 }
 
-/// The rows a filter may select, in key order, after `after`: the named keys only when the
-/// filter names them, else the whole table.
+/// How to walk the candidate rows.
+enum Walk {
+    /// In key order, after a key.
+    Key(Option<Uuid>),
+    /// In the order of the table's indexed modified field then key, after a position.
+    Modified(Option<(String, Uuid)>),
+}
+
+/// The rows a filter may select, in the walk's order: the named keys only when the filter
+/// names them, else the table through its key or modified-time index, bounded by the
+/// filter's conditions on the modified field.
 fn candidates<'a>(
     store: &'a Store,
     table: TableId,
     filter: Option<&Expr>,
-    after: Option<Uuid>,
-) -> Box<dyn Iterator<Item = (&'a Uuid, &'a Row)> + 'a> {
-    match filter.and_then(|f| named_keys(f, table.key_field())) {
-        Some(keys) => Box::new(
+    walk: &Walk,
+) -> Box<dyn Iterator<Item = (Uuid, Row)> + 'a> {
+    if let Walk::Key(after) = walk
+        && let Some(keys) = filter.and_then(|f| named_keys(f, table.key_field()))
+    {
+        let after = *after;
+        return Box::new(
             keys.into_iter()
                 .filter(move |k| after.is_none_or(|a| *k > a))
-                .filter_map(move |k| store.entry(table, &k)),
-        ),
-        None => Box::new(store.rows_after(table, after)),
+                .filter_map(move |k| store.get(table, &k).map(|row| (k, row))),
+        );
+    }
+    match walk {
+        Walk::Key(after) => Box::new(store.rows_after(table, *after)),
+        Walk::Modified(after) => {
+            let (from, to) = filter
+                .zip(table.modified_field())
+                .map(|(f, name)| modified_bounds(f, name, table))
+                .unwrap_or_default();
+            Box::new(store.rows_by_modified(table, after.clone(), from, to))
+        }
+    }
+}
+
+/// Bounds on the modified field that every row passing `filter` respects, as stored wire
+/// text: from `ge`/`gt`/`eq` and `le`/`lt`/`eq` comparisons with a time in the filter's
+/// top-level `and`. Truncated to the wire's precision, so they never exclude a passing row;
+/// the filter itself still decides.
+fn modified_bounds(filter: &Expr, name: &str, table: TableId) -> (Option<String>, Option<String>) {
+    let conjuncts: Vec<&Expr> = match filter {
+        Expr::And(parts) => parts.iter().collect(),
+        other => vec![other],
+    };
+    let (mut from, mut to): (Option<String>, Option<String>) = (None, None);
+    for part in conjuncts {
+        let Expr::Compare { op, left, right } = part else {
+            continue;
+        };
+        let is_field = |e: &Expr| matches!(e, Expr::Property(p) if p.len() == 1 && p[0].eq_ignore_ascii_case(name));
+        let (op, literal) = match (left.as_ref(), right.as_ref()) {
+            (l, Expr::Literal(lit)) if is_field(l) => (*op, lit),
+            (Expr::Literal(lit), r) if is_field(r) => (op.flipped(), lit),
+            _ => continue,
+        };
+        let Some(at) = literal_time(literal) else {
+            continue;
+        };
+        let text = wire_time(table, at);
+        if matches!(op, ComparisonOp::Ge | ComparisonOp::Gt | ComparisonOp::Eq)
+            && from.as_ref().is_none_or(|f| text > *f)
+        {
+            from = Some(text.clone());
+        }
+        if matches!(op, ComparisonOp::Le | ComparisonOp::Lt | ComparisonOp::Eq)
+            && to.as_ref().is_none_or(|t| text < *t)
+        {
+            to = Some(text);
+        }
+    }
+    (from, to)
+}
+
+fn literal_time(literal: &Literal) -> Option<DateTime<Utc>> {
+    match literal {
+        Literal::DateTime(t) => Some(t.with_timezone(&Utc)),
+        Literal::Date(d) => d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()),
+        Literal::String(s) => DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.with_timezone(&Utc)),
+        _ => None,
+    }
+}
+
+/// A time as the table's modified field shows it on the wire.
+fn wire_time(table: TableId, at: DateTime<Utc>) -> String {
+    match table.modified_field() {
+        Some("modifiedon") => crm_time(at),
+        _ => bc_time(at),
+    }
+}
+
+/// Whether `order` is the table's modified field ascending (the key breaking ties, also when
+/// named): the order every change-reading client asks for, served from the index.
+fn by_modified_index(table: TableId, order: &[OrderKey]) -> bool {
+    let Some(modified) = table.modified_field() else {
+        return false;
+    };
+    let key = table.key_field();
+    match order {
+        [first] => first.field.eq_ignore_ascii_case(modified) && !first.descending,
+        [first, second] => {
+            first.field.eq_ignore_ascii_case(modified)
+                && !first.descending
+                && second.field.eq_ignore_ascii_case(key)
+                && !second.descending
+        }
+        _ => false,
     }
 }
 
 /// Reads one page of a table.
-pub(crate) fn list<'a>(store: &'a Store, table: TableId, spec: &ListSpec<'_>) -> Page<'a> {
+pub(crate) fn list(store: &Store, table: TableId, spec: &ListSpec<'_>) -> Page {
     let referenced = spec.filter.map(referenced_fields).unwrap_or_default();
     let keep = |row: &Row| passes(spec.filter, &referenced, row);
+    let indexed = spec.order.is_empty() || by_modified_index(table, spec.order);
+    let walk_from = |after: Option<&Cursor>| {
+        if spec.order.is_empty() {
+            Walk::Key(after.map(|c| c.key))
+        } else {
+            Walk::Modified(after.map(|c| {
+                let value = c.values.first().and_then(Value::as_str).unwrap_or_default();
+                (value.to_owned(), c.key)
+            }))
+        }
+    };
     let total = spec.count.then(|| {
-        candidates(store, table, spec.filter, None)
+        let walk = if indexed {
+            walk_from(None)
+        } else {
+            Walk::Key(None)
+        };
+        candidates(store, table, spec.filter, &walk)
             .filter(|(_, row)| keep(row))
             .count()
     });
@@ -187,27 +302,31 @@ pub(crate) fn list<'a>(store: &'a Store, table: TableId, spec: &ListSpec<'_>) ->
     if let Some(r) = remaining_top {
         take = take.min(r);
     }
-    let (page, more_rows) = if spec.order.is_empty() {
-        // Key order: continue right after the cursor's key without looking at earlier rows.
-        let mut rows = candidates(store, table, spec.filter, spec.after.map(|c| c.key))
+    let (page, more_rows) = if indexed {
+        // Continue right after the cursor without looking at earlier rows.
+        let mut rows = candidates(store, table, spec.filter, &walk_from(spec.after))
             .filter(|(_, row)| keep(row))
             .skip(if spec.after.is_some() { 0 } else { spec.skip });
-        let page: Vec<(&Uuid, &Row)> = rows.by_ref().take(take).collect();
+        let page: Vec<(Uuid, Row)> = rows.by_ref().take(take).collect();
         let more = rows.next().is_some();
         (page, more)
     } else {
-        let mut matching: Vec<(&Uuid, &Row)> = candidates(store, table, spec.filter, None)
-            .filter(|(_, row)| keep(row))
-            .collect();
-        matching.sort_by(|a, b| compare_rows(spec.order, *a, *b));
+        let mut matching: Vec<(Uuid, Row)> =
+            candidates(store, table, spec.filter, &Walk::Key(None))
+                .filter(|(_, row)| keep(row))
+                .collect();
+        matching.sort_by(|a, b| compare_rows(spec.order, (&a.0, &a.1), (&b.0, &b.1)));
         let start = match spec.after {
             Some(cursor) => matching.partition_point(|row| {
-                compare_to_cursor(spec.order, *row, cursor) != Ordering::Greater
+                compare_to_cursor(spec.order, (&row.0, &row.1), cursor) != Ordering::Greater
             }),
             None => spec.skip.min(matching.len()),
         };
         let end = (start + take).min(matching.len());
-        (matching[start..end].to_vec(), end < matching.len())
+        let more = end < matching.len();
+        matching.truncate(end);
+        let page = matching.split_off(start);
+        (page, more)
     };
     let more_allowed = remaining_top.is_none_or(|r| r > page.len());
     let next = match page.last() {
@@ -217,7 +336,7 @@ pub(crate) fn list<'a>(store: &'a Store, table: TableId, spec: &ListSpec<'_>) ->
                 .iter()
                 .map(|k| field(row, &k.field).clone())
                 .collect(),
-            key: **key,
+            key: *key,
             served: served + page.len(),
         }),
         _ => None,
@@ -285,7 +404,7 @@ mod tests {
     }
 
     fn store_with(names: &[&str]) -> Store {
-        let mut store = Store::new(Utc::now());
+        let mut store = Store::in_memory(Utc::now()).expect("opens");
         for (i, name) in names.iter().enumerate() {
             let Value::Object(map) =
                 json!({"name": name, "accountid": Uuid::from_u128(i as u128 + 1).to_string()})
@@ -306,7 +425,7 @@ mod tests {
         store
     }
 
-    fn names(page: &Page<'_>) -> Vec<String> {
+    fn names(page: &Page) -> Vec<String> {
         page.rows
             .iter()
             .map(|(_, r)| {

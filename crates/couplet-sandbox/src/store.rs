@@ -1,15 +1,18 @@
-//! The in-memory state of both emulated services: tables of wire-shaped rows, the row-version
-//! counter, number series, issued tokens and the clock. Optionally written through to SQLite.
+//! The state of both emulated services in SQLite: tables of wire-shaped rows, the row-version
+//! counter, number series and issued tokens. Rows live on disk (or in SQLite's memory when no
+//! state file is given) and are read a chunk at a time, so a million rows per side keep the
+//! process small; the clock and counters are the only state held in memory.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::clock::MonotonicClock;
 use crate::fields::Fields;
-use crate::persist::Persist;
 
 /// The tables the sandbox keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -47,12 +50,33 @@ impl TableId {
         }
     }
 
+    /// The SQLite table holding the rows.
+    fn sql_table(self) -> &'static str {
+        match self {
+            TableId::Companies => "rows_bc_companies",
+            TableId::Customers => "rows_bc_customers",
+            TableId::Salespeople => "rows_bc_salespeople",
+            TableId::SystemUsers => "rows_crm_systemusers",
+            TableId::Accounts => "rows_crm_accounts",
+        }
+    }
+
     /// The key field on the wire.
     pub(crate) fn key_field(self) -> &'static str {
         match self {
             TableId::Companies | TableId::Customers | TableId::Salespeople => "id",
             TableId::SystemUsers => "systemuserid",
             TableId::Accounts => "accountid",
+        }
+    }
+
+    /// The wire field with the last-modified time, kept in an indexed column so reads
+    /// ordered or bounded by it (every integration's "changed since") need no scan.
+    pub(crate) fn modified_field(self) -> Option<&'static str> {
+        match self {
+            TableId::Companies => None,
+            TableId::Customers | TableId::Salespeople => Some("lastModifiedDateTime"),
+            TableId::SystemUsers | TableId::Accounts => Some("modifiedon"),
         }
     }
 
@@ -95,125 +119,395 @@ pub(crate) struct TokenInfo {
     pub expires: DateTime<Utc>,
 }
 
-type UndoEntry = (TableId, Uuid, Option<Row>);
+/// Why the state could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StoreError {
+    /// SQLite failed.
+    #[error("{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored value could not be read back.
+    #[error("corrupt state file: {0}")]
+    Corrupt(String),
+}
 
-/// The whole state, guarded by one mutex in [`crate::Shared`]; never held across an await.
+/// Rows fetched per round trip when iterating a table.
+const CHUNK: usize = 512;
+/// The first version handed out in a new store.
+const FIRST_VERSION: u64 = 1000;
+
+const SCHEMA_META: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tokens (
+    token TEXT PRIMARY KEY, client_id TEXT NOT NULL, audience TEXT NOT NULL, expires TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uniques (
+    tbl TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, id BLOB NOT NULL,
+    PRIMARY KEY (tbl, field, value)
+) WITHOUT ROWID;
+";
+
+fn create_table_sql(table: TableId) -> String {
+    let t = table.sql_table();
+    format!(
+        "CREATE TABLE IF NOT EXISTS {t} (
+            id BLOB PRIMARY KEY,
+            version INTEGER NOT NULL,
+            modified TEXT NOT NULL,
+            modified_by BLOB NOT NULL,
+            sort_modified TEXT,
+            fields BLOB NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS {t}_by_modified ON {t} (sort_modified, id);"
+    )
+}
+
+/// How a chunked read walks a table.
+#[derive(Debug, Clone)]
+enum Walk {
+    /// By key.
+    Key { after: Option<Uuid> },
+    /// By the indexed modified field, then key, within optional bounds on that field.
+    Modified {
+        after: Option<(String, Uuid)>,
+        from: Option<String>,
+        to: Option<String>,
+    },
+}
+
+/// Rows of one table in key or modified order, fetched [`CHUNK`] at a time. A read error ends
+/// the iteration and is logged.
+pub(crate) struct RowIter<'a> {
+    store: &'a Store,
+    table: TableId,
+    walk: Walk,
+    buffer: VecDeque<(Uuid, Row)>,
+    done: bool,
+}
+
+impl Iterator for RowIter<'_> {
+    type Item = (Uuid, Row);
+
+    fn next(&mut self) -> Option<(Uuid, Row)> {
+        if self.buffer.is_empty() && !self.done {
+            match self.store.fetch(self.table, &self.walk) {
+                Ok(rows) => {
+                    self.done = rows.len() < CHUNK;
+                    if let Some((id, row)) = rows.last() {
+                        self.walk = match &self.walk {
+                            Walk::Key { .. } => Walk::Key { after: Some(*id) },
+                            Walk::Modified { from, to, .. } => Walk::Modified {
+                                after: Some((sort_value(self.table, row).unwrap_or_default(), *id)),
+                                from: from.clone(),
+                                to: to.clone(),
+                            },
+                        };
+                    }
+                    self.buffer.extend(rows);
+                }
+                Err(e) => {
+                    tracing::error!(table = self.table.name(), "cannot read the state: {e}");
+                    self.done = true;
+                }
+            }
+        }
+        self.buffer.pop_front()
+    }
+}
+
+/// The value of the table's indexed modified field, as stored on the wire.
+fn sort_value(table: TableId, row: &Row) -> Option<String> {
+    let field = table.modified_field()?;
+    row.fields
+        .get(field)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// The whole state; one SQLite connection, used under the mutex in [`crate::Shared`] and never
+/// held across an await.
 pub(crate) struct Store {
-    tables: BTreeMap<TableId, BTreeMap<Uuid, Row>>,
+    conn: Connection,
     /// The clock for modification times.
     pub clock: MonotonicClock,
     version: u64,
     series: BTreeMap<String, u64>,
     tokens: HashMap<String, TokenInfo>,
-    undo: Option<Vec<UndoEntry>>,
-    db: Option<Persist>,
-    unique: HashMap<(TableId, &'static str), HashMap<String, Uuid>>,
+    in_transaction: bool,
 }
 
 impl Store {
-    /// An empty store whose clock starts after `clock_start`.
-    pub(crate) fn new(clock_start: DateTime<Utc>) -> Self {
-        Self {
-            tables: TableId::ALL
-                .into_iter()
-                .map(|t| (t, BTreeMap::new()))
-                .collect(),
+    /// An empty store in memory whose clock starts after `clock_start`.
+    pub(crate) fn in_memory(clock_start: DateTime<Utc>) -> Result<Self, StoreError> {
+        Store::from_connection(Connection::open_in_memory()?, clock_start)
+    }
+
+    /// Opens (creating if needed) the state file at `path`, taking over the rows of a state
+    /// file written by an older Couplet; its clock continues after the latest change saved.
+    pub(crate) fn open(path: &Path, clock_start: DateTime<Utc>) -> Result<Self, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")?;
+        Store::from_connection(conn, clock_start)
+    }
+
+    fn from_connection(conn: Connection, clock_start: DateTime<Utc>) -> Result<Self, StoreError> {
+        conn.execute_batch(SCHEMA_META)?;
+        for table in TableId::ALL {
+            conn.execute_batch(&create_table_sql(table))?;
+        }
+        let mut store = Store {
+            conn,
             clock: MonotonicClock::starting_after(clock_start),
-            version: 1000,
+            version: FIRST_VERSION,
             series: BTreeMap::new(),
             tokens: HashMap::new(),
-            undo: None,
-            db: None,
-            unique: HashMap::new(),
-        }
+            in_transaction: false,
+        };
+        store.take_over_old_rows()?;
+        store.load_counters(clock_start)?;
+        Ok(store)
     }
 
-    /// Rebuilds a store from saved parts.
-    pub(crate) fn from_parts(
-        rows: Vec<(TableId, Row)>,
-        clock_last: DateTime<Utc>,
-        version: u64,
-        series: BTreeMap<String, u64>,
-        tokens: HashMap<String, TokenInfo>,
-        key_of: impl Fn(TableId, &Row) -> Option<Uuid>,
-    ) -> Self {
-        let mut store = Store::new(clock_last);
-        store.version = version;
-        store.series = series;
-        store.tokens = tokens;
-        for (table, row) in rows {
-            if let Some(id) = key_of(table, &row) {
-                store.index(table, id, &row);
-                store.table_mut(table).insert(id, row);
+    /// Moves the rows of the first state-file layout (one `sandbox_rows` table of JSON objects)
+    /// into the per-table layout, once.
+    fn take_over_old_rows(&mut self) -> Result<(), StoreError> {
+        let old: bool = self
+            .conn
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sandbox_rows'",
+                [],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false);
+        if !old {
+            return Ok(());
+        }
+        let mut rows = Vec::new();
+        {
+            let mut stmt = self.conn.prepare(
+                "SELECT tbl, id, version, modified, modified_by, data FROM sandbox_rows",
+            )?;
+            let mut cursor = stmt.query([])?;
+            while let Some(r) = cursor.next()? {
+                let table: String = r.get(0)?;
+                let Some(table) = TableId::from_name(&table) else {
+                    continue;
+                };
+                let id = parse_uuid(&r.get::<_, String>(1)?)?;
+                let data: String = r.get(5)?;
+                let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&data) else {
+                    return Err(StoreError::Corrupt(format!("row {id} of {}", table.name())));
+                };
+                let row = Row {
+                    fields: Fields::from_map(table, map),
+                    version: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                    modified: parse_time(&r.get::<_, String>(3)?)?,
+                    modified_by: parse_uuid(&r.get::<_, String>(4)?)?,
+                };
+                rows.push((table, id, row));
             }
         }
-        store
+        let tokens_and_meta: Vec<(String, String)> = {
+            let mut stmt = self.conn.prepare("SELECT key, value FROM sandbox_meta")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        self.begin();
+        for (table, id, row) in rows {
+            self.put(table, id, row);
+        }
+        for (key, value) in tokens_and_meta {
+            if key == "seeded" || key.starts_with("series.") {
+                self.save_meta(&key, &value);
+            }
+        }
+        self.conn.execute_batch(
+            "INSERT OR IGNORE INTO tokens SELECT token, client_id, audience, expires FROM sandbox_tokens;
+             DROP TABLE sandbox_rows; DROP TABLE sandbox_meta; DROP TABLE sandbox_tokens;",
+        )?;
+        self.commit();
+        Ok(())
     }
 
-    /// Attaches the SQLite file that every later change is written to.
-    pub(crate) fn attach(&mut self, db: Persist) {
-        self.db = Some(db);
+    /// Reads the version counter, the clock, the series and the live tokens back.
+    fn load_counters(&mut self, clock_start: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut latest = clock_start;
+        for table in TableId::ALL {
+            let t = table.sql_table();
+            let (version, modified): (Option<i64>, Option<String>) = self.conn.query_row(
+                &format!("SELECT MAX(version), MAX(modified) FROM {t}"),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            if let Some(v) = version.and_then(|v| u64::try_from(v).ok()) {
+                self.version = self.version.max(v);
+            }
+            if let Some(m) = modified {
+                latest = latest.max(parse_time(&m)?);
+            }
+        }
+        self.clock = MonotonicClock::starting_after(latest);
+        let meta: Vec<(String, String)> = {
+            let mut stmt = self.conn.prepare("SELECT key, value FROM meta")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        for (key, value) in meta {
+            if let Some(name) = key.strip_prefix("series.") {
+                let last = value
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("series {name} = {value}")))?;
+                self.series.insert(name.to_owned(), last);
+            }
+        }
+        let now = Utc::now();
+        let tokens: Vec<(String, String, String, String)> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT token, client_id, audience, expires FROM tokens")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        for (token, client_id, audience, expires) in tokens {
+            let expires = parse_time(&expires)?;
+            if expires > now {
+                self.tokens.insert(
+                    token,
+                    TokenInfo {
+                        client_id,
+                        audience,
+                        expires,
+                    },
+                );
+            }
+        }
+        Ok(())
     }
 
-    fn table_mut(&mut self, table: TableId) -> &mut BTreeMap<Uuid, Row> {
-        self.tables.entry(table).or_default()
+    /// Whether the initial data was written already.
+    pub(crate) fn is_seeded(&self) -> bool {
+        self.meta("seeded").is_some()
+    }
+
+    /// Records that the initial data is written.
+    pub(crate) fn mark_seeded(&mut self) {
+        self.save_meta("seeded", "1");
     }
 
     /// A row by key.
-    pub(crate) fn get(&self, table: TableId, id: &Uuid) -> Option<&Row> {
-        self.tables.get(&table).and_then(|t| t.get(id))
-    }
-
-    /// A row with its stored key.
-    pub(crate) fn entry(&self, table: TableId, id: &Uuid) -> Option<(&Uuid, &Row)> {
-        self.tables.get(&table).and_then(|t| t.get_key_value(id))
+    pub(crate) fn get(&self, table: TableId, id: &Uuid) -> Option<Row> {
+        let sql = format!(
+            "SELECT id, version, modified, modified_by, fields FROM {} WHERE id = ?1",
+            table.sql_table()
+        );
+        let found = self
+            .conn
+            .prepare_cached(&sql)
+            .and_then(|mut stmt| {
+                stmt.query_row([id.as_bytes().as_slice()], raw_row)
+                    .optional()
+            })
+            .map_err(StoreError::from)
+            .and_then(|raw| raw.map(|raw| decode(table, raw)).transpose());
+        match found {
+            Ok(row) => row.map(|(_, row)| row),
+            Err(e) => {
+                tracing::error!(table = table.name(), %id, "cannot read the state: {e}");
+                None
+            }
+        }
     }
 
     /// All rows of a table, ordered by key.
-    pub(crate) fn rows(&self, table: TableId) -> impl Iterator<Item = (&Uuid, &Row)> {
-        self.tables.get(&table).into_iter().flat_map(|t| t.iter())
+    pub(crate) fn rows(&self, table: TableId) -> RowIter<'_> {
+        self.rows_after(table, None)
     }
 
     /// Rows of a table with keys after `after` (all rows when None), in key order.
-    pub(crate) fn rows_after(
+    pub(crate) fn rows_after(&self, table: TableId, after: Option<Uuid>) -> RowIter<'_> {
+        self.walk(table, Walk::Key { after })
+    }
+
+    /// Rows of a table in the order of its modified field (then key), after `after` (a
+    /// modified value and key), with the field between `from` and `to` inclusive when given.
+    /// Tables without a modified field yield nothing.
+    pub(crate) fn rows_by_modified(
         &self,
         table: TableId,
-        after: Option<Uuid>,
-    ) -> impl Iterator<Item = (&Uuid, &Row)> {
-        use std::ops::Bound;
-        let lower = match after {
-            Some(key) => Bound::Excluded(key),
-            None => Bound::Unbounded,
+        after: Option<(String, Uuid)>,
+        from: Option<String>,
+        to: Option<String>,
+    ) -> RowIter<'_> {
+        let mut iter = self.walk(table, Walk::Modified { after, from, to });
+        iter.done = table.modified_field().is_none();
+        iter
+    }
+
+    fn walk(&self, table: TableId, walk: Walk) -> RowIter<'_> {
+        RowIter {
+            store: self,
+            table,
+            walk,
+            buffer: VecDeque::new(),
+            done: false,
+        }
+    }
+
+    fn fetch(&self, table: TableId, walk: &Walk) -> Result<Vec<(Uuid, Row)>, StoreError> {
+        let t = table.sql_table();
+        let columns = "id, version, modified, modified_by, fields";
+        let limit = CHUNK as i64;
+        let raws: Vec<RawRow> = match walk {
+            Walk::Key { after } => {
+                let sql = format!("SELECT {columns} FROM {t} WHERE id > ?1 ORDER BY id LIMIT ?2");
+                let lower: Vec<u8> = after.map(|a| a.as_bytes().to_vec()).unwrap_or_default();
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                stmt.query_map(params![lower, limit], raw_row)?
+                    .collect::<Result<_, _>>()?
+            }
+            Walk::Modified { after, from, to } => {
+                let sql = format!(
+                    "SELECT {columns} FROM {t}
+                     WHERE sort_modified IS NOT NULL
+                       AND (?1 IS NULL OR (sort_modified, id) > (?1, ?2))
+                       AND (?3 IS NULL OR sort_modified >= ?3)
+                       AND (?4 IS NULL OR sort_modified <= ?4)
+                     ORDER BY sort_modified, id LIMIT ?5"
+                );
+                let (after_value, after_id) = match after {
+                    Some((v, id)) => (Some(v.clone()), id.as_bytes().to_vec()),
+                    None => (None, Vec::new()),
+                };
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                stmt.query_map(params![after_value, after_id, from, to, limit], raw_row)?
+                    .collect::<Result<_, _>>()?
+            }
         };
-        self.tables
-            .get(&table)
-            .into_iter()
-            .flat_map(move |t| t.range((lower, Bound::Unbounded)))
+        raws.into_iter().map(|raw| decode(table, raw)).collect()
     }
 
     /// Number of rows in a table.
     #[cfg(test)]
     pub(crate) fn len(&self, table: TableId) -> usize {
-        self.tables.get(&table).map_or(0, BTreeMap::len)
+        let sql = format!("SELECT COUNT(*) FROM {}", table.sql_table());
+        match self.conn.query_row(&sql, [], |r| r.get::<_, i64>(0)) {
+            Ok(n) => usize::try_from(n).unwrap_or(0),
+            Err(e) => {
+                tracing::error!(table = table.name(), "cannot count rows: {e}");
+                0
+            }
+        }
     }
 
     /// Next value of the global row-version counter.
     pub(crate) fn next_version(&mut self) -> u64 {
         self.version += 1;
-        self.persist_meta("version", &self.version.to_string());
         self.version
     }
 
-    /// Current value of the global row-version counter.
-    pub(crate) fn version(&self) -> u64 {
-        self.version
-    }
-
-    /// Next timestamp from the monotonic clock (persisted so restarts keep it increasing).
+    /// Next timestamp from the monotonic clock (restarts continue after the latest change).
     pub(crate) fn now(&mut self) -> DateTime<Utc> {
-        let now = self.clock.now();
-        self.persist_meta("clock", &now.to_rfc3339());
-        now
+        self.clock.now()
     }
 
     /// Last value handed out by a number series (0 if unused).
@@ -224,122 +518,161 @@ impl Store {
     /// Sets the last value of a number series.
     pub(crate) fn set_series(&mut self, name: &str, value: u64) {
         self.series.insert(name.to_string(), value);
-        self.persist_meta(&format!("series.{name}"), &value.to_string());
+        self.save_meta(&format!("series.{name}"), &value.to_string());
     }
 
-    /// All number series (for saving).
-    pub(crate) fn series(&self) -> &BTreeMap<String, u64> {
-        &self.series
-    }
-
-    /// Inserts or replaces a row.
+    /// Inserts or replaces a row, keeping the unique-value index in step.
     pub(crate) fn put(&mut self, table: TableId, id: Uuid, row: Row) {
-        if let Some(db) = &self.db
-            && let Err(e) = db.save_row(table, &id, &row)
-        {
-            tracing::error!(table = table.name(), %id, "cannot write the state file: {e}");
+        if let Err(e) = self.write_row(table, id, &row) {
+            tracing::error!(table = table.name(), %id, "cannot write the state: {e}");
         }
-        let previous = self.table_mut(table).remove(&id);
-        if let Some(old) = &previous {
-            self.unindex(table, id, old, Some(&row.fields));
+    }
+
+    fn write_row(&mut self, table: TableId, id: Uuid, row: &Row) -> Result<(), StoreError> {
+        let fields = serde_json::to_vec(row.fields.values())
+            .map_err(|e| StoreError::Corrupt(format!("row {id}: {e}")))?;
+        let sql = format!(
+            "INSERT OR REPLACE INTO {} (id, version, modified, modified_by, sort_modified, fields)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            table.sql_table()
+        );
+        self.conn.prepare_cached(&sql)?.execute(params![
+            id.as_bytes().as_slice(),
+            i64::try_from(row.version).unwrap_or(i64::MAX),
+            time_text(row.modified),
+            row.modified_by.as_bytes().as_slice(),
+            sort_value(table, row),
+            fields,
+        ])?;
+        for field in table.unique_fields() {
+            let mut clear = self
+                .conn
+                .prepare_cached("DELETE FROM uniques WHERE tbl = ?1 AND field = ?2 AND id = ?3")?;
+            clear.execute(params![table.name(), field, id.as_bytes().as_slice()])?;
+            if let Some(Value::String(v)) = row.fields.get(field)
+                && !v.is_empty()
+            {
+                self.conn
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO uniques (tbl, field, value, id) VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![table.name(), field, v, id.as_bytes().as_slice()])?;
+            }
         }
-        self.index(table, id, &row);
-        self.table_mut(table).insert(id, row);
-        if let Some(undo) = &mut self.undo {
-            undo.push((table, id, previous));
-        }
+        Ok(())
     }
 
     /// Removes a row; returns it.
     pub(crate) fn remove(&mut self, table: TableId, id: &Uuid) -> Option<Row> {
-        let previous = self.table_mut(table).remove(id);
-        if let Some(row) = &previous {
-            self.unindex(table, *id, row, None);
+        let previous = self.get(table, id)?;
+        let removed = (|| -> Result<(), StoreError> {
+            let sql = format!("DELETE FROM {} WHERE id = ?1", table.sql_table());
+            self.conn
+                .prepare_cached(&sql)?
+                .execute([id.as_bytes().as_slice()])?;
+            self.conn
+                .prepare_cached("DELETE FROM uniques WHERE tbl = ?1 AND id = ?2")?
+                .execute(params![table.name(), id.as_bytes().as_slice()])?;
+            Ok(())
+        })();
+        if let Err(e) = removed {
+            tracing::error!(table = table.name(), %id, "cannot write the state: {e}");
         }
-        if previous.is_some() {
-            if let Some(db) = &self.db
-                && let Err(e) = db.delete_row(table, id)
-            {
-                tracing::error!(table = table.name(), %id, "cannot write the state file: {e}");
-            }
-            if let Some(undo) = &mut self.undo {
-                undo.push((table, *id, previous.clone()));
-            }
-        }
-        previous
+        Some(previous)
     }
 
     /// The key of the row whose unique `field` equals `value`.
     pub(crate) fn find_unique(&self, table: TableId, field: &str, value: &str) -> Option<Uuid> {
-        self.unique
-            .iter()
-            .find(|((t, f), _)| *t == table && *f == field)
-            .and_then(|(_, index)| index.get(value).copied())
-    }
-
-    fn index(&mut self, table: TableId, id: Uuid, row: &Row) {
-        for field in table.unique_fields() {
-            if let Some(Value::String(v)) = row.fields.get(field)
-                && !v.is_empty()
-            {
-                self.unique
-                    .entry((table, field))
-                    .or_default()
-                    .insert(v.clone(), id);
+        let found = self
+            .conn
+            .prepare_cached("SELECT id FROM uniques WHERE tbl = ?1 AND field = ?2 AND value = ?3")
+            .and_then(|mut stmt| {
+                stmt.query_row(params![table.name(), field, value], |r| {
+                    r.get::<_, Vec<u8>>(0)
+                })
+                .optional()
+            });
+        match found {
+            Ok(bytes) => bytes.and_then(|b| Uuid::from_slice(&b).ok()),
+            Err(e) => {
+                tracing::error!(table = table.name(), "cannot read the state: {e}");
+                None
             }
         }
     }
 
-    /// Drops index entries of `old` that still point at `id` and differ from `new`.
-    fn unindex(&mut self, table: TableId, id: Uuid, old: &Row, new: Option<&Fields>) {
-        for field in table.unique_fields() {
-            let Some(Value::String(v)) = old.fields.get(field) else {
-                continue;
-            };
-            if new.and_then(|n| n.get(field)) == Some(&Value::String(v.clone())) {
-                continue;
-            }
-            if let Some(index) = self.unique.get_mut(&(table, *field))
-                && index.get(v) == Some(&id)
-            {
-                index.remove(v);
-            }
-        }
-    }
-
-    /// Starts recording changes so that [`Store::rollback`] can undo them.
+    /// Starts an all-or-nothing group of changes ([`Store::commit`] keeps them,
+    /// [`Store::rollback`] undoes them).
     pub(crate) fn begin(&mut self) {
-        self.undo = Some(Vec::new());
+        if self.in_transaction {
+            return;
+        }
+        match self.conn.execute_batch("BEGIN") {
+            Ok(()) => self.in_transaction = true,
+            Err(e) => tracing::error!("cannot start a transaction: {e}"),
+        }
     }
 
     /// Keeps the changes made since [`Store::begin`].
     pub(crate) fn commit(&mut self) {
-        self.undo = None;
+        if !self.in_transaction {
+            return;
+        }
+        self.in_transaction = false;
+        if let Err(e) = self.conn.execute_batch("COMMIT") {
+            tracing::error!("cannot commit: {e}");
+        }
     }
 
     /// Undoes every change made since [`Store::begin`].
     pub(crate) fn rollback(&mut self) {
-        let Some(undo) = self.undo.take() else {
+        if !self.in_transaction {
             return;
-        };
-        for (table, id, previous) in undo.into_iter().rev() {
-            match previous {
-                Some(row) => self.put(table, id, row),
-                None => {
-                    self.remove(table, &id);
-                }
-            }
         }
+        self.in_transaction = false;
+        if let Err(e) = self.conn.execute_batch("ROLLBACK") {
+            tracing::error!("cannot roll back: {e}");
+        }
+        // Series handed out inside the rolled-back changes are read back from the file.
+        if let Err(e) = self.reload_series() {
+            tracing::error!("cannot read the number series back: {e}");
+        }
+    }
+
+    fn reload_series(&mut self) -> Result<(), StoreError> {
+        let rows: Vec<(String, String)> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT key, value FROM meta WHERE key LIKE 'series.%'")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        self.series = rows
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("series.")?.to_owned(), v.parse().ok()?)))
+            .collect();
+        Ok(())
     }
 
     /// Records an issued token.
     pub(crate) fn add_token(&mut self, token: String, info: TokenInfo) {
         let now = Utc::now();
         self.tokens.retain(|_, t| t.expires > now);
-        if let Some(db) = &self.db
-            && let Err(e) = db.save_token(&token, &info)
-        {
-            tracing::error!("cannot write the state file: {e}");
+        let saved = self
+            .conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO tokens (token, client_id, audience, expires) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    token,
+                    info.client_id,
+                    info.audience,
+                    time_text(info.expires)
+                ])
+            });
+        if let Err(e) = saved {
+            tracing::error!("cannot write the state: {e}");
         }
         self.tokens.insert(token, info);
     }
@@ -349,13 +682,66 @@ impl Store {
         self.tokens.get(token)
     }
 
-    fn persist_meta(&self, key: &str, value: &str) {
-        if let Some(db) = &self.db
-            && let Err(e) = db.save_meta(key, value)
-        {
-            tracing::error!("cannot write the state file: {e}");
+    fn meta(&self, key: &str) -> Option<String> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .unwrap_or_else(|e| {
+                tracing::error!("cannot read the state: {e}");
+                None
+            })
+    }
+
+    fn save_meta(&mut self, key: &str, value: &str) {
+        let saved = self
+            .conn
+            .prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")
+            .and_then(|mut stmt| stmt.execute(params![key, value]));
+        if let Err(e) = saved {
+            tracing::error!("cannot write the state: {e}");
         }
     }
+}
+
+/// A row as read, before decoding: key, version, modified, modified by, fields.
+type RawRow = (Vec<u8>, i64, String, Vec<u8>, Vec<u8>);
+
+fn raw_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn decode(
+    table: TableId,
+    (id, version, modified, modified_by, fields): RawRow,
+) -> Result<(Uuid, Row), StoreError> {
+    let id = Uuid::from_slice(&id).map_err(|e| StoreError::Corrupt(format!("key: {e}")))?;
+    let values: Vec<Value> = serde_json::from_slice(&fields)
+        .map_err(|e| StoreError::Corrupt(format!("row {id}: {e}")))?;
+    Ok((
+        id,
+        Row {
+            fields: Fields::from_values(table, values),
+            version: u64::try_from(version).unwrap_or(0),
+            modified: parse_time(&modified)?,
+            modified_by: Uuid::from_slice(&modified_by)
+                .map_err(|e| StoreError::Corrupt(format!("row {id}: {e}")))?,
+        },
+    ))
+}
+
+/// Full precision, fixed width, so text order is time order.
+fn time_text(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string()
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("time {s}: {e}")))
+}
+
+fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("id {s}: {e}")))
 }
 
 #[cfg(test)]
@@ -363,9 +749,10 @@ mod tests {
     use super::*;
     use serde_json::Map;
 
-    fn row(name: &str) -> Row {
+    fn row(name: &str, modified: &str) -> Row {
         let mut fields = Map::new();
         fields.insert("name".into(), Value::String(name.into()));
+        fields.insert("modifiedon".into(), Value::String(modified.into()));
         Row {
             fields: Fields::from_map(TableId::Accounts, fields),
             version: 1,
@@ -376,22 +763,120 @@ mod tests {
 
     #[test]
     fn rollback_restores_replaced_removed_and_inserted_rows() {
-        let mut store = Store::new(Utc::now());
-        let a = Uuid::from_u128(1);
-        let b = Uuid::from_u128(2);
-        let c = Uuid::from_u128(3);
-        store.put(TableId::Accounts, a, row("a"));
-        store.put(TableId::Accounts, b, row("b"));
+        let mut store = Store::in_memory(Utc::now()).expect("opens");
+        let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        store.put(TableId::Accounts, a, row("a", "2024-01-01T00:00:00Z"));
+        store.put(TableId::Accounts, b, row("b", "2024-01-01T00:00:00Z"));
         store.begin();
-        store.put(TableId::Accounts, a, row("a2"));
+        store.put(TableId::Accounts, a, row("a2", "2024-01-01T00:00:00Z"));
         store.remove(TableId::Accounts, &b);
-        store.put(TableId::Accounts, c, row("c"));
+        store.put(TableId::Accounts, c, row("c", "2024-01-01T00:00:00Z"));
         store.rollback();
         assert_eq!(
-            store.get(TableId::Accounts, &a).map(|r| r.fields.clone()),
-            Some(row("a").fields)
+            store.get(TableId::Accounts, &a).map(|r| r.fields),
+            Some(row("a", "2024-01-01T00:00:00Z").fields)
         );
         assert!(store.get(TableId::Accounts, &b).is_some());
         assert!(store.get(TableId::Accounts, &c).is_none());
+    }
+
+    #[test]
+    fn rows_come_in_key_order_across_chunks_and_by_modified_within_bounds() {
+        let mut store = Store::in_memory(Utc::now()).expect("opens");
+        let n = CHUNK as u128 * 2 + 7;
+        store.begin();
+        for i in 0..n {
+            // Modified times run backwards against keys.
+            let second = (n - i) % 60;
+            let minute = (n - i) / 60;
+            let at = format!("2024-01-01T00:{minute:02}:{second:02}Z");
+            store.put(TableId::Accounts, Uuid::from_u128(i + 1), row("x", &at));
+        }
+        store.commit();
+        let keys: Vec<Uuid> = store.rows(TableId::Accounts).map(|(k, _)| k).collect();
+        assert_eq!(keys.len() as u128, n);
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+
+        let by_time: Vec<Uuid> = store
+            .rows_by_modified(
+                TableId::Accounts,
+                None,
+                Some("2024-01-01T00:00:10Z".into()),
+                Some("2024-01-01T00:00:12Z".into()),
+            )
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(
+            by_time,
+            vec![
+                Uuid::from_u128(n - 9),
+                Uuid::from_u128(n - 10),
+                Uuid::from_u128(n - 11)
+            ],
+            "earliest time first; keys run the other way"
+        );
+    }
+
+    #[test]
+    fn unique_values_follow_updates_and_removals() {
+        let mut store = Store::in_memory(Utc::now()).expect("opens");
+        let id = Uuid::from_u128(9);
+        let customer = |number: &str| {
+            let mut fields = Map::new();
+            fields.insert("number".into(), Value::String(number.into()));
+            Row {
+                fields: Fields::from_map(TableId::Customers, fields),
+                version: 1,
+                modified: Utc::now(),
+                modified_by: Uuid::nil(),
+            }
+        };
+        store.put(TableId::Customers, id, customer("C1"));
+        assert_eq!(
+            store.find_unique(TableId::Customers, "number", "C1"),
+            Some(id)
+        );
+        store.put(TableId::Customers, id, customer("C2"));
+        assert_eq!(store.find_unique(TableId::Customers, "number", "C1"), None);
+        assert_eq!(
+            store.find_unique(TableId::Customers, "number", "C2"),
+            Some(id)
+        );
+        store.remove(TableId::Customers, &id);
+        assert_eq!(store.find_unique(TableId::Customers, "number", "C2"), None);
+    }
+
+    #[test]
+    fn a_state_file_keeps_rows_series_tokens_and_the_clock_across_opens() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("state.sqlite");
+        let id = Uuid::from_u128(5);
+        // A change stamped ahead of the system clock (as after the clock was set back).
+        let ahead = Utc::now() + chrono::Duration::days(1);
+        {
+            let mut store = Store::open(&path, Utc::now()).expect("opens");
+            let mut kept = row("kept", "2024-01-01T00:00:00Z");
+            kept.modified = ahead;
+            store.put(TableId::Accounts, id, kept);
+            store.set_series("customers", 40);
+            store.add_token(
+                "t".into(),
+                TokenInfo {
+                    client_id: "c".into(),
+                    audience: "a".into(),
+                    expires: Utc::now() + chrono::Duration::hours(1),
+                },
+            );
+            store.mark_seeded();
+        }
+        let mut again = Store::open(&path, DateTime::<Utc>::MIN_UTC).expect("opens again");
+        assert!(again.is_seeded());
+        assert!(again.get(TableId::Accounts, &id).is_some());
+        assert_eq!(again.series_last("customers"), 40);
+        assert!(again.token("t").is_some());
+        assert!(
+            again.now() > ahead,
+            "the clock continues after the latest change saved"
+        );
     }
 }

@@ -290,9 +290,9 @@ pub(crate) fn render(
                             .as_str()
                             .and_then(|s| Uuid::parse_str(s).ok())
                             .and_then(|id| store.get(SYSTEMUSERS.table, &id))
-                            .and_then(|u| u.fields.get("fullname"))
+                            .and_then(|u| u.fields.get("fullname").cloned())
                     {
-                        out.insert(format!("{}@{FORMATTED}", column.name), name.clone());
+                        out.insert(format!("{}@{FORMATTED}", column.name), name);
                     }
                 }
                 Kind::Choice(options) if annotations.wants(FORMATTED) => {
@@ -509,7 +509,7 @@ fn get_one(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table, id: Uuid) 
     {
         return ApiResponse::new(304, ApiBody::Empty).with_header("etag", etag(row.version));
     }
-    let mut body = render(store, table, row, select.as_deref(), &annotations);
+    let mut body = render(store, table, &row, select.as_deref(), &annotations);
     body.insert(
         "@odata.context".into(),
         Value::String(context_url(ctx, table, select.as_deref(), true)),

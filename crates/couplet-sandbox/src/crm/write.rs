@@ -341,7 +341,7 @@ fn written(
             Err(r) => return r,
         };
         let annotations = Annotations::from_request(req);
-        let mut body = render(store, table, row, select.as_deref(), &annotations);
+        let mut body = render(store, table, &row, select.as_deref(), &annotations);
         body.insert(
             "@odata.context".into(),
             Value::String(super::context_url(ctx, table, select.as_deref(), true)),

@@ -157,7 +157,7 @@ fn resolve_company(store: &Store, value: &str) -> Option<Uuid> {
     store
         .rows(COMPANIES.table)
         .find(|(_, row)| row.fields.get("name").and_then(Value::as_str) == Some(value))
-        .map(|(id, _)| *id)
+        .map(|(id, _)| id)
 }
 
 fn parse_resource(
@@ -521,7 +521,7 @@ fn get_one(
     let Some(row) = store.get(set.table, &id) else {
         return record_not_found(set, id);
     };
-    let mut body = render(row, select.as_deref());
+    let mut body = render(&row, select.as_deref());
     body.insert("@odata.context".into(), Value::String(context));
     ok_json(Value::Object(body)).with_header("etag", etag(row.version))
 }

@@ -65,6 +65,18 @@ pub enum ComparisonOp {
 }
 
 impl ComparisonOp {
+    /// The operator that gives the same answer with the operands swapped (`5 lt x` is
+    /// `x gt 5`).
+    pub fn flipped(self) -> Self {
+        match self {
+            Self::Gt => Self::Lt,
+            Self::Ge => Self::Le,
+            Self::Lt => Self::Gt,
+            Self::Le => Self::Ge,
+            same => same,
+        }
+    }
+
     /// The operator for a keyword (`eq`, `ne`, ...), matched case-insensitively.
     pub fn from_keyword(word: &str) -> Option<Self> {
         let op = match word.to_ascii_lowercase().as_str() {
