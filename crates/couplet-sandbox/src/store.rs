@@ -144,6 +144,7 @@ CREATE TABLE IF NOT EXISTS uniques (
     tbl TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, id BLOB NOT NULL,
     PRIMARY KEY (tbl, field, value)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS uniques_by_row ON uniques (tbl, id);
 ";
 
 fn create_table_sql(table: TableId) -> String {
