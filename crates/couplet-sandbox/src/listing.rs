@@ -184,7 +184,7 @@ fn candidates<'a>(
             }
             Walk::Modified(after) => {
                 // A handful of named rows: sort them here rather than walk the index.
-                let position = |(k, row): &(Uuid, Row)| {
+                let position = move |(k, row): &(Uuid, Row)| {
                     let value = table
                         .modified_field()
                         .and_then(|f| row.fields.get(f))
@@ -196,9 +196,10 @@ fn candidates<'a>(
                 let mut rows: Vec<(Uuid, Row)> = rows.collect();
                 rows.sort_by_key(position);
                 let after = after.clone();
-                Box::new(rows.into_iter().filter(move |r| {
-                    after.as_ref().is_none_or(|a| position(r) > *a)
-                }))
+                Box::new(
+                    rows.into_iter()
+                        .filter(move |r| after.as_ref().is_none_or(|a| position(r) > *a)),
+                )
             }
         };
     }
@@ -489,9 +490,13 @@ mod tests {
     fn rows_named_by_key_come_in_modified_order_when_that_is_asked_for() {
         use crate::query::{Dialect, parse_filter};
         let mut store = Store::in_memory(Utc::now()).expect("opens");
-        for (i, at) in ["2024-01-03T00:00:00Z", "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z"]
-            .iter()
-            .enumerate()
+        for (i, at) in [
+            "2024-01-03T00:00:00Z",
+            "2024-01-01T00:00:00Z",
+            "2024-01-02T00:00:00Z",
+        ]
+        .iter()
+        .enumerate()
         {
             let id = Uuid::from_u128(i as u128 + 1);
             let Value::Object(map) =
