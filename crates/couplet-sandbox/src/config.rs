@@ -30,7 +30,8 @@ pub struct SandboxConfig {
     pub crm_port: u16,
     /// Initial data.
     pub seed: Seed,
-    /// `None` keeps state in memory; `Some(path)` persists it in that SQLite file across restarts.
+    /// `None` keeps state in a private temporary SQLite file, deleted when the sandbox stops
+    /// (memory stays small at any size); `Some(path)` keeps it in that file across restarts.
     pub state_file: Option<PathBuf>,
     /// Lifetime of issued access tokens.
     pub token_lifetime: Duration,

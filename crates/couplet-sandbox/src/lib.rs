@@ -203,7 +203,7 @@ fn host_text(host: std::net::IpAddr) -> String {
 
 fn load_store(config: &SandboxConfig) -> Result<Store, SandboxError> {
     let opened = match &config.state_file {
-        None => Store::in_memory(seed::base_time()),
+        None => Store::temporary(seed::base_time()),
         Some(path) => Store::open(path, seed::base_time()),
     };
     let store = opened.map_err(|e| SandboxError::StateFile {

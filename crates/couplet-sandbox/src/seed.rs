@@ -115,6 +115,7 @@ pub(crate) fn fill(store: Store, seed: Seed) -> Store {
         store,
         time: base_time(),
     };
+    b.store.begin_bulk_load();
     b.store.begin();
     company(&mut b);
     app_users(&mut b);
@@ -125,6 +126,7 @@ pub(crate) fn fill(store: Store, seed: Seed) -> Store {
     }
     b.store.mark_seeded();
     b.store.commit();
+    b.store.end_bulk_load();
     b.store
 }
 
