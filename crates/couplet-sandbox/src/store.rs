@@ -80,6 +80,11 @@ impl TableId {
         }
     }
 
+    /// Whether deletions leave a tombstone for change tracking (Dataverse tables).
+    pub(crate) fn tracks_changes(self) -> bool {
+        matches!(self, TableId::SystemUsers | TableId::Accounts)
+    }
+
     /// Fields whose values are unique within the table (kept in an index for fast lookups).
     pub(crate) fn unique_fields(self) -> &'static [&'static str] {
         match self {
@@ -145,6 +150,10 @@ CREATE TABLE IF NOT EXISTS uniques (
     PRIMARY KEY (tbl, field, value)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS uniques_by_row ON uniques (tbl, id);
+CREATE TABLE IF NOT EXISTS tombstones (
+    tbl TEXT NOT NULL, version INTEGER NOT NULL, id BLOB NOT NULL, deleted TEXT NOT NULL,
+    PRIMARY KEY (tbl, version)
+) WITHOUT ROWID;
 ";
 
 /// Rows are appended in write order (`seq`) and found by key through a small unique index:
@@ -161,7 +170,8 @@ fn create_table_sql(table: TableId) -> String {
             sort_modified TEXT,
             fields BLOB NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS {t}_by_modified ON {t} (sort_modified, id);"
+        CREATE INDEX IF NOT EXISTS {t}_by_modified ON {t} (sort_modified, id);
+        CREATE INDEX IF NOT EXISTS {t}_by_version ON {t} (version);"
     )
 }
 
@@ -170,6 +180,8 @@ fn create_table_sql(table: TableId) -> String {
 enum Walk {
     /// By key.
     Key { after: Option<Uuid> },
+    /// By row version (each write has its own), within `(after, upto]`.
+    Version { after: u64, upto: u64 },
     /// By the indexed modified field, then key, within optional bounds on that field.
     Modified {
         after: Option<(String, Uuid)>,
@@ -199,6 +211,10 @@ impl Iterator for RowIter<'_> {
                     if let Some((id, row)) = rows.last() {
                         self.walk = match &self.walk {
                             Walk::Key { .. } => Walk::Key { after: Some(*id) },
+                            Walk::Version { upto, .. } => Walk::Version {
+                                after: row.version,
+                                upto: *upto,
+                            },
                             Walk::Modified { from, to, .. } => Walk::Modified {
                                 after: Some((sort_value(self.table, row).unwrap_or_default(), *id)),
                                 from: from.clone(),
@@ -381,6 +397,12 @@ impl Store {
                 latest = latest.max(parse_time(&m)?);
             }
         }
+        let tombstone_max: Option<i64> =
+            self.conn
+                .query_row("SELECT MAX(version) FROM tombstones", [], |r| r.get(0))?;
+        if let Some(v) = tombstone_max.and_then(|v| u64::try_from(v).ok()) {
+            self.version = self.version.max(v);
+        }
         self.clock = MonotonicClock::starting_after(latest);
         let meta: Vec<(String, String)> = {
             let mut stmt = self.conn.prepare("SELECT key, value FROM meta")?;
@@ -499,6 +521,37 @@ impl Store {
         iter
     }
 
+    /// Rows of a table written after version `after` up to `upto`, oldest write first.
+    pub(crate) fn rows_changed(&self, table: TableId, after: u64, upto: u64) -> RowIter<'_> {
+        self.walk(table, Walk::Version { after, upto })
+    }
+
+    /// Keys of the rows of a table deleted after version `after` up to `upto`, in order.
+    pub(crate) fn deletions(&self, table: TableId, after: u64, upto: u64) -> Vec<Uuid> {
+        let found = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM tombstones WHERE tbl = ?1 AND version > ?2 AND version <= ?3
+                 ORDER BY version",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map(params![table.name(), to_i64(after), to_i64(upto)], |r| {
+                    r.get::<_, Vec<u8>>(0)
+                })?
+                .collect::<Result<Vec<_>, _>>()
+            });
+        match found {
+            Ok(ids) => ids
+                .into_iter()
+                .filter_map(|b| Uuid::from_slice(&b).ok())
+                .collect(),
+            Err(e) => {
+                tracing::error!(table = table.name(), "cannot read the state: {e}");
+                Vec::new()
+            }
+        }
+    }
+
     fn walk(&self, table: TableId, walk: Walk) -> RowIter<'_> {
         RowIter {
             store: self,
@@ -519,6 +572,15 @@ impl Store {
                 let lower: Vec<u8> = after.map(|a| a.as_bytes().to_vec()).unwrap_or_default();
                 let mut stmt = self.conn.prepare_cached(&sql)?;
                 stmt.query_map(params![lower, limit], raw_row)?
+                    .collect::<Result<_, _>>()?
+            }
+            Walk::Version { after, upto } => {
+                let sql = format!(
+                    "SELECT {columns} FROM {t} WHERE version > ?1 AND version <= ?2
+                     ORDER BY version LIMIT ?3"
+                );
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                stmt.query_map(params![to_i64(*after), to_i64(*upto), limit], raw_row)?
                     .collect::<Result<_, _>>()?
             }
             Walk::Modified { after, from, to } => {
@@ -558,6 +620,11 @@ impl Store {
     /// Next value of the global row-version counter.
     pub(crate) fn next_version(&mut self) -> u64 {
         self.version += 1;
+        self.version
+    }
+
+    /// The latest version handed out: every write so far is at or below it.
+    pub(crate) fn current_version(&self) -> u64 {
         self.version
     }
 
@@ -618,10 +685,24 @@ impl Store {
         Ok(())
     }
 
-    /// Removes a row; returns it.
+    /// Removes a row (leaving a tombstone where the table tracks changes); returns it.
     pub(crate) fn remove(&mut self, table: TableId, id: &Uuid) -> Option<Row> {
         let previous = self.get(table, id)?;
+        let tombstone = table.tracks_changes().then(|| self.next_version());
+        let deleted_at = time_text(self.clock.now());
         let removed = (|| -> Result<(), StoreError> {
+            if let Some(version) = tombstone {
+                self.conn
+                    .prepare_cached(
+                        "INSERT INTO tombstones (tbl, version, id, deleted) VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![
+                        table.name(),
+                        to_i64(version),
+                        id.as_bytes().as_slice(),
+                        deleted_at
+                    ])?;
+            }
             let sql = format!("DELETE FROM {} WHERE id = ?1", table.sql_table());
             self.conn
                 .prepare_cached(&sql)?
@@ -783,6 +864,10 @@ fn decode(
                 .map_err(|e| StoreError::Corrupt(format!("row {id}: {e}")))?,
         },
     ))
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
 }
 
 /// Full precision, fixed width, so text order is time order.

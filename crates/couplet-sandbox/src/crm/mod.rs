@@ -1,6 +1,7 @@
 //! The emulated Dataverse Web API v9.2 (api-reference section B).
 
 mod batch;
+mod delta;
 mod errors;
 pub(crate) mod schema;
 mod write;
@@ -239,11 +240,11 @@ impl Annotations {
         })
     }
 
-    fn any(&self) -> bool {
+    pub(crate) fn any(&self) -> bool {
         !self.patterns.is_empty()
     }
 
-    fn preference(&self) -> String {
+    pub(crate) fn preference(&self) -> String {
         format!("odata.include-annotations=\"{}\"", self.patterns.join(","))
     }
 }
@@ -351,7 +352,12 @@ fn reject_unsupported(req: &ApiRequest, table: &Table) -> Result<(), ApiResponse
     options::reject_expand(req, table)
 }
 
-fn context_url(ctx: &Ctx, table: &Table, select: Option<&[String]>, entity: bool) -> String {
+pub(crate) fn context_url(
+    ctx: &Ctx,
+    table: &Table,
+    select: Option<&[String]>,
+    entity: bool,
+) -> String {
     let mut url = format!("{}/$metadata#{}", ctx.base, table.set);
     if let Some(fields) = select {
         url.push('(');
@@ -384,6 +390,9 @@ fn decode_skiptoken(token: &str) -> Option<Cursor> {
 }
 
 fn list(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table) -> ApiResponse {
+    if delta::is_tracking(req) {
+        return delta::list(store, ctx, req, table);
+    }
     let parsed = (|| {
         reject_unsupported(req, table)?;
         let filter = options::parse_filter(req, table)?;

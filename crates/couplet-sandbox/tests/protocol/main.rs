@@ -80,5 +80,6 @@ fn accounts_url(sb: &Sandbox) -> String {
 
 mod auth;
 mod business_central;
+mod change_tracking;
 mod dataverse;
 mod faults_and_state;
