@@ -195,6 +195,11 @@ pub(super) fn handle(store: &mut Store, ctx: &Ctx, req: &ApiRequest, version: &s
                 out.push_str(&http_part(&response, None));
             }
             Item::ChangeSet(parts) => {
+                let ctx = &Ctx {
+                    in_change_set: true,
+                    app: ctx.app,
+                    base: ctx.base.clone(),
+                };
                 store.begin();
                 let mut ids: Vec<(String, String)> = Vec::new();
                 let mut responses = Vec::new();

@@ -1,6 +1,7 @@
 //! The emulated Dataverse Web API v9.2 (api-reference section B).
 
 mod batch;
+mod bulk;
 mod delta;
 mod errors;
 pub(crate) mod schema;
@@ -41,6 +42,8 @@ pub(crate) struct Ctx {
     pub app: App,
     /// `{origin}/api/data/v9.x`.
     pub base: String,
+    /// Whether the request is part of a `$batch` change set, whose transaction it joins.
+    pub in_change_set: bool,
 }
 
 enum Resource {
@@ -50,6 +53,7 @@ enum Resource {
     Collection(&'static Table),
     Count(&'static Table),
     Entity(&'static Table, Uuid),
+    Bulk(&'static Table, bulk::Message),
 }
 
 /// Entry point for every request to the Dataverse port.
@@ -68,6 +72,7 @@ pub(crate) fn handle(shared: &Shared, req: &ApiRequest) -> ApiResponse {
     let ctx = Ctx {
         app,
         base: format!("{}/api/data/{version}", req.origin),
+        in_change_set: false,
     };
     if segments.len() == 4 && segments[3] == "$batch" {
         let mut store = shared.lock();
@@ -105,6 +110,9 @@ fn parse_resource(rest: &[&str]) -> Result<Resource, ApiResponse> {
     match (key, rest.len()) {
         (None, 1) => Ok(Resource::Collection(table)),
         (None, 2) if rest[1] == "$count" => Ok(Resource::Count(table)),
+        (None, 2) if let Some(message) = bulk::Message::from_segment(rest[1]) => {
+            Ok(Resource::Bulk(table, message))
+        }
         (Some(key), 1) => {
             let bare = key
                 .strip_prefix(&format!("{}=", table.key))
@@ -185,6 +193,10 @@ fn dispatch(store: &mut Store, ctx: &Ctx, req: &ApiRequest, resource: Resource) 
             Method::PATCH => write::upsert(store, ctx, req, table, id),
             Method::DELETE => write::delete(store, req, table, id),
             _ => method_not_allowed(method.as_str(), table.set),
+        },
+        Resource::Bulk(table, message) => match *method {
+            Method::POST => bulk::handle(store, ctx, req, table, message),
+            _ => method_not_allowed(method.as_str(), message.qualified_name()),
         },
     }
 }

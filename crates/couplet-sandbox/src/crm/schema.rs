@@ -83,6 +83,9 @@ pub(crate) struct Table {
     pub states: &'static [(i64, &'static [i64])],
     /// Whether rows may be deleted.
     pub deletable: bool,
+    /// Whether the bulk operation messages (`CreateMultiple`, `UpdateMultiple`,
+    /// `UpsertMultiple`) are available for the table.
+    pub bulk_messages: bool,
 }
 
 const RELATIONSHIP: &[(i64, &str)] = &[
@@ -187,6 +190,7 @@ pub(crate) static ACCOUNTS: Table = Table {
     required: &["name"],
     states: &[(0, &[1]), (1, &[2])],
     deletable: true,
+    bulk_messages: true,
 };
 
 /// `systemuser` / `systemusers`.
@@ -218,6 +222,7 @@ pub(crate) static SYSTEMUSERS: Table = Table {
     required: &["lastname"],
     states: &[],
     deletable: false,
+    bulk_messages: false,
 };
 
 /// A system user's `fullname`, which the platform composes from first and last name.

@@ -11,7 +11,8 @@ use crate::fields::Fields;
 use crate::http::{ApiRequest, ApiResponse};
 use crate::store::{Row, Store, TableId};
 
-fn payload_error(table: &Table, detail: &str) -> ApiResponse {
+/// 400 for a body Dataverse cannot read as the table's entity type.
+pub(super) fn payload_error(table: &Table, detail: &str) -> ApiResponse {
     error(
         400,
         "0x80048d19",
@@ -365,6 +366,7 @@ fn version_mismatch() -> ApiResponse {
     )
 }
 
+/// 412 for a create whose primary key is taken.
 fn duplicate() -> ApiResponse {
     error(
         412,
@@ -373,18 +375,15 @@ fn duplicate() -> ApiResponse {
     )
 }
 
-fn insert(
+/// Validates `body` and writes it as the new row `id`, stamped as written by the caller.
+pub(super) fn insert_row(
     store: &mut Store,
     ctx: &Ctx,
-    req: &ApiRequest,
     table: &Table,
     id: Uuid,
     body: &Map<String, Value>,
-) -> ApiResponse {
-    let changes = match changes(store, table, body, id) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+) -> Result<(), ApiResponse> {
+    let changes = changes(store, table, body, id)?;
     let mut fields = table.defaults();
     fields.insert(table.key.into(), Value::String(id.to_string()));
     if table.column("_ownerid_value").is_some() {
@@ -399,12 +398,62 @@ fn insert(
             Value::String(super::BUSINESS_UNIT_ID.to_string()),
         );
     }
-    if let Err(r) = apply(table, &mut fields, changes, id, true) {
-        return r;
-    }
+    apply(table, &mut fields, changes, id, true)?;
     let row = stamp(store, ctx, table.table, &mut fields, true);
     store.put(table.table, id, row);
-    written(store, ctx, req, table, id, true)
+    Ok(())
+}
+
+/// Validates `body` and applies it to `current`, the existing row `id`, as a new version
+/// written by the caller.
+pub(super) fn update_row(
+    store: &mut Store,
+    ctx: &Ctx,
+    table: &Table,
+    id: Uuid,
+    current: &Row,
+    body: &Map<String, Value>,
+) -> Result<(), ApiResponse> {
+    let changes = changes(store, table, body, id)?;
+    let mut fields = current.fields.to_map();
+    apply(table, &mut fields, changes, id, false)?;
+    let row = stamp(store, ctx, table.table, &mut fields, false);
+    store.put(table.table, id, row);
+    Ok(())
+}
+
+/// The primary key a body names (`accountid`), if it names one.
+pub(super) fn body_key(
+    table: &Table,
+    body: &Map<String, Value>,
+) -> Result<Option<Uuid>, ApiResponse> {
+    match body.get(table.key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_str()
+            .and_then(|s| Uuid::parse_str(s).ok())
+            .map(Some)
+            .ok_or_else(|| {
+                payload_error(
+                    table,
+                    &format!("The value {v} of '{}' is not a GUID.", table.key),
+                )
+            }),
+    }
+}
+
+fn insert(
+    store: &mut Store,
+    ctx: &Ctx,
+    req: &ApiRequest,
+    table: &Table,
+    id: Uuid,
+    body: &Map<String, Value>,
+) -> ApiResponse {
+    match insert_row(store, ctx, table, id, body) {
+        Ok(()) => written(store, ctx, req, table, id, true),
+        Err(r) => r,
+    }
 }
 
 /// POST to a collection.
@@ -413,17 +462,9 @@ pub(super) fn create(store: &mut Store, ctx: &Ctx, req: &ApiRequest, table: &Tab
         Ok(b) => b,
         Err(r) => return r,
     };
-    let id = match body.get(table.key) {
-        None | Some(Value::Null) => Uuid::new_v4(),
-        Some(v) => match v.as_str().and_then(|s| Uuid::parse_str(s).ok()) {
-            Some(id) => id,
-            None => {
-                return payload_error(
-                    table,
-                    &format!("The value {v} of '{}' is not a GUID.", table.key),
-                );
-            }
-        },
+    let id = match body_key(table, &body) {
+        Ok(key) => key.unwrap_or_else(Uuid::new_v4),
+        Err(r) => return r,
     };
     if store.get(table.table, &id).is_some() {
         return duplicate();
@@ -459,17 +500,10 @@ pub(super) fn upsert(
     {
         return version_mismatch();
     }
-    let changes = match changes(store, table, &body, id) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let mut fields = current.fields.to_map();
-    if let Err(r) = apply(table, &mut fields, changes, id, false) {
-        return r;
+    match update_row(store, ctx, table, id, &current, &body) {
+        Ok(()) => written(store, ctx, req, table, id, false),
+        Err(r) => r,
     }
-    let row = stamp(store, ctx, table.table, &mut fields, false);
-    store.put(table.table, id, row);
-    written(store, ctx, req, table, id, false)
 }
 
 /// DELETE (If-Match optional).

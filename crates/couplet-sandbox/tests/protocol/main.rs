@@ -79,6 +79,7 @@ fn accounts_url(sb: &Sandbox) -> String {
 }
 
 mod auth;
+mod bulk;
 mod business_central;
 mod change_tracking;
 mod dataverse;
