@@ -63,6 +63,29 @@ impl Message {
     }
 }
 
+/// The CSDL of the bulk actions (bound to any entity set's collection) and of
+/// `CreateMultipleResponse`, for `$metadata`.
+pub(super) fn metadata() -> String {
+    let mut out = String::from("      <EntityType Name=\"crmbaseentity\" Abstract=\"true\"/>\n");
+    for (name, returns) in [
+        ("CreateMultiple", Some("mscrm.CreateMultipleResponse")),
+        ("UpdateMultiple", None),
+        ("UpsertMultiple", None),
+    ] {
+        out.push_str(&format!(
+            "      <Action Name=\"{name}\" IsBound=\"true\">\n        <Parameter Name=\"entityset\" Type=\"Collection(mscrm.crmbaseentity)\" Nullable=\"false\"/>\n        <Parameter Name=\"Targets\" Type=\"Collection(mscrm.crmbaseentity)\" Nullable=\"false\"/>\n"
+        ));
+        if let Some(returns) = returns {
+            out.push_str(&format!(
+                "        <ReturnType Type=\"{returns}\" Nullable=\"false\"/>\n"
+            ));
+        }
+        out.push_str("      </Action>\n");
+    }
+    out.push_str("      <ComplexType Name=\"CreateMultipleResponse\">\n        <Property Name=\"Ids\" Type=\"Collection(Edm.Guid)\" Nullable=\"false\"/>\n      </ComplexType>\n");
+    out
+}
+
 /// Handles a bulk message bound to `table`'s entity set.
 pub(super) fn handle(
     store: &mut Store,

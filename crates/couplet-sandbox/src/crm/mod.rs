@@ -579,6 +579,7 @@ fn metadata() -> String {
         }
         out.push_str("      </EntityType>\n");
     }
+    out.push_str(&bulk::metadata());
     out.push_str("      <EntityContainer Name=\"System\">\n");
     for table in TABLES {
         out.push_str(&format!(
@@ -608,6 +609,18 @@ mod tests {
             .into_owned();
         assert!(decoded_once.starts_with("<cookie pagenumber=\"2\" pagingcookie=\""));
         assert_eq!(decode_skiptoken(&decoded_once), Some(cursor));
+    }
+
+    #[test]
+    fn metadata_declares_the_bulk_actions_bound_to_entity_sets() {
+        let csdl = metadata();
+        for action in ["CreateMultiple", "UpdateMultiple", "UpsertMultiple"] {
+            assert!(
+                csdl.contains(&format!("<Action Name=\"{action}\" IsBound=\"true\">")),
+                "{action}"
+            );
+        }
+        assert!(csdl.contains("<ComplexType Name=\"CreateMultipleResponse\">"));
     }
 
     #[test]

@@ -449,3 +449,19 @@ POST accounts HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{\"name\":\"Bad\
         "the bulk part joined the change set's transaction"
     );
 }
+
+#[tokio::test]
+async fn create_multiple_takes_the_suggested_thousand_records_in_one_request() {
+    let sb = sandbox(Seed::Empty).await;
+    let token = crm_token(&sb).await;
+    let targets: Vec<Value> = (0..1_000)
+        .map(|i| json!({"@odata.type": ACCOUNT_TYPE, "name": format!("Bulk {i:04}"), "accountnumber": format!("B{i:04}")}))
+        .collect();
+    let response = post_targets(&sb, &token, "CreateMultiple", Value::Array(targets)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["Ids"].as_array().expect("Ids").len(), 1_000);
+    assert_eq!(account_count(&sb, &token).await, "1000");
+    let last = body["Ids"][999].as_str().expect("id");
+    assert_eq!(account(&sb, &token, last).await["name"], "Bulk 0999");
+}
