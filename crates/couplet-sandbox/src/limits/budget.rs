@@ -31,7 +31,7 @@ impl ExecutionCosts {
     pub(crate) fn of(&self, kind: RequestKind, body: &[u8]) -> Duration {
         match kind {
             RequestKind::Read => self.read,
-            RequestKind::Write => self.write,
+            RequestKind::Write => self.write.saturating_mul(bulk_targets(body).unwrap_or(1)),
             RequestKind::Other => self.other,
             RequestKind::Batch => {
                 let (reads, writes) = batch_parts(body);
@@ -48,6 +48,19 @@ impl Default for ExecutionCosts {
     fn default() -> Self {
         Self::typical()
     }
+}
+
+/// The number of records a Dataverse bulk message (`CreateMultiple`, `UpdateMultiple`,
+/// `UpsertMultiple`) writes: the length of its `Targets`. A bulk request counts once against
+/// the request limit but its execution time is that of every record it writes.
+fn bulk_targets(body: &[u8]) -> Option<u32> {
+    const MARKER: &[u8] = b"\"Targets\"";
+    if !body.windows(MARKER.len()).any(|w| w == MARKER) {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let count = value.get("Targets")?.as_array()?.len();
+    u32::try_from(count).ok().filter(|n| *n > 0)
 }
 
 /// Counts the inner requests of a multipart `$batch` body by their request lines
@@ -91,5 +104,20 @@ mod tests {
         );
         assert_eq!(costs.of(RequestKind::Batch, b"nonsense"), costs.other);
         assert_eq!(costs.of(RequestKind::Read, b""), Duration::from_millis(10));
+    }
+
+    #[test]
+    fn a_bulk_message_costs_one_write_per_target() {
+        let costs = ExecutionCosts::typical();
+        let body = br#"{"Targets":[{"name":"a"},{"name":"b"},{"name":"c"}]}"#;
+        assert_eq!(
+            costs.of(RequestKind::Write, body),
+            Duration::from_millis(3 * 40)
+        );
+        assert_eq!(
+            costs.of(RequestKind::Write, br#"{"name":"Targets"}"#),
+            Duration::from_millis(40),
+            "a single write that mentions the word"
+        );
     }
 }
