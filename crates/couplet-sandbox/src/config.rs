@@ -37,6 +37,41 @@ pub struct SandboxConfig {
     pub token_lifetime: Duration,
     /// Service limits, latency and random faults (default: none, as in demos).
     pub limits: Limits,
+    /// Timing of Business Central webhook notifications (default: the published values).
+    pub webhooks: WebhookTiming,
+}
+
+/// Timing of the emulated Business Central webhooks (api-reference A12). The defaults are the
+/// published values; tests shorten them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookTiming {
+    /// How long changes are gathered after the first one before notifying (BC: 30 s).
+    pub coalescing_window: Duration,
+    /// More changes than this to one subscription's resource within one window are notified
+    /// as a single `collection` notification (BC: 1,000).
+    pub collection_threshold: usize,
+    /// How long a notification answered with 408, 429 or 5xx is retried (BC: 36 h).
+    pub retry_for: Duration,
+    /// Delay before the first retry; it doubles after each failed attempt, up to an hour (BC
+    /// does not publish its schedule).
+    pub first_retry_delay: Duration,
+    /// How long the subscriber has to answer the validation call (BC: about 5 s).
+    pub handshake_timeout: Duration,
+    /// Lifetime of a subscription, from its creation or last renewal (BC: 3 days).
+    pub subscription_lifetime: Duration,
+}
+
+impl Default for WebhookTiming {
+    fn default() -> Self {
+        Self {
+            coalescing_window: Duration::from_secs(30),
+            collection_threshold: 1_000,
+            retry_for: Duration::from_secs(36 * 3600),
+            first_retry_delay: Duration::from_secs(60),
+            handshake_timeout: Duration::from_secs(5),
+            subscription_lifetime: Duration::from_secs(3 * 24 * 3600),
+        }
+    }
 }
 
 impl Default for SandboxConfig {
@@ -50,6 +85,7 @@ impl Default for SandboxConfig {
             state_file: None,
             token_lifetime: Duration::from_secs(3599),
             limits: Limits::default(),
+            webhooks: WebhookTiming::default(),
         }
     }
 }

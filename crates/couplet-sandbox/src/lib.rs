@@ -16,6 +16,9 @@
 //!   `companies({id})/salespeoplePurchasers` (GET/POST/PATCH/DELETE, `$select`, `$filter`,
 //!   `$orderby`, `$top`, `$skip`, `$count`, `/$count`, server-driven paging up to 20,000),
 //!   `$batch`, `$metadata`. The tenant segment of the URL is optional.
+//!   Webhooks: `{erp_api_url}/subscriptions` with the validation handshake, coalesced
+//!   notifications, `collection` notifications, retries and renewal (timing in
+//!   [`WebhookTiming`]); notification URLs must be loopback URLs.
 //! - Dataverse: `{crm_url}/api/data/v9.{0,1,2}/` with `WhoAmI`, `systemusers`, `accounts`
 //!   (GET/POST/PATCH-upsert/DELETE, `$select`, `$filter`, `$orderby`, `$top`, `$count`,
 //!   `/$count`, paging up to 5,000 with a paging-cookie `$skiptoken`), `$batch`, `$metadata`.
@@ -64,7 +67,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-pub use config::{SandboxConfig, SandboxError, Seed};
+pub use config::{SandboxConfig, SandboxError, Seed, WebhookTiming};
 pub use faults::{Fault, FaultInjector, Target};
 pub use limits::{
     BcLimits, ExecutionCosts, Latency, Limits, RandomFault, RandomFaults, STATS_PATH,
@@ -119,6 +122,7 @@ pub(crate) struct Shared {
     limiter: Limiter,
     info: SandboxInfo,
     token_lifetime: Duration,
+    webhooks: erp::webhooks::Hub,
 }
 
 impl Shared {
@@ -275,8 +279,12 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         limiter: Limiter::new(&config.limits, stopped.clone()),
         info: info.clone(),
         token_lifetime: config.token_lifetime,
+        webhooks: erp::webhooks::Hub::new(config.webhooks.clone()),
     });
-    let mut tasks = Vec::new();
+    let mut tasks = vec![tokio::spawn(erp::webhooks::run(
+        shared.clone(),
+        stopped.clone(),
+    ))];
     for (listener, target, port) in [
         (auth, Target::Auth, auth_port),
         (erp, Target::Erp, erp_port),

@@ -838,6 +838,13 @@ impl Store {
             tracing::error!("cannot write the state: {e}");
         }
     }
+
+    /// The SQLite connection, after running `schema` (`CREATE TABLE IF NOT EXISTS ...`): for a
+    /// module that keeps its own table next to the rows, such as the BC webhook subscriptions.
+    pub(crate) fn own_table(&self, schema: &str) -> rusqlite::Result<&Connection> {
+        self.conn.execute_batch(schema)?;
+        Ok(&self.conn)
+    }
 }
 
 /// A row as read, before decoding: key, version, modified, modified by, fields.

@@ -85,6 +85,8 @@ pub(super) fn handle(store: &mut Store, ctx: &Ctx<'_>, req: &ApiRequest) -> ApiR
     if atomic {
         if let Some(failed_id) = &failed {
             store.rollback();
+            // Rolled-back changes are never notified.
+            ctx.changes.borrow_mut().clear();
             let mut answered: Vec<(String, ApiResponse)> = Vec::new();
             for (index, request) in requests.iter().enumerate() {
                 let id = request_id(index, request);

@@ -4,7 +4,10 @@ mod batch;
 mod errors;
 mod metadata;
 pub(crate) mod schema;
+pub(crate) mod webhooks;
 mod write;
+
+use std::cell::RefCell;
 
 use axum::http::Method;
 use base64::Engine;
@@ -55,6 +58,8 @@ pub(crate) struct Ctx<'a> {
     pub origin: &'a str,
     /// The API root path (`/v2.0/<tenant>/production/api/v2.0`).
     pub root_path: String,
+    /// Changes this request made, published to the webhooks once it has finished.
+    pub changes: RefCell<Vec<webhooks::Change>>,
 }
 
 /// Entry point for every request to the BC port.
@@ -72,12 +77,19 @@ pub(crate) fn handle(shared: &Shared, req: &ApiRequest) -> ApiResponse {
         root: format!("{}{}", req.origin, root_path),
         origin: &req.origin,
         root_path,
+        changes: RefCell::new(Vec::new()),
     };
-    let mut store = shared.lock();
-    if rest.len() == 1 && rest[0] == "$batch" {
-        return batch::handle(&mut store, &ctx, req);
+    if webhooks::is_subscriptions_path(&rest) {
+        return webhooks::handle(shared, &ctx, req, &rest);
     }
-    dispatch(&mut store, &ctx, req, &rest)
+    let mut store = shared.lock();
+    let response = if rest.len() == 1 && rest[0] == "$batch" {
+        batch::handle(&mut store, &ctx, req)
+    } else {
+        dispatch(&mut store, &ctx, req, &rest)
+    };
+    shared.webhooks.record(ctx.changes.take());
+    response
 }
 
 /// Splits `/v2.0/{tenant?}/{env}/api/v2.0/rest...` into the root path and the rest.
@@ -232,6 +244,13 @@ fn parse_resource(
 
 /// Handles one (top-level or batched) request with the store locked.
 fn dispatch(store: &mut Store, ctx: &Ctx<'_>, req: &ApiRequest, rest: &[String]) -> ApiResponse {
+    if webhooks::is_subscriptions_path(rest) {
+        return error(
+            400,
+            "BadRequest",
+            "Webhook subscriptions cannot be managed inside $batch; send them as separate requests.",
+        );
+    }
     let resource = match parse_resource(store, req, rest) {
         Ok(r) => r,
         Err(response) => return response,
@@ -301,7 +320,7 @@ fn dispatch(store: &mut Store, ctx: &Ctx<'_>, req: &ApiRequest, rest: &[String])
             match *method {
                 Method::GET => get_one(store, req, set, id, context),
                 Method::PATCH => write::update(store, ctx, req, company, set, id),
-                Method::DELETE => write::delete(store, req, set, id),
+                Method::DELETE => write::delete(store, ctx, req, company, set, id),
                 _ => method_not_allowed(
                     method.as_str(),
                     &format!("{} of EdmType 'Entity'", set.name),

@@ -1,10 +1,12 @@
 //! BC POST / PATCH / DELETE with BC's validation and concurrency rules (A7, A8, A14).
 
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::errors::error;
 use super::schema::{Access, EntitySet, Kind, SALESPEOPLE};
+use super::webhooks::{Change, ChangeType};
 use super::{Ctx, etag, if_match_accepts, json_response, record_not_found, render};
 use crate::clock::bc_time;
 use crate::fields::Fields;
@@ -238,6 +240,24 @@ fn next_number(store: &mut Store, set: &EntitySet, prefix: &str) -> String {
     }
 }
 
+/// Notes a committed change for the webhooks.
+fn note(
+    ctx: &Ctx<'_>,
+    company: Uuid,
+    set: &EntitySet,
+    id: Uuid,
+    kind: ChangeType,
+    at: DateTime<Utc>,
+) {
+    ctx.changes.borrow_mut().push(Change {
+        company,
+        set: set.name,
+        id,
+        kind,
+        at,
+    });
+}
+
 /// Checks and stores a created or patched row, stamped with the time and the calling app's
 /// user; answers `status` with its representation and ETag.
 fn save(
@@ -268,6 +288,12 @@ fn save(
     );
     let tag = etag(row.version);
     store.put(set.table, id, row);
+    let kind = if status == 201 {
+        ChangeType::Created
+    } else {
+        ChangeType::Updated
+    };
+    note(ctx, company, set, id, kind, now);
     Ok(json_response(status, Value::Object(out)).with_header("etag", tag))
 }
 
@@ -370,7 +396,9 @@ pub(super) fn update(
 /// DELETE an entity (If-Match optional, checked when given).
 pub(super) fn delete(
     store: &mut Store,
+    ctx: &Ctx<'_>,
     req: &ApiRequest,
+    company: Uuid,
     set: &EntitySet,
     id: Uuid,
 ) -> ApiResponse {
@@ -386,5 +414,7 @@ pub(super) fn delete(
         return entity_changed();
     }
     store.remove(set.table, &id);
+    let at = store.now();
+    note(ctx, company, set, id, ChangeType::Deleted, at);
     ApiResponse::no_content()
 }

@@ -84,3 +84,4 @@ mod business_central;
 mod change_tracking;
 mod dataverse;
 mod faults_and_state;
+mod webhooks;
