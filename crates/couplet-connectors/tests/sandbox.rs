@@ -561,3 +561,87 @@ async fn unknown_tenant_is_a_config_error_naming_it() {
         err.message
     );
 }
+
+fn account_creates(p: &str, names: &[String]) -> Vec<WriteOp> {
+    names
+        .iter()
+        .map(|n| WriteOp::Create {
+            id: Uuid::new_v4(),
+            fields: fields(json!({ "name": format!("{p}{n}") })),
+        })
+        .collect()
+}
+
+async fn accounts_named(endpoint: &Dataverse, p: &str) -> usize {
+    read_all(
+        endpoint,
+        &Query {
+            entity: "account".into(),
+            fields: vec!["name".into()],
+            filter: Some(Filter::StartsWith {
+                field: "name".into(),
+                value: p.to_owned(),
+            }),
+            ..Query::default()
+        },
+    )
+    .await
+    .len()
+}
+
+#[tokio::test]
+async fn many_dataverse_creates_go_in_one_create_multiple_request() {
+    let sb = sandbox().await;
+    let endpoint = dv(&sb);
+    let p = prefix();
+    let names: Vec<String> = (0..300).map(|i| format!("bulk {i}")).collect();
+    let before = sb.stats().crm.writes;
+    let outcomes = endpoint.write("account", account_creates(&p, &names)).await;
+    assert_eq!(
+        sb.stats().crm.writes - before,
+        1,
+        "300 creates are one CreateMultiple"
+    );
+    for outcome in &outcomes {
+        let outcome = outcome.as_ref().expect("created");
+        assert!(outcome.created);
+        assert!(outcome.etag.is_some(), "read back for its ETag");
+    }
+    assert_eq!(accounts_named(&endpoint, &p).await, 300);
+}
+
+#[tokio::test]
+async fn a_bad_record_in_a_bulk_create_fails_alone() {
+    let sb = sandbox().await;
+    let endpoint = dv(&sb);
+    let p = prefix();
+    let mut names: Vec<String> = (0..4).map(|i| format!("good {i}")).collect();
+    names.insert(2, "x".repeat(200));
+    let outcomes = endpoint.write("account", account_creates(&p, &names)).await;
+    let failed: Vec<usize> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.is_err())
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(failed, vec![2], "only the too-long name fails");
+    let err = outcomes[2].as_ref().expect_err("too long");
+    assert_eq!(err.kind, ErrorKind::Rejected, "{err}");
+    assert_eq!(accounts_named(&endpoint, &p).await, 4);
+}
+
+#[tokio::test]
+async fn a_retried_bulk_create_reports_not_created_and_duplicates_nothing() {
+    let sb = sandbox().await;
+    let endpoint = dv(&sb);
+    let p = prefix();
+    let names: Vec<String> = (0..3).map(|i| format!("again {i}")).collect();
+    let ops = account_creates(&p, &names);
+    for outcome in endpoint.write("account", ops.clone()).await {
+        assert!(outcome.expect("created").created);
+    }
+    for outcome in endpoint.write("account", ops).await {
+        assert!(!outcome.expect("already ours").created);
+    }
+    assert_eq!(accounts_named(&endpoint, &p).await, 3);
+}

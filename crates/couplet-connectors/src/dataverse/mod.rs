@@ -1,5 +1,6 @@
 //! Dataverse Web API v9.2 as an [`Endpoint`].
 
+mod bulk;
 mod entities;
 
 use async_trait::async_trait;
@@ -46,6 +47,8 @@ pub struct Dataverse {
     client: ODataClient,
     root: url::Url,
     api: String,
+    /// Tables that refused `CreateMultiple`; they are written one record at a time.
+    single_writes_only: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<&'static str>>>,
 }
 
 impl Dataverse {
@@ -77,6 +80,7 @@ impl Dataverse {
             client: odata_client(SIDE, auth, dataverse_config(config))?,
             root,
             api,
+            single_writes_only: Default::default(),
         })
     }
 
@@ -98,6 +102,20 @@ impl Dataverse {
             .get_json(url, Vec::new())
             .await
             .map_err(|e| e.into_endpoint_error(SIDE))
+    }
+
+    fn writes_singly(&self, def: &EntityDef) -> bool {
+        self.single_writes_only
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(def.name)
+    }
+
+    fn write_singly_from_now_on(&self, def: &EntityDef) {
+        self.single_writes_only
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(def.name);
     }
 
     /// `?$select=<key>,modifiedon,versionnumber` for write representations.
@@ -273,14 +291,72 @@ impl Endpoint for Dataverse {
             Ok(def) => def,
             Err(e) => return ops.iter().map(|_| Err(e.clone())).collect(),
         };
-        let writes: Vec<_> = ops
-            .into_iter()
-            .map(|op| async move { self.write_one(def, &op).await })
+        let mut results: Vec<Option<Result<WriteOutcome, EndpointError>>> =
+            ops.iter().map(|_| None).collect();
+        let creates: Vec<usize> = ops
+            .iter()
+            .enumerate()
+            .filter(|(_, op)| matches!(op, WriteOp::Create { .. }))
+            .map(|(i, _)| i)
             .collect();
-        futures::stream::iter(writes)
-            .buffered(WRITE_CONCURRENCY)
+        if creates.len() > 1 {
+            for chunk in creates.chunks(bulk::BULK_CHUNK) {
+                if self.writes_singly(def) {
+                    break;
+                }
+                let batch: Vec<WriteOp> = chunk.iter().map(|i| ops[*i].clone()).collect();
+                match self.create_multiple(def, &batch).await {
+                    Ok(outcomes) => {
+                        for (i, outcome) in chunk.iter().zip(outcomes) {
+                            results[*i] = Some(outcome);
+                        }
+                    }
+                    Err(bulk::BulkFailure::Unsupported) => {
+                        tracing::info!(
+                            table = def.name,
+                            "CreateMultiple is not supported; writing one record at a time"
+                        );
+                        self.write_singly_from_now_on(def);
+                    }
+                    // Written one at a time below, so the bad record fails alone.
+                    Err(bulk::BulkFailure::Refused) => {}
+                    Err(bulk::BulkFailure::Failed(e)) => {
+                        for i in chunk {
+                            results[*i] = Some(Err(e.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        let singles: Vec<_> = results
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.is_none())
+            .map(|(i, _)| {
+                let op = &ops[i];
+                async move { (i, self.write_one(def, op).await) }
+            })
+            .collect();
+        let written: Vec<(usize, Result<WriteOutcome, EndpointError>)> =
+            futures::stream::iter(singles)
+                .buffer_unordered(WRITE_CONCURRENCY)
+                .collect()
+                .await;
+        for (i, outcome) in written {
+            results[i] = Some(outcome);
+        }
+        results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err(EndpointError::new(
+                        ErrorKind::Protocol,
+                        SIDE,
+                        "a write was neither sent in bulk nor singly",
+                    ))
+                })
+            })
             .collect()
-            .await
     }
 }
 
