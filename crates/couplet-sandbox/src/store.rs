@@ -995,6 +995,54 @@ mod tests {
     }
 
     #[test]
+    fn a_state_file_of_the_first_layout_is_taken_over() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("state.sqlite");
+        let id = Uuid::from_u128(77);
+        {
+            let conn = Connection::open(&path).expect("opens");
+            conn.execute_batch(
+                "CREATE TABLE sandbox_rows (tbl TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,
+                     modified TEXT NOT NULL, modified_by TEXT NOT NULL, data TEXT NOT NULL,
+                     PRIMARY KEY (tbl, id));
+                 CREATE TABLE sandbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                 CREATE TABLE sandbox_tokens (token TEXT PRIMARY KEY, client_id TEXT NOT NULL,
+                     audience TEXT NOT NULL, expires TEXT NOT NULL);
+                 INSERT INTO sandbox_meta VALUES ('seeded', '1'), ('series.customers', '420');",
+            )
+            .expect("old layout");
+            conn.execute(
+                "INSERT INTO sandbox_rows VALUES ('crm.accounts', ?1, 1234, '2024-01-01T00:00:00+00:00', ?2, ?3)",
+                params![
+                    id.to_string(),
+                    Uuid::nil().to_string(),
+                    r#"{"accountid":"x","name":"Kept From Before","modifiedon":"2024-01-01T00:00:00Z"}"#
+                ],
+            )
+            .expect("old row");
+            conn.execute(
+                "INSERT INTO sandbox_tokens VALUES ('old-token', 'app', 'aud', ?1)",
+                [time_text(Utc::now() + chrono::Duration::hours(1))],
+            )
+            .expect("old token");
+        }
+        let mut store = Store::open(&path, Utc::now()).expect("takes the old file over");
+        assert!(store.is_seeded());
+        let row = store.get(TableId::Accounts, &id).expect("the row moved");
+        assert_eq!(
+            row.fields.get("name"),
+            Some(&Value::String("Kept From Before".into()))
+        );
+        assert_eq!(row.version, 1234);
+        assert_eq!(store.series_last("customers"), 420);
+        assert!(store.token("old-token").is_some());
+        assert!(
+            store.next_version() > 1234,
+            "versions continue after the old ones"
+        );
+    }
+
+    #[test]
     fn a_state_file_whose_seed_was_interrupted_starts_afresh() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("state.sqlite");
