@@ -623,3 +623,65 @@ async fn changes_rolled_back_by_a_snapshot_batch_are_not_notified() {
         ))]
     );
 }
+
+#[tokio::test]
+async fn a_receiver_that_keeps_failing_is_retried_only_within_the_retry_period() {
+    let (sb, token) = webhook_sandbox(WebhookTiming {
+        retry_for: Duration::from_millis(500),
+        ..fast()
+    })
+    .await;
+    let mut hook = receiver(Handshake::Echo, &[503; 20]).await;
+    let subscription = subscribed(&sb, &token, &hook.url).await;
+    create_customer(&sb, &token, "Unlucky").await;
+    let mut attempts = 0;
+    while hook.notification(Duration::from_secs(2)).await.is_some() {
+        attempts += 1;
+    }
+    // Attempts at about 0, 100 and 300 ms; the next (700 ms) would be past the period.
+    assert_eq!(attempts, 3);
+    let id = subscription["subscriptionId"].as_str().expect("id");
+    let kept = Client::new()
+        .get(subscription_url(&sb, id))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(kept.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn subscriptions_survive_a_restart_with_a_state_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = SandboxConfig {
+        seed: Seed::Demo,
+        state_file: Some(dir.path().join("sandbox.db")),
+        webhooks: fast(),
+        ..SandboxConfig::default()
+    };
+    let mut hook = receiver(Handshake::Echo, &[]).await;
+    let sb = start(config.clone()).await.expect("start");
+    let token = token(&sb, &sb.info().erp_scope.clone()).await;
+    let created = subscribed(&sb, &token, &hook.url).await;
+    sb.shutdown().await;
+
+    let sb = start(config).await.expect("restart");
+    let token = super::token(&sb, &sb.info().erp_scope.clone()).await;
+    let id = created["subscriptionId"].as_str().expect("id");
+    let kept: Value = Client::new()
+        .get(subscription_url(&sb, id))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(kept["@odata.etag"], created["@odata.etag"]);
+    let customer = create_customer(&sb, &token, "After Restart").await;
+    let body = hook.notification(WINDOW * 10).await.expect("notification");
+    assert_eq!(
+        body["value"][0]["resource"],
+        customer_resource(&sb, customer["id"].as_str().expect("id"))
+    );
+}

@@ -233,15 +233,15 @@ async fn deliver(
                 tracing::debug!(url = %delivery.url, count = delivery.items.len(), "webhook notifications delivered");
             }
             Outcome::Retry(reason) => {
-                if first.elapsed() >= retry_for {
-                    tracing::warn!(url = %delivery.url, %reason, "webhook notifications dropped after retrying");
-                    continue;
-                }
                 delivery.delay = if delivery.delay.is_zero() {
                     first_delay
                 } else {
                     (delivery.delay * 2).min(MAX_RETRY_DELAY)
                 };
+                if first.elapsed() + delivery.delay > retry_for {
+                    tracing::warn!(url = %delivery.url, %reason, "webhook notifications dropped: the retry period is over");
+                    continue;
+                }
                 delivery.next_attempt = Instant::now() + delivery.delay;
                 tracing::info!(url = %delivery.url, %reason, delay_ms = delivery.delay.as_millis(), "webhook notification will be retried");
                 held.insert(delivery.url.clone());
