@@ -6,8 +6,6 @@
 //! covered, and the time says when it was issued (tokens expire after
 //! [`TOKEN_LIFETIME_DAYS`], as `Organization.ExpireChangeTrackingInDays` defaults to).
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
@@ -16,7 +14,9 @@ use uuid::Uuid;
 
 use super::errors::error;
 use super::schema::Table;
-use super::{Annotations, Ctx, MAX_PAGE, context_url, json_response, render};
+use super::{
+    Annotations, Ctx, MAX_PAGE, context_url, decode_cookie, encode_cookie, json_response, render,
+};
 use crate::http::{ApiRequest, ApiResponse};
 use crate::options;
 use crate::store::Store;
@@ -57,26 +57,6 @@ fn decode_token(token: &str) -> Option<(u64, DateTime<Utc>)> {
     let (version, issued) = text.split_once('!')?;
     let issued = NaiveDateTime::parse_from_str(issued, TOKEN_TIME_FORMAT).ok()?;
     Some((version.parse().ok()?, issued.and_utc()))
-}
-
-fn encode_position(position: &Position, page_number: usize) -> String {
-    let inner = URL_SAFE_NO_PAD.encode(serde_json::to_vec(position).unwrap_or_default());
-    let cookie = format!(
-        "<cookie pagenumber=\"{page_number}\" pagingcookie=\"{}\" istracking=\"True\" />",
-        utf8_percent_encode(&format!("<cookie sbx=\"{inner}\" />"), NON_ALPHANUMERIC)
-    );
-    utf8_percent_encode(&cookie, NON_ALPHANUMERIC).to_string()
-}
-
-/// Reads a page position back; `token` arrives as the query option's value (decoded once).
-fn decode_position(token: &str) -> Option<Position> {
-    let start = token.find("pagingcookie=\"")? + "pagingcookie=\"".len();
-    let end = start + token[start..].find('"')?;
-    let paging = percent_decode_str(&token[start..end]).decode_utf8().ok()?;
-    let s = paging.find("sbx=\"")? + "sbx=\"".len();
-    let e = s + paging[s..].find('"')?;
-    let bytes = URL_SAFE_NO_PAD.decode(&paging[s..e]).ok()?;
-    serde_json::from_slice(&bytes).ok()
 }
 
 /// Answers a change-tracking read of `table`: the initial read, a page of it, or a delta.
@@ -156,7 +136,7 @@ pub(crate) fn list(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table) ->
             "@odata.nextLink".into(),
             Value::String(format!(
                 "{link_base}$skiptoken={}",
-                encode_position(&next, page_number)
+                encode_cookie(&next, page_number, true)
             )),
         );
     } else {
@@ -199,7 +179,7 @@ pub(crate) fn list(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table) ->
 /// Where this read starts: a page link, a delta token, or the initial read.
 fn position_of(store: &Store, req: &ApiRequest) -> Result<Position, ApiResponse> {
     if let Some(token) = req.option("$skiptoken") {
-        return decode_position(token).ok_or_else(|| {
+        return decode_cookie::<Position>(token).ok_or_else(|| {
             error(
                 400,
                 "0x80060888",
@@ -265,9 +245,15 @@ mod tests {
             key: None,
             version: Some(15),
         };
-        let sent = encode_position(&position, 2);
+        let sent = encode_cookie(&position, 2, true);
+        assert!(
+            percent_decode_str(&sent)
+                .decode_utf8()
+                .expect("utf-8")
+                .contains("istracking=\"True\"")
+        );
         let received = percent_decode_str(&sent).decode_utf8().expect("utf-8");
-        let back = decode_position(&received).expect("decodes");
+        let back: Position = decode_cookie(&received).expect("decodes");
         assert_eq!((back.from, back.upto, back.version), (10, 20, Some(15)));
     }
 }

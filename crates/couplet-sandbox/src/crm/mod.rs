@@ -382,16 +382,24 @@ pub(crate) fn context_url(
     url
 }
 
-fn encode_skiptoken(cursor: &Cursor, page_number: usize) -> String {
-    let inner = URL_SAFE_NO_PAD.encode(serde_json::to_vec(cursor).unwrap_or_default());
+/// A `$skiptoken` in Dataverse's own shape (a paging cookie), carrying `state` for the next
+/// page; `tracking` marks change-tracking reads as the service does.
+pub(crate) fn encode_cookie(
+    state: &impl serde::Serialize,
+    page_number: usize,
+    tracking: bool,
+) -> String {
+    let inner = URL_SAFE_NO_PAD.encode(serde_json::to_vec(state).unwrap_or_default());
+    let tracking = if tracking { "True" } else { "False" };
     let cookie = format!(
-        "<cookie pagenumber=\"{page_number}\" pagingcookie=\"{}\" istracking=\"False\" />",
+        "<cookie pagenumber=\"{page_number}\" pagingcookie=\"{}\" istracking=\"{tracking}\" />",
         utf8_percent_encode(&format!("<cookie sbx=\"{inner}\" />"), NON_ALPHANUMERIC)
     );
     utf8_percent_encode(&cookie, NON_ALPHANUMERIC).to_string()
 }
 
-fn decode_skiptoken(token: &str) -> Option<Cursor> {
+/// The state [`encode_cookie`] carried; `token` is the query option's value (decoded once).
+pub(crate) fn decode_cookie<T: serde::de::DeserializeOwned>(token: &str) -> Option<T> {
     let start = token.find("pagingcookie=\"")? + "pagingcookie=\"".len();
     let end = start + token[start..].find('"')?;
     let paging = percent_decode_str(&token[start..end]).decode_utf8().ok()?;
@@ -422,7 +430,7 @@ fn list(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table) -> ApiRespons
         };
         let cursor = match req.option("$skiptoken") {
             None => None,
-            Some(token) => Some(decode_skiptoken(token).ok_or_else(|| {
+            Some(token) => Some(decode_cookie::<Cursor>(token).ok_or_else(|| {
                 error(
                     400,
                     "0x80060888",
@@ -487,7 +495,7 @@ fn list(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table) -> ApiRespons
     if let Some(next) = &page.next {
         let kept = req.raw_query_without(&["$skiptoken"]);
         let page_number = next.served.div_ceil(page_size) + 1;
-        let token = encode_skiptoken(next, page_number);
+        let token = encode_cookie(next, page_number, false);
         let sep = if kept.is_empty() { "" } else { "&" };
         body.insert(
             "@odata.nextLink".into(),
@@ -602,13 +610,13 @@ mod tests {
             key: Uuid::from_u128(7),
             served: 10,
         };
-        let token = encode_skiptoken(&cursor, 2);
+        let token = encode_cookie(&cursor, 2, false);
         let decoded_once = percent_decode_str(&token)
             .decode_utf8()
             .expect("utf8")
             .into_owned();
         assert!(decoded_once.starts_with("<cookie pagenumber=\"2\" pagingcookie=\""));
-        assert_eq!(decode_skiptoken(&decoded_once), Some(cursor));
+        assert_eq!(decode_cookie::<Cursor>(&decoded_once), Some(cursor));
     }
 
     #[test]
