@@ -10,6 +10,15 @@ use couplet_sandbox::{Sandbox, SandboxConfig, Seed, start};
 use reqwest::{Client, RequestBuilder};
 use serde_json::{Value, json};
 
+#[path = "../tests/support/http.rs"]
+mod http;
+use http::token;
+
+/// Sends `request`; 1 when it succeeded, 0 when not (the row it carried).
+async fn succeeded(request: RequestBuilder) -> usize {
+    usize::from(request.send().await.is_ok_and(|r| r.status().is_success()))
+}
+
 /// Records per side.
 const RECORDS: usize = 100_000;
 /// Concurrent clients per scenario.
@@ -17,34 +26,23 @@ const CLIENTS: usize = 8;
 /// How long each scenario runs.
 const RUN_FOR: Duration = Duration::from_secs(4);
 
+/// One service's requests for the scenarios.
+struct Side {
+    label: &'static str,
+    token: String,
+    one: fn(&Setup, &str) -> String,
+    ids: Vec<String>,
+    patch: fn(u64) -> Value,
+    page: fn(&Setup, u64) -> String,
+    page_label: &'static str,
+}
+
 struct Setup {
     sandbox: Sandbox,
     bc: String,
     dv: String,
     customers: Vec<String>,
     accounts: Vec<String>,
-}
-
-async fn token(sandbox: &Sandbox, scope: &str) -> String {
-    let info = sandbox.info();
-    let body: Value = Client::new()
-        .post(format!(
-            "{}/{}/oauth2/v2.0/token",
-            info.authority, info.tenant
-        ))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", info.client_id.as_str()),
-            ("client_secret", info.client_secret.as_str()),
-            ("scope", scope),
-        ])
-        .send()
-        .await
-        .expect("token request")
-        .json()
-        .await
-        .expect("token JSON");
-    body["access_token"].as_str().expect("token").to_owned()
 }
 
 fn customers_url(sandbox: &Sandbox) -> String {
@@ -109,7 +107,7 @@ where
         rows.load(Ordering::Relaxed),
     );
     println!(
-        "{name:<52} {requests:>7} requests  {:>8.0} requests/s  {:>9.0} rows/s",
+        "{name:<64} {requests:>7} requests  {:>8.0} requests/s  {:>9.0} rows/s",
         requests as f64 / seconds,
         rows as f64 / seconds
     );
@@ -161,121 +159,95 @@ async fn main() {
         accounts,
     });
 
-    let s = setup.clone();
-    measure("BC: one customer by id", move |client, n| {
-        let s = s.clone();
-        async move {
-            let id = &s.customers[n as usize % s.customers.len()];
-            let url = format!("{}({id})", customers_url(&s.sandbox));
-            let ok = client
-                .get(url)
-                .bearer_auth(&s.bc)
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
-            usize::from(ok)
-        }
-    })
-    .await;
-
-    let s = setup.clone();
-    measure("BC: a page of 1,000 changed customers (index)", move |client, n| {
-        let s = s.clone();
-        async move {
-            let skip = (n % 10) * 1_000;
-            let url = format!(
-                "{}?$filter=lastModifiedDateTime ge 2024-01-01T00:00:00Z&$orderby=lastModifiedDateTime asc,id asc&$top=1000&$skip={skip}",
-                customers_url(&s.sandbox)
-            );
-            let page: Value = client.get(url).bearer_auth(&s.bc).send().await.expect("page").json().await.expect("JSON");
-            rows_of(&page)
-        }
-    })
-    .await;
-
-    let s = setup.clone();
-    measure(
-        "BC: update one customer (PATCH, If-Match *)",
-        move |client, n| {
-            let s = s.clone();
-            async move {
-                let id = &s.customers[n as usize % s.customers.len()];
-                let url = format!("{}({id})", customers_url(&s.sandbox));
-                let ok = client
-                    .patch(url)
-                    .bearer_auth(&s.bc)
-                    .header("If-Match", "*")
-                    .json(&json!({"phoneNumber": format!("555-{:04}", n % 10_000)}))
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success());
-                usize::from(ok)
-            }
+    let sides = [
+        Side {
+            label: "Business Central",
+            token: setup.bc.clone(),
+            one: |s: &Setup, id: &str| format!("{}({id})", customers_url(&s.sandbox)),
+            ids: setup.customers.clone(),
+            patch: |n| json!({"phoneNumber": format!("555-{:04}", n % 10_000)}),
+            // Pages of 1,000 through the first 10,000 changes, as a change read pages.
+            page: |s: &Setup, n| {
+                format!(
+                    "{}?$filter=lastModifiedDateTime ge 2024-01-01T00:00:00Z&$orderby=lastModifiedDateTime asc,id asc&$top=1000&$skip={}",
+                    customers_url(&s.sandbox),
+                    (n % 10) * 1_000
+                )
+            },
+            page_label: "a page of 1,000 changed customers",
         },
-    )
-    .await;
-
-    let s = setup.clone();
-    measure("Dataverse: one account by id", move |client, n| {
-        let s = s.clone();
-        async move {
-            let id = &s.accounts[n as usize % s.accounts.len()];
-            let url = format!("{}({id})?$select=name", accounts_url(&s.sandbox));
-            let ok = client
-                .get(url)
-                .bearer_auth(&s.dv)
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
-            usize::from(ok)
-        }
-    })
-    .await;
-
-    let s = setup.clone();
-    measure("Dataverse: 5,000 changed accounts, first page (index)", move |client, _| {
-        let s = s.clone();
-        async move {
-            let url = format!(
-                "{}?$select=name,modifiedon&$filter=modifiedon ge 2024-01-01T00:00:00Z&$orderby=modifiedon asc,accountid asc",
-                accounts_url(&s.sandbox)
-            );
-            let page: Value = client
-                .get(url)
-                .bearer_auth(&s.dv)
-                .header("Prefer", "odata.maxpagesize=5000")
-                .send()
-                .await
-                .expect("page")
-                .json()
-                .await
-                .expect("JSON");
-            rows_of(&page)
-        }
-    })
-    .await;
-
-    let s = setup.clone();
-    measure(
-        "Dataverse: update one account (PATCH, If-Match *)",
-        move |client, n| {
-            let s = s.clone();
-            async move {
-                let id = &s.accounts[n as usize % s.accounts.len()];
-                let url = format!("{}({id})", accounts_url(&s.sandbox));
-                let ok = client
-                    .patch(url)
-                    .bearer_auth(&s.dv)
-                    .header("If-Match", "*")
-                    .json(&json!({"telephone1": format!("555-{:04}", n % 10_000)}))
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success());
-                usize::from(ok)
-            }
+        Side {
+            label: "Dataverse",
+            token: setup.dv.clone(),
+            one: |s: &Setup, id: &str| format!("{}({id})?$select=name", accounts_url(&s.sandbox)),
+            ids: setup.accounts.clone(),
+            patch: |n| json!({"telephone1": format!("555-{:04}", n % 10_000)}),
+            page: |s: &Setup, _| {
+                format!(
+                    "{}?$select=name,modifiedon&$filter=modifiedon ge 2024-01-01T00:00:00Z&$orderby=modifiedon asc,accountid asc",
+                    accounts_url(&s.sandbox)
+                )
+            },
+            page_label: "the first page of 5,000 changed accounts",
         },
-    )
-    .await;
+    ];
+    for side in sides {
+        let side = Arc::new(side);
+        let (s, d) = (setup.clone(), side.clone());
+        measure(
+            &format!("{}: one record by id", side.label),
+            move |client, n| {
+                let (s, d) = (s.clone(), d.clone());
+                async move {
+                    let id = &d.ids[n as usize % d.ids.len()];
+                    succeeded(client.get((d.one)(&s, id)).bearer_auth(&d.token)).await
+                }
+            },
+        )
+        .await;
+        let (s, d) = (setup.clone(), side.clone());
+        measure(
+            &format!("{}: {} (index)", side.label, side.page_label),
+            move |client, n| {
+                let (s, d) = (s.clone(), d.clone());
+                async move {
+                    let page: Value = client
+                        .get((d.page)(&s, n))
+                        .bearer_auth(&d.token)
+                        .header("Prefer", "odata.maxpagesize=5000")
+                        .send()
+                        .await
+                        .expect("page")
+                        .json()
+                        .await
+                        .expect("JSON");
+                    rows_of(&page)
+                }
+            },
+        )
+        .await;
+        let (s, d) = (setup.clone(), side.clone());
+        measure(
+            &format!("{}: update one record (PATCH, If-Match *)", side.label),
+            move |client, n| {
+                let (s, d) = (s.clone(), d.clone());
+                async move {
+                    let id = &d.ids[n as usize % d.ids.len()];
+                    let url = (d.one)(&s, id);
+                    let url = url.split('?').next().unwrap_or(&url).to_owned();
+                    succeeded(
+                        client
+                            .patch(url)
+                            .bearer_auth(&d.token)
+                            .header("If-Match", "*")
+                            .json(&(d.patch)(n)),
+                    )
+                    .await
+                }
+            },
+        )
+        .await;
+    }
 
     let stats = setup.sandbox.stats();
     println!(

@@ -9,6 +9,11 @@ use couplet_sandbox::{Limits, SandboxConfig, Seed, ServiceProtection, start};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 
+mod support {
+    pub mod http;
+}
+use support::http::token;
+
 /// The headers every Dataverse example sends (compose-http-requests-handle-errors).
 fn dataverse(request: RequestBuilder, token: &str) -> RequestBuilder {
     request
@@ -17,32 +22,6 @@ fn dataverse(request: RequestBuilder, token: &str) -> RequestBuilder {
         .header("OData-MaxVersion", "4.0")
         .header("OData-Version", "4.0")
         .header("If-None-Match", "null")
-}
-
-/// Client credentials at the token endpoint, as a form POST.
-async fn token(sandbox: &couplet_sandbox::Sandbox, scope: &str) -> String {
-    let info = sandbox.info();
-    let body: Value = Client::new()
-        .post(format!(
-            "{}/{}/oauth2/v2.0/token",
-            info.authority, info.tenant
-        ))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", info.client_id.as_str()),
-            ("client_secret", info.client_secret.as_str()),
-            ("scope", scope),
-        ])
-        .send()
-        .await
-        .expect("token request")
-        .json()
-        .await
-        .expect("token JSON");
-    body["access_token"]
-        .as_str()
-        .expect("an access token")
-        .to_owned()
 }
 
 async fn started(seed: Seed, limits: Limits) -> couplet_sandbox::Sandbox {
