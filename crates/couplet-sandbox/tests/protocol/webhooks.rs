@@ -685,3 +685,30 @@ async fn subscriptions_survive_a_restart_with_a_state_file() {
         customer_resource(&sb, customer["id"].as_str().expect("id"))
     );
 }
+
+#[tokio::test]
+async fn the_two_hundred_and_first_subscription_is_refused() {
+    let (sb, token) = webhook_sandbox(fast()).await;
+    let hook = receiver(Handshake::Echo, &[]).await;
+    let client = Client::new();
+    let body = json!({"notificationUrl": hook.url, "resource": customers_resource(&sb)});
+    for _ in 0..200 {
+        let created = client
+            .post(subscriptions_url(&sb))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .expect("subscribe");
+        assert_eq!(created.status(), StatusCode::CREATED);
+    }
+    let refused = subscribe(&sb, &token, &hook.url, &customers_resource(&sb)).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let body: Value = refused.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "Application_DialogException");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("200"))
+    );
+}

@@ -40,30 +40,37 @@ pub(super) fn check_url(text: &str) -> Result<Url, UrlRefusal> {
 }
 
 /// An HTTP client for calls to subscribers: no proxy (they are local), no redirects (a
-/// redirect is an answer like any other non-2xx), the given timeout.
-pub(super) fn client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
+/// redirect is an answer like any other non-2xx).
+pub(super) fn client() -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
         .build()
 }
 
 /// Calls `POST {url}?validationToken=<token>` and checks that the answer is 200 with the token
 /// as the body. The error says what the subscriber did instead.
-pub(super) async fn validate(url: &Url, timeout: Duration) -> Result<(), String> {
+pub(super) async fn validate(
+    client: &reqwest::Client,
+    url: &Url,
+    timeout: Duration,
+) -> Result<(), String> {
     let token = uuid::Uuid::new_v4().simple().to_string();
     let mut call = url.clone();
     call.query_pairs_mut()
         .append_pair("validationToken", &token);
-    let client = client(timeout).map_err(|e| format!("cannot prepare the call: {e}"))?;
-    let response = client.post(call).send().await.map_err(|e| {
-        if e.is_timeout() {
-            format!("it did not answer within {} ms", timeout.as_millis())
-        } else {
-            format!("it could not be reached ({e})")
-        }
-    })?;
+    let response = client
+        .post(call)
+        .timeout(timeout)
+        .send()
+        .await
+        .map_err(|e| {
+            if e.is_timeout() {
+                format!("it did not answer within {} ms", timeout.as_millis())
+            } else {
+                format!("it could not be reached ({e})")
+            }
+        })?;
     let status = response.status();
     if status != reqwest::StatusCode::OK {
         return Err(format!("it answered {status} instead of 200"));

@@ -70,6 +70,7 @@ struct Pending {
 pub(crate) struct Hub {
     timing: WebhookTiming,
     pending: Mutex<Pending>,
+    client: Mutex<Option<reqwest::Client>>,
 }
 
 impl Hub {
@@ -78,7 +79,19 @@ impl Hub {
         Self {
             timing,
             pending: Mutex::new(Pending::default()),
+            client: Mutex::new(None),
         }
+    }
+
+    /// The HTTP client for calls to subscribers (built on first use, then shared).
+    fn client(&self) -> reqwest::Result<reqwest::Client> {
+        let mut cached = self.client.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(client) = cached.as_ref() {
+            return Ok(client.clone());
+        }
+        let client = handshake::client()?;
+        *cached = Some(client.clone());
+        Ok(client)
     }
 
     /// The configured timing.

@@ -11,7 +11,6 @@ use chrono::Utc;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
-use super::handshake;
 use super::subscriptions::{self, Subscription, expiration_text};
 use super::{Change, ChangeType};
 use crate::Shared;
@@ -180,6 +179,7 @@ async fn send(
         .post(&delivery.url)
         .header("content-type", "application/json")
         .body(json!({ "value": values }).to_string())
+        .timeout(SEND_TIMEOUT)
         .send();
     tokio::select! {
         answer = call => Some(match answer {
@@ -276,7 +276,7 @@ fn tick(shared: &Shared) -> Duration {
 
 /// The notifier task: runs until the sandbox stops.
 pub(crate) async fn run(shared: Arc<Shared>, mut stopped: watch::Receiver<bool>) {
-    let client = match handshake::client(SEND_TIMEOUT) {
+    let client = match shared.webhooks.client() {
         Ok(client) => client,
         Err(e) => {
             tracing::error!("webhook notifier cannot start: {e}");

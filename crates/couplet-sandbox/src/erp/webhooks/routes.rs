@@ -294,9 +294,13 @@ fn parse_resource(store: &Store, resource: &str) -> Result<(Uuid, &'static str),
 /// Runs the validation handshake from this (blocking) request thread on the runtime.
 fn run_handshake(shared: &Shared, url: &Url) -> Result<(), ApiResponse> {
     let timeout = shared.webhooks.timing().handshake_timeout;
-    let outcome = match tokio::runtime::Handle::try_current() {
-        Ok(runtime) => runtime.block_on(handshake::validate(url, timeout)),
-        Err(e) => Err(format!("the sandbox has no runtime to call it ({e})")),
+    let outcome = match (
+        tokio::runtime::Handle::try_current(),
+        shared.webhooks.client(),
+    ) {
+        (Ok(runtime), Ok(client)) => runtime.block_on(handshake::validate(&client, url, timeout)),
+        (Err(e), _) => Err(format!("the sandbox has no runtime to call it ({e})")),
+        (_, Err(e)) => Err(format!("the sandbox cannot prepare the call ({e})")),
     };
     outcome.map_err(|reason| {
         tracing::info!(%url, %reason, "webhook validation handshake failed");
