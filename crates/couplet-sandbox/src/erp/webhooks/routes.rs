@@ -141,6 +141,10 @@ struct Body {
 }
 
 fn parse_body(req: &ApiRequest) -> Result<Body, ApiResponse> {
+    if req.body.iter().all(u8::is_ascii_whitespace) {
+        // A renewal often comes without a body.
+        return Ok(Body::default());
+    }
     let map: Map<String, Value> = match serde_json::from_slice::<Value>(&req.body) {
         Ok(Value::Object(map)) => map,
         Ok(_) => {
