@@ -2,6 +2,7 @@
 
 mod batch;
 mod bulk;
+mod definitions;
 mod delta;
 mod errors;
 pub(crate) mod schema;
@@ -50,6 +51,8 @@ enum Resource {
     ServiceDocument,
     Metadata,
     WhoAmI,
+    /// `EntityDefinitions...`, by its path segments.
+    Definitions(Vec<String>),
     Collection(&'static Table),
     Count(&'static Table),
     Entity(&'static Table, Uuid),
@@ -93,6 +96,11 @@ fn parse_resource(rest: &[&str]) -> Result<Resource, ApiResponse> {
     match (*first, rest.len()) {
         ("$metadata", 1) => return Ok(Resource::Metadata),
         ("WhoAmI" | "WhoAmI()", 1) => return Ok(Resource::WhoAmI),
+        (segment, _) if segment.starts_with("EntityDefinitions") => {
+            return Ok(Resource::Definitions(
+                rest.iter().map(|s| (*s).to_owned()).collect(),
+            ));
+        }
         _ => {}
     }
     let (name, key) = match first.split_once('(') {
@@ -171,6 +179,13 @@ fn dispatch(store: &mut Store, ctx: &Ctx, req: &ApiRequest, resource: Resource) 
                     "OrganizationId": ORGANIZATION_ID,
                 }),
             )
+        }
+        Resource::Definitions(segments) => {
+            if *method != Method::GET {
+                return method_not_allowed(method.as_str(), "EntityDefinitions");
+            }
+            let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+            definitions::answer(ctx, req, &segments)
         }
         Resource::Collection(table) => match *method {
             Method::GET => list(store, ctx, req, table),

@@ -1,0 +1,362 @@
+//! Table metadata (api-reference B1, B13.1): `EntityDefinitions` with `LogicalCollectionName`,
+//! `ChangeTrackingEnabled` and the other entity properties, a table's `Attributes` with their
+//! types, maximum lengths and requirement levels, and a choice column's options through the
+//! `PicklistAttributeMetadata` cast with `$expand=OptionSet`. Read-only, as for an application
+//! user without customization privileges.
+
+use serde_json::{Map, Value, json};
+
+use super::errors::{error, resource_not_found};
+use super::schema::{Access, Column, Kind, TABLES, Table};
+use super::{Ctx, json_response};
+use crate::http::ApiRequest;
+use crate::http::ApiResponse;
+use crate::ids::named_guid;
+use crate::query::{Dialect, parse_filter};
+
+/// The language of every label.
+const LANGUAGE: i64 = 1033;
+
+/// Answers a GET under `EntityDefinitions`; `segments` start with that segment.
+pub(crate) fn answer(ctx: &Ctx, req: &ApiRequest, segments: &[&str]) -> ApiResponse {
+    let Some(first) = segments.first() else {
+        return resource_not_found("EntityDefinitions");
+    };
+    let key = first
+        .strip_prefix("EntityDefinitions")
+        .and_then(|k| k.strip_prefix('('))
+        .and_then(|k| k.strip_suffix(')'));
+    match (key, &segments[1..]) {
+        (None, []) if *first == "EntityDefinitions" => collection(ctx, req),
+        (Some(key), rest) => match find(key) {
+            Some(table) => under_table(ctx, req, table, rest),
+            None => error(
+                404,
+                "0x80040217",
+                &format!("Could not find entity with the key {key}."),
+            ),
+        },
+        _ => resource_not_found(first),
+    }
+}
+
+/// A table by `LogicalName='account'` or by its metadata id.
+fn find(key: &str) -> Option<&'static Table> {
+    let by_name = key
+        .strip_prefix("LogicalName=")
+        .map(|v| v.trim_matches('\'').to_owned());
+    TABLES.iter().copied().find(|t| match &by_name {
+        Some(name) => t.logical.eq_ignore_ascii_case(name),
+        None => metadata_id(t)
+            .to_string()
+            .eq_ignore_ascii_case(key.trim_matches(['{', '}'])),
+    })
+}
+
+fn metadata_id(table: &Table) -> uuid::Uuid {
+    named_guid("crm.entity", table.logical)
+}
+
+fn label(text: &str) -> Value {
+    let one = json!({"Label": text, "LanguageCode": LANGUAGE});
+    json!({"LocalizedLabels": [one.clone()], "UserLocalizedLabel": one})
+}
+
+/// "Account" from `account`, "Address 1: City" is beyond this: words split at underscores.
+fn caption(logical: &str) -> String {
+    logical
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn entity(table: &Table) -> Map<String, Value> {
+    let (type_code, primary_name) = match table.logical {
+        "account" => (1, "name"),
+        "systemuser" => (8, "fullname"),
+        _ => (0, table.key),
+    };
+    let mut out = Map::new();
+    out.insert("MetadataId".into(), json!(metadata_id(table)));
+    out.insert("LogicalName".into(), json!(table.logical));
+    out.insert(
+        "SchemaName".into(),
+        json!(caption(table.logical).replace(' ', "")),
+    );
+    out.insert("EntitySetName".into(), json!(table.set));
+    out.insert("LogicalCollectionName".into(), json!(table.set));
+    out.insert(
+        "CollectionSchemaName".into(),
+        json!(caption(table.set).replace(' ', "")),
+    );
+    out.insert("ObjectTypeCode".into(), json!(type_code));
+    out.insert("PrimaryIdAttribute".into(), json!(table.key));
+    out.insert("PrimaryNameAttribute".into(), json!(primary_name));
+    out.insert(
+        "ChangeTrackingEnabled".into(),
+        json!(table.table.tracks_changes()),
+    );
+    out.insert("IsCustomEntity".into(), json!(false));
+    out.insert("IsActivity".into(), json!(false));
+    out.insert("DisplayName".into(), label(&caption(table.logical)));
+    out.insert("DisplayCollectionName".into(), label(&caption(table.set)));
+    out
+}
+
+/// The attribute's logical name: lookups are read as `_x_value` but named `x`.
+fn attribute_name(column: &Column) -> &'static str {
+    column
+        .name
+        .strip_prefix('_')
+        .and_then(|n| n.strip_suffix("_value"))
+        .unwrap_or(column.name)
+}
+
+/// The attribute type and its metadata type name.
+fn attribute_type(column: &Column, table: &Table) -> (&'static str, &'static str) {
+    let name = attribute_name(column);
+    match column.kind {
+        Kind::Text(_) => ("String", "StringAttributeMetadata"),
+        Kind::Choice(_) if name == "statecode" => ("State", "StateAttributeMetadata"),
+        Kind::Choice(_) if name == "statuscode" => ("Status", "StatusAttributeMetadata"),
+        Kind::Choice(_) => ("Picklist", "PicklistAttributeMetadata"),
+        Kind::Bool => ("Boolean", "BooleanAttributeMetadata"),
+        Kind::Decimal => ("Money", "MoneyAttributeMetadata"),
+        Kind::Guid if name == table.key => {
+            ("Uniqueidentifier", "UniqueIdentifierAttributeMetadata")
+        }
+        Kind::Guid => ("Uniqueidentifier", "UniqueIdentifierAttributeMetadata"),
+        Kind::DateTime => ("DateTime", "DateTimeAttributeMetadata"),
+        Kind::BigInt => ("BigInt", "BigIntAttributeMetadata"),
+        Kind::Lookup(_) if name == "ownerid" => ("Owner", "LookupAttributeMetadata"),
+        Kind::Lookup(_) => ("Lookup", "LookupAttributeMetadata"),
+    }
+}
+
+fn attribute(table: &Table, column: &Column, with_options: bool) -> Map<String, Value> {
+    let name = attribute_name(column);
+    let (kind, metadata_type) = attribute_type(column, table);
+    let required = if name == table.key {
+        "SystemRequired"
+    } else if table.required.contains(&name) || table.required.contains(&column.name) {
+        "ApplicationRequired"
+    } else {
+        "None"
+    };
+    let mut out = Map::new();
+    out.insert(
+        "@odata.type".into(),
+        json!(format!("#Microsoft.Dynamics.CRM.{metadata_type}")),
+    );
+    out.insert(
+        "MetadataId".into(),
+        json!(named_guid(
+            "crm.attribute",
+            &format!("{}.{name}", table.logical)
+        )),
+    );
+    out.insert("LogicalName".into(), json!(name));
+    out.insert("SchemaName".into(), json!(caption(name).replace(' ', "")));
+    out.insert("EntityLogicalName".into(), json!(table.logical));
+    out.insert("AttributeType".into(), json!(kind));
+    out.insert(
+        "AttributeTypeName".into(),
+        json!({"Value": format!("{kind}Type")}),
+    );
+    out.insert("IsPrimaryId".into(), json!(name == table.key));
+    out.insert(
+        "IsValidForCreate".into(),
+        json!(column.access != Access::ReadOnly),
+    );
+    out.insert(
+        "IsValidForUpdate".into(),
+        json!(column.access == Access::Write),
+    );
+    out.insert("IsValidForRead".into(), json!(true));
+    out.insert(
+        "RequiredLevel".into(),
+        json!({"Value": required, "CanBeChanged": required != "SystemRequired", "ManagedPropertyLogicalName": "canmodifyrequirementlevelsettings"}),
+    );
+    out.insert("DisplayName".into(), label(&caption(name)));
+    match column.kind {
+        Kind::Text(max) => {
+            out.insert("MaxLength".into(), json!(max));
+            out.insert("DatabaseLength".into(), json!(max * 2));
+        }
+        Kind::Lookup(lookup) => {
+            out.insert("Targets".into(), json!([lookup.target_logical]));
+        }
+        Kind::Choice(options) if with_options => {
+            let options: Vec<Value> = options
+                .iter()
+                .map(|(value, text)| json!({"Value": value, "Label": label(text)}))
+                .collect();
+            out.insert(
+                "OptionSet".into(),
+                json!({"Name": format!("{}_{name}", table.logical), "IsGlobal": false, "Options": options}),
+            );
+        }
+        _ => {}
+    }
+    out
+}
+
+/// `$select`: the named properties (and `MetadataId`, always returned); all when absent.
+fn project(mut object: Map<String, Value>, req: &ApiRequest) -> Map<String, Value> {
+    let Some(select) = req.option("$select") else {
+        return object;
+    };
+    let wanted: Vec<&str> = select.split(',').map(str::trim).collect();
+    object.retain(|k, _| k == "MetadataId" || k.starts_with('@') || wanted.iter().any(|w| w == k));
+    object
+}
+
+/// `$filter` over metadata objects, as over rows.
+fn filtered(
+    objects: Vec<Map<String, Value>>,
+    req: &ApiRequest,
+) -> Result<Vec<Map<String, Value>>, ApiResponse> {
+    let Some(text) = req.option("$filter") else {
+        return Ok(objects);
+    };
+    let filter = parse_filter(text, Dialect::Dataverse)
+        .map_err(|e| error(400, "0x80060888", &format!("Invalid $filter: {e}")))?;
+    Ok(objects.into_iter().filter(|o| filter.matches(o)).collect())
+}
+
+fn listed(context: String, objects: Vec<Map<String, Value>>, req: &ApiRequest) -> ApiResponse {
+    let value: Vec<Value> = objects
+        .into_iter()
+        .map(|o| Value::Object(project(o, req)))
+        .collect();
+    json_response(200, json!({"@odata.context": context, "value": value}))
+}
+
+fn collection(ctx: &Ctx, req: &ApiRequest) -> ApiResponse {
+    let all = TABLES.iter().map(|t| entity(t)).collect();
+    match filtered(all, req) {
+        Ok(objects) => listed(
+            format!("{}/$metadata#EntityDefinitions", ctx.base),
+            objects,
+            req,
+        ),
+        Err(r) => r,
+    }
+}
+
+fn under_table(ctx: &Ctx, req: &ApiRequest, table: &Table, rest: &[&str]) -> ApiResponse {
+    let entity_context = format!(
+        "{}/$metadata#EntityDefinitions(LogicalName='{}')",
+        ctx.base, table.logical
+    );
+    match rest {
+        [] => {
+            let mut one = project(entity(table), req);
+            one.insert(
+                "@odata.context".into(),
+                json!(format!("{}/$metadata#EntityDefinitions/$entity", ctx.base)),
+            );
+            json_response(200, Value::Object(one))
+        }
+        ["Attributes", cast @ ..] if cast.len() <= 1 => {
+            // `Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata` lists one type only.
+            let wanted = cast
+                .first()
+                .map(|c| c.trim_start_matches("Microsoft.Dynamics.CRM."));
+            let all = table
+                .columns()
+                .filter(|c| wanted.is_none_or(|w| attribute_type(c, table).1 == w))
+                .map(|c| attribute(table, c, false))
+                .collect();
+            match filtered(all, req) {
+                Ok(objects) => listed(format!("{entity_context}/Attributes"), objects, req),
+                Err(r) => r,
+            }
+        }
+        [attributes, cast @ ..] if attributes.starts_with("Attributes(") => {
+            let key = attributes
+                .trim_start_matches("Attributes(")
+                .trim_end_matches(')');
+            let name = key
+                .strip_prefix("LogicalName=")
+                .unwrap_or(key)
+                .trim_matches('\'');
+            let Some(column) = table.columns().find(|c| attribute_name(c) == name) else {
+                return error(
+                    404,
+                    "0x80040217",
+                    &format!(
+                        "Could not find attribute '{name}' of entity '{}'.",
+                        table.logical
+                    ),
+                );
+            };
+            let (_, metadata_type) = attribute_type(column, table);
+            if let [cast] = cast
+                && cast.strip_prefix("Microsoft.Dynamics.CRM.") != Some(metadata_type)
+            {
+                return error(
+                    400,
+                    "0x80060888",
+                    &format!(
+                        "The attribute '{name}' is a {metadata_type}, not a {}.",
+                        cast.trim_start_matches("Microsoft.Dynamics.CRM.")
+                    ),
+                );
+            }
+            let with_options = req
+                .option("$expand")
+                .is_some_and(|e| e.contains("OptionSet"));
+            let mut one = project(attribute(table, column, with_options), req);
+            if with_options
+                && let Some(options) = attribute(table, column, true).remove("OptionSet")
+            {
+                one.insert("OptionSet".into(), options);
+            }
+            one.insert(
+                "@odata.context".into(),
+                json!(format!("{entity_context}/Attributes/$entity")),
+            );
+            json_response(200, Value::Object(one))
+        }
+        _ => resource_not_found(rest.first().copied().unwrap_or("EntityDefinitions")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::schema::ACCOUNTS;
+    use super::*;
+
+    #[test]
+    fn lookups_are_named_without_the_read_projection_and_text_has_its_length() {
+        let owner = ACCOUNTS
+            .columns()
+            .find(|c| c.name == "_ownerid_value")
+            .expect("accounts have an owner");
+        assert_eq!(attribute_name(owner), "ownerid");
+        let name = ACCOUNTS.columns().find(|c| c.name == "name").expect("name");
+        let meta = attribute(&ACCOUNTS, name, false);
+        assert_eq!(meta["MaxLength"], json!(160));
+        assert_eq!(meta["AttributeType"], json!("String"));
+    }
+
+    #[test]
+    fn tables_are_found_by_logical_name_or_metadata_id() {
+        assert_eq!(
+            find("LogicalName='account'").map(|t| t.set),
+            Some("accounts")
+        );
+        let id = metadata_id(&ACCOUNTS).to_string();
+        assert_eq!(find(&id).map(|t| t.set), Some("accounts"));
+        assert!(find("LogicalName='nope'").is_none());
+    }
+}
