@@ -82,7 +82,7 @@ mod auth;
 mod bulk;
 mod business_central;
 mod change_tracking;
-mod definitions;
 mod dataverse;
+mod definitions;
 mod faults_and_state;
 mod webhooks;
