@@ -5,7 +5,7 @@
 // reads the run from the `couplet` CLI.
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -48,7 +48,16 @@ test("closing the window during a full sync keeps it running, and a new start sh
     execFileSync("import", ["-window", "root", join(SHOTS, `bg-${name}.png`)], { env });
   };
 
-  const app = spawn(appPath(), [], { env: { ...env, COUPLET_LOG: "info" }, stdio: ["ignore", "ignore", process.env.COUPLET_E2E_LOG ? "inherit" : "ignore"] });
+  // The app's log goes next to the screenshots, for when this test fails.
+  mkdirSync(SHOTS, { recursive: true });
+  const log = openSync(join(SHOTS, "bg-app.log"), "w");
+  // Every request to the demo systems takes 50 ms more, so the full sync lasts long enough to
+  // close the window in the middle of it on a machine of any speed.
+  const app = spawn(appPath(), ["--latency-ms", "50"], {
+    env: { ...env, COUPLET_LOG: "info" },
+    stdio: ["ignore", log, log],
+  });
+  const logged = (text) => readFileSync(join(SHOTS, "bg-app.log"), "utf8").includes(text);
   let exited = false;
   app.on("exit", (code, signal) => {
     exited = true;
@@ -59,8 +68,8 @@ test("closing the window during a full sync keeps it running, and a new start sh
   // The demo systems come back on new ports, then the full-sync page opens. A click on its
   // heading puts the focus there; the next Tab reaches Start. A try that found the page still
   // loading is made again.
-  const started = () => fullSyncs().length > before && fullSyncs()[0].run.state === "running" && fullSyncs()[0];
-  let running;
+  const started = () => logged("run started");
+  let running = false;
   for (let attempt = 0; attempt < 6 && !running; attempt += 1) {
     await sleep(3_000);
     // Real input through XTEST (events sent to a window are ignored by GTK); the window sits at
@@ -68,7 +77,10 @@ test("closing the window during a full sync keeps it running, and a new start sh
     xdotool("windowfocus", "--sync", window);
     xdotool("mousemove", "600", "70", "click", "1");
     xdotool("key", "Tab", "Return");
-    running = await until("the full sync to start", started, 5_000).catch(() => undefined);
+    running = await until("the full sync to start", started, 5_000).catch(() => false);
+  }
+  if (!running) {
+    shot("start-not-pressed");
   }
   assert.ok(running, "Start was pressed and the full sync runs");
   await sleep(1_000);
@@ -83,10 +95,11 @@ test("closing the window during a full sync keeps it running, and a new start sh
       execFileSync("/usr/bin/python3", [join(import.meta.dirname, "close-window.py"), id], { env });
     }
   };
+  const handled = "the window closed during a full synchronization; it goes on";
   let closed = false;
   for (let attempt = 0; attempt < 6 && !closed; attempt += 1) {
     close();
-    closed = await until("the window to close", () => windows().length === 0, 5_000)
+    closed = await until("the window to close", () => windows().length === 0 && logged(handled), 5_000)
       .then(() => true)
       .catch(() => false);
   }
@@ -95,7 +108,7 @@ test("closing the window during a full sync keeps it running, and a new start sh
   }
   assert.ok(closed, `the window closes (visible windows left: ${windows().join(", ")})`);
   assert.equal(exited, false, "the app stays while the full sync runs");
-  assert.equal(fullSyncs()[0].run.state, "running", "the sync goes on without a window");
+  assert.ok(!logged("Couplet exits"), "the sync goes on without a window");
 
   const second = spawnSync(appPath(), [], { env, timeout: 20_000 });
   assert.equal(second.status, 0, "a second start hands over to the running app and exits");
@@ -103,14 +116,8 @@ test("closing the window during a full sync keeps it running, and a new start sh
   await sleep(1_500);
   shot("2-reopened-during-the-sync");
 
-  const done = await until(
-    "the full sync to end",
-    () => {
-      const run = fullSyncs().find((r) => r.run.id === running.run.id);
-      return run && run.run.state !== "running" && run;
-    },
-    120_000,
-  );
+  await until("the full sync to end", () => fullSyncs().length > before && fullSyncs()[0].run.state !== "running", 240_000);
+  const done = fullSyncs()[0];
   assert.equal(done.run.state, "succeeded", JSON.stringify(done.run));
   assert.equal(exited, false, "with its window open again, the app stays after the sync");
 });

@@ -1,7 +1,7 @@
 //! The emulated systems, started in-process and connected, for demos and offline trials.
 
 use couplet_model::Side;
-use couplet_sandbox::{Sandbox, SandboxConfig, Seed};
+use couplet_sandbox::{Latency, Limits, Sandbox, SandboxConfig, Seed};
 
 use crate::dto::{ConnectionInput, ConnectionReport, DemoSetup};
 use crate::{ApiError, AppContext, ErrorCode};
@@ -9,27 +9,42 @@ use crate::{ApiError, AppContext, ErrorCode};
 /// The file the emulated systems keep their data in, inside the data folder.
 pub const SANDBOX_STATE_FILE: &str = "sandbox-state.sqlite";
 
+/// How the emulated systems are started for a demo.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DemoOptions {
+    /// Generated records per side instead of the demo data (the first time only).
+    pub records: Option<u64>,
+    /// A delay added to every request, to feel (or test with) a service far away.
+    pub latency: Option<std::time::Duration>,
+}
+
 /// Starts the emulated Business Central and Dataverse on loopback, with their data kept in
 /// the data folder (seeded with demo data the first time), and connects Couplet to them.
 pub async fn start(
     ctx: &AppContext,
-    records: Option<u64>,
+    options: DemoOptions,
 ) -> Result<(Sandbox, Vec<ConnectionReport>), ApiError> {
-    let sandbox = launch(ctx, records).await?;
+    let sandbox = launch(ctx, options).await?;
     let reports = connect_to(ctx, sandbox.info()).await?;
     Ok((sandbox, reports))
 }
 
 /// Starts the emulated systems like [`start`] without connecting to them: the setup wizard
 /// is filled in from [`setup`] and connects on Finish.
-pub async fn launch(ctx: &AppContext, records: Option<u64>) -> Result<Sandbox, ApiError> {
+pub async fn launch(ctx: &AppContext, options: DemoOptions) -> Result<Sandbox, ApiError> {
     let state_file = ctx.data_dir().join(SANDBOX_STATE_FILE);
     let config = SandboxConfig {
-        seed: match records {
+        seed: match options.records {
             Some(n) => Seed::Records(usize::try_from(n).unwrap_or(usize::MAX)),
             None => Seed::Demo,
         },
         state_file: Some(state_file),
+        limits: Limits {
+            latency: options
+                .latency
+                .map(|fixed| Latency::new(fixed, std::time::Duration::ZERO)),
+            ..Limits::default()
+        },
         ..SandboxConfig::default()
     };
     couplet_sandbox::start(config).await.map_err(|e| {

@@ -105,7 +105,11 @@ async fn run_demo(ctx: &AppContext, records: Option<u64>, json: bool) -> Result<
     if !json {
         eprintln!("Starting the demo systems (emulated Business Central and Dataverse)…");
     }
-    let (sandbox, connected) = demo::start(ctx, records).await?;
+    let options = demo::DemoOptions {
+        records,
+        latency: None,
+    };
+    let (sandbox, connected) = demo::start(ctx, options).await?;
     let engine = sync::engine(ctx).await?;
     let bars = progress::follow(&engine, json);
     let result = sync::full_sync(ctx, &engine, cancel_on_ctrl_c()).await;

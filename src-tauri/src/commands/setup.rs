@@ -65,7 +65,7 @@ pub async fn demo_start(state: State<'_, DesktopState>) -> Result<Vec<Connection
     if let Some(sandbox) = slot.as_ref() {
         return demo::connect_to(state.ctx(), sandbox.info()).await;
     }
-    let (sandbox, reports) = demo::start(state.ctx(), state.launch().records).await?;
+    let (sandbox, reports) = demo::start(state.ctx(), state.launch().demo_options()).await?;
     *slot = Some(sandbox);
     Ok(reports)
 }
@@ -79,7 +79,7 @@ pub async fn demo_prepare(state: State<'_, DesktopState>) -> Result<DemoSetup, A
     if let Some(sandbox) = slot.as_ref() {
         return Ok(demo::setup(sandbox.info()));
     }
-    let sandbox = demo::launch(state.ctx(), state.launch().records).await?;
+    let sandbox = demo::launch(state.ctx(), state.launch().demo_options()).await?;
     let setup = demo::setup(sandbox.info());
     *slot = Some(sandbox);
     Ok(setup)
