@@ -88,25 +88,18 @@ async fn patch_needs_if_match_and_a_stale_etag_conflicts() {
     );
     let etag = row["@odata.etag"].as_str().expect("etag").to_string();
 
-    let missing = Client::new()
-        .patch(&url)
-        .bearer_auth(&token)
-        .json(&json!({"city": "Dallas"}))
-        .send()
-        .await
-        .expect("patch");
+    let missing = patch(&url, &token, &[], json!({"city": "Dallas"})).await;
     assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
     let body: Value = missing.json().await.expect("json");
     assert_eq!(body["error"]["code"], "BadRequest_InvalidToken");
 
-    let ok = Client::new()
-        .patch(&url)
-        .bearer_auth(&token)
-        .header("If-Match", &etag)
-        .json(&json!({"city": "Dallas"}))
-        .send()
-        .await
-        .expect("patch");
+    let ok = patch(
+        &url,
+        &token,
+        &[("If-Match", &etag)],
+        json!({"city": "Dallas"}),
+    )
+    .await;
     assert_eq!(ok.status(), StatusCode::OK);
     let updated: Value = ok.json().await.expect("json");
     assert_eq!(updated["city"], "Dallas");
@@ -116,14 +109,13 @@ async fn patch_needs_if_match_and_a_stale_etag_conflicts() {
             > row["lastModifiedDateTime"].as_str().expect("time")
     );
 
-    let stale = Client::new()
-        .patch(&url)
-        .bearer_auth(&token)
-        .header("If-Match", &etag)
-        .json(&json!({"city": "Austin"}))
-        .send()
-        .await
-        .expect("patch");
+    let stale = patch(
+        &url,
+        &token,
+        &[("If-Match", &etag)],
+        json!({"city": "Austin"}),
+    )
+    .await;
     assert_eq!(stale.status(), StatusCode::CONFLICT);
     let body: Value = stale.json().await.expect("json");
     assert_eq!(body["error"]["code"], "Request_EntityChanged");

@@ -99,58 +99,53 @@ async fn patch_upserts_and_if_match_controls_it() {
         "{}(11111111-2222-4333-8444-555555555555)",
         accounts_url(&sb)
     );
-    let update_only = Client::new()
-        .patch(&url)
-        .bearer_auth(&token)
-        .header("If-Match", "*")
-        .json(&json!({"name": "Nobody"}))
-        .send()
-        .await
-        .expect("patch");
+    let update_only = patch(
+        &url,
+        &token,
+        &[("If-Match", "*")],
+        json!({"name": "Nobody"}),
+    )
+    .await;
     assert_eq!(update_only.status(), StatusCode::NOT_FOUND);
     let body: Value = update_only.json().await.expect("json");
     assert_eq!(body["error"]["code"], "0x80040217");
 
-    let upsert = Client::new()
-        .patch(&url)
-        .bearer_auth(&token)
-        .header("Prefer", "return=representation")
-        .json(&json!({"name": "Upserted"}))
-        .send()
-        .await
-        .expect("patch");
+    let upsert = patch(
+        &url,
+        &token,
+        &[("Prefer", "return=representation")],
+        json!({"name": "Upserted"}),
+    )
+    .await;
     assert_eq!(upsert.status(), StatusCode::CREATED);
     let created: Value = upsert.json().await.expect("json");
     let etag = created["@odata.etag"].as_str().expect("etag").to_string();
 
-    let create_only = Client::new()
-        .patch(&url)
-        .bearer_auth(&token)
-        .header("If-None-Match", "*")
-        .json(&json!({"name": "Again"}))
-        .send()
-        .await
-        .expect("patch");
+    let create_only = patch(
+        &url,
+        &token,
+        &[("If-None-Match", "*")],
+        json!({"name": "Again"}),
+    )
+    .await;
     assert_eq!(create_only.status(), StatusCode::PRECONDITION_FAILED);
 
-    let update = Client::new()
-        .patch(&url)
-        .bearer_auth(&token)
-        .header("If-Match", &etag)
-        .json(&json!({"telephone1": "555-0100"}))
-        .send()
-        .await
-        .expect("patch");
+    let update = patch(
+        &url,
+        &token,
+        &[("If-Match", &etag)],
+        json!({"telephone1": "555-0100"}),
+    )
+    .await;
     assert_eq!(update.status(), StatusCode::NO_CONTENT);
 
-    let stale = Client::new()
-        .patch(&url)
-        .bearer_auth(&token)
-        .header("If-Match", &etag)
-        .json(&json!({"telephone1": "555-0199"}))
-        .send()
-        .await
-        .expect("patch");
+    let stale = patch(
+        &url,
+        &token,
+        &[("If-Match", &etag)],
+        json!({"telephone1": "555-0199"}),
+    )
+    .await;
     assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
     let body: Value = stale.json().await.expect("json");
     assert_eq!(body["error"]["code"], "0x80060882");

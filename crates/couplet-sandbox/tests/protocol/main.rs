@@ -86,3 +86,12 @@ mod dataverse;
 mod definitions;
 mod faults_and_state;
 mod webhooks;
+
+/// A PATCH with a bearer token, the given headers and a JSON body.
+async fn patch(url: &str, token: &str, headers: &[(&str, &str)], body: Value) -> reqwest::Response {
+    let mut request = Client::new().patch(url).bearer_auth(token).json(&body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.expect("patch")
+}
