@@ -160,6 +160,17 @@ async fn in_cli<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T 
     tokio::task::spawn_blocking(f).await.expect("CLI task")
 }
 
+/// `couplet --json <args>` on the data folder `data`, off the async runtime.
+async fn cli_json(data: &std::path::Path, args: &[&str]) -> Value {
+    let data = data.to_owned();
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    in_cli(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        couplet_json(&data, &args)
+    })
+    .await
+}
+
 /// The counters of the run in the document `couplet sync --json` prints.
 fn counters(document: &Value) -> Value {
     document["run"]["run"]["counters"].clone()
@@ -179,11 +190,7 @@ fn mapping_counters(report: &Value, mapping: &str) -> Value {
 async fn demo_couples_every_customer_and_account_and_a_rerun_changes_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().to_owned();
-    let first = in_cli({
-        let data = data.clone();
-        move || couplet_json(&data, &["demo"])
-    })
-    .await;
+    let first = cli_json(&data, &["demo"]).await;
     let run = &first["run"];
     let order: Vec<&str> = run["children"]
         .as_array()
@@ -210,15 +217,10 @@ async fn demo_couples_every_customer_and_account_and_a_rerun_changes_nothing() {
     let editor = Editor::new(sandbox.info()).await;
     let customers = editor.customers().await;
     let accounts = editor.accounts().await;
-    let couplings = in_cli({
-        let data = data.clone();
-        move || {
-            couplet_json(
-                &data,
-                &["couplings", "--mapping", "CUSTOMER", "--limit", "10000"],
-            )
-        }
-    })
+    let couplings = cli_json(
+        &data,
+        &["couplings", "--mapping", "CUSTOMER", "--limit", "10000"],
+    )
     .await;
     let couplings = couplings.as_array().expect("couplings").clone();
     let failed: Vec<&Value> = first["errors"].as_array().expect("errors").iter().collect();
@@ -283,15 +285,10 @@ async fn changes_flow_both_ways_and_our_own_writes_are_not_echoed() {
     .await;
 
     let editor = Editor::new(sandbox.info()).await;
-    let couplings = in_cli({
-        let data = data.clone();
-        move || {
-            couplet_json(
-                &data,
-                &["couplings", "--mapping", "CUSTOMER", "--limit", "1"],
-            )
-        }
-    })
+    let couplings = cli_json(
+        &data,
+        &["couplings", "--mapping", "CUSTOMER", "--limit", "1"],
+    )
     .await;
     let pair = &couplings[0];
     let erp_id = pair["erp_id"].as_str().expect("erp id").to_owned();
@@ -412,11 +409,7 @@ async fn a_full_sync_killed_midway_and_rerun_creates_no_duplicates() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().to_owned();
     let info_file = write_info(&data, sandbox.info());
-    in_cli({
-        let data = data.clone();
-        move || couplet_json(&data, &["connect", "--sandbox-info", &info_file])
-    })
-    .await;
+    cli_json(&data, &["connect", "--sandbox-info", &info_file]).await;
 
     // Slow Dataverse down so the kill lands in the middle of the writes.
     sandbox.faults().inject(
@@ -436,11 +429,7 @@ async fn a_full_sync_killed_midway_and_rerun_creates_no_duplicates() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     loop {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        let list = in_cli({
-            let data = data.clone();
-            move || couplet_json(&data, &["mappings"])
-        })
-        .await;
+        let list = cli_json(&data, &["mappings"]).await;
         let coupled = list
             .as_array()
             .expect("mappings")
@@ -464,11 +453,7 @@ async fn a_full_sync_killed_midway_and_rerun_creates_no_duplicates() {
     sandbox.faults().clear();
     let _ = child.wait();
 
-    in_cli({
-        let data = data.clone();
-        move || couplet_json(&data, &["sync", "--full"])
-    })
-    .await;
+    cli_json(&data, &["sync", "--full"]).await;
     let editor = Editor::new(sandbox.info()).await;
     let customers = editor.customers().await;
     let accounts = editor.accounts().await;
