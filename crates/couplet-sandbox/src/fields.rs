@@ -1,28 +1,9 @@
 //! Compact storage of a row's wire fields: one value per column, in the table's column order,
 //! so 20,000+ rows per table stay small (no per-row key strings or map nodes).
 
-use std::sync::LazyLock;
-
 use serde_json::{Map, Value};
 
-use crate::crm::schema::{ACCOUNTS, SYSTEMUSERS};
-use crate::erp::schema::{COMPANIES, CUSTOMERS, SALESPEOPLE};
 use crate::store::TableId;
-
-static COLUMNS: LazyLock<[Vec<&'static str>; 5]> = LazyLock::new(|| {
-    TableId::ALL.map(|table| match table {
-        TableId::Companies => COMPANIES.fields.iter().map(|f| f.name).collect(),
-        TableId::Customers => CUSTOMERS.fields.iter().map(|f| f.name).collect(),
-        TableId::Salespeople => SALESPEOPLE.fields.iter().map(|f| f.name).collect(),
-        TableId::SystemUsers => SYSTEMUSERS.columns().map(|c| c.name).collect(),
-        TableId::Accounts => ACCOUNTS.columns().map(|c| c.name).collect(),
-    })
-});
-
-/// The column names of a table, in order.
-pub(crate) fn columns(table: TableId) -> &'static [&'static str] {
-    &COLUMNS[table as usize]
-}
 
 /// A row's wire fields.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +15,8 @@ pub(crate) struct Fields {
 impl Fields {
     /// Takes the table's columns from `map` (missing ones become null; other keys are dropped).
     pub(crate) fn from_map(table: TableId, mut map: Map<String, Value>) -> Self {
-        let values = columns(table)
+        let values = table
+            .columns()
             .iter()
             .map(|name| map.remove(*name).unwrap_or(Value::Null))
             .collect();
@@ -44,7 +26,7 @@ impl Fields {
     /// Builds fields from values in the table's column order (as [`Fields::values`] gives
     /// them); missing trailing values become null, extra ones are dropped.
     pub(crate) fn from_values(table: TableId, values: Vec<Value>) -> Self {
-        let count = columns(table).len();
+        let count = table.columns().len();
         let mut values = values;
         values.resize(count, Value::Null);
         Self {
@@ -60,7 +42,8 @@ impl Fields {
 
     /// A field's value (None if the table has no such column).
     pub(crate) fn get(&self, name: &str) -> Option<&Value> {
-        columns(self.table)
+        self.table
+            .columns()
             .iter()
             .position(|c| *c == name)
             .and_then(|i| self.values.get(i))
@@ -68,7 +51,7 @@ impl Fields {
 
     /// All fields in column order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&'static str, &Value)> {
-        columns(self.table).iter().copied().zip(self.values.iter())
+        self.table.columns().iter().copied().zip(self.values.iter())
     }
 
     /// All fields as a JSON map.
@@ -90,6 +73,7 @@ impl Fields {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crm::tables::CrmTable;
     use serde_json::json;
 
     #[test]
@@ -97,12 +81,12 @@ mod tests {
         let Value::Object(map) = json!({"name": "A", "bogus": 1, "accountid": "x"}) else {
             unreachable!("object literal")
         };
-        let fields = Fields::from_map(TableId::Accounts, map);
+        let fields = Fields::from_map(TableId::Crm(CrmTable::Accounts), map);
         assert_eq!(fields.get("name"), Some(&json!("A")));
         assert_eq!(fields.get("telephone1"), Some(&Value::Null));
         assert_eq!(fields.get("bogus"), None);
         assert_eq!(fields.iter().next().map(|(k, _)| k), Some("accountid"));
-        let again = Fields::from_map(TableId::Accounts, fields.to_map());
+        let again = Fields::from_map(TableId::Crm(CrmTable::Accounts), fields.to_map());
         assert_eq!(again, fields);
     }
 }

@@ -371,6 +371,7 @@ pub(crate) fn list(store: &Store, table: TableId, spec: &ListSpec<'_>) -> Page {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crm::tables::CrmTable;
     use crate::fields::Fields;
     use chrono::Utc;
     use serde_json::json;
@@ -409,7 +410,7 @@ mod tests {
         let store = store_with(&["n0", "n1"]);
         let page = list(
             &store,
-            TableId::Accounts,
+            TableId::Crm(CrmTable::Accounts),
             &ListSpec {
                 filter: Some(&f),
                 order: &[],
@@ -432,10 +433,10 @@ mod tests {
                 unreachable!("object literal")
             };
             store.put(
-                TableId::Accounts,
+                TableId::Crm(CrmTable::Accounts),
                 Uuid::from_u128(i as u128 + 1),
                 Row {
-                    fields: Fields::from_map(TableId::Accounts, map),
+                    fields: Fields::from_map(TableId::Crm(CrmTable::Accounts), map),
                     version: 1,
                     modified: Utc::now(),
                     modified_by: Uuid::nil(),
@@ -477,12 +478,20 @@ mod tests {
     #[test]
     fn key_order_pages_continue_after_a_deleted_cursor_row() {
         let mut store = store_with(&["a", "b", "c", "d", "e"]);
-        let first = list(&store, TableId::Accounts, &spec(&[], None, None));
+        let first = list(
+            &store,
+            TableId::Crm(CrmTable::Accounts),
+            &spec(&[], None, None),
+        );
         assert_eq!(names(&first), ["a", "b"]);
         assert_eq!(first.total, Some(5));
         let cursor = first.next.clone().expect("more pages");
-        store.remove(TableId::Accounts, &Uuid::from_u128(2));
-        let second = list(&store, TableId::Accounts, &spec(&[], Some(&cursor), None));
+        store.remove(TableId::Crm(CrmTable::Accounts), &Uuid::from_u128(2));
+        let second = list(
+            &store,
+            TableId::Crm(CrmTable::Accounts),
+            &spec(&[], Some(&cursor), None),
+        );
         assert_eq!(names(&second), ["c", "d"]);
     }
 
@@ -505,10 +514,10 @@ mod tests {
                 unreachable!("object literal")
             };
             store.put(
-                TableId::Accounts,
+                TableId::Crm(CrmTable::Accounts),
                 id,
                 Row {
-                    fields: Fields::from_map(TableId::Accounts, map),
+                    fields: Fields::from_map(TableId::Crm(CrmTable::Accounts), map),
                     version: 1,
                     modified: Utc::now(),
                     modified_by: Uuid::nil(),
@@ -533,11 +542,14 @@ mod tests {
         ];
         let mut spec = spec(&order, None, None);
         spec.filter = Some(&f);
-        let first = list(&store, TableId::Accounts, &spec);
+        let first = list(&store, TableId::Crm(CrmTable::Accounts), &spec);
         assert_eq!(names(&first), ["n1", "n2"]);
         let cursor = first.next.clone().expect("more");
         spec.after = Some(&cursor);
-        assert_eq!(names(&list(&store, TableId::Accounts, &spec)), ["n0"]);
+        assert_eq!(
+            names(&list(&store, TableId::Crm(CrmTable::Accounts), &spec)),
+            ["n0"]
+        );
     }
 
     #[test]
@@ -547,12 +559,16 @@ mod tests {
             field: "name".into(),
             descending: false,
         }];
-        let first = list(&store, TableId::Accounts, &spec(&order, None, Some(3)));
+        let first = list(
+            &store,
+            TableId::Crm(CrmTable::Accounts),
+            &spec(&order, None, Some(3)),
+        );
         assert_eq!(names(&first), ["a", "b"]);
         let cursor = first.next.clone().expect("more pages");
         let second = list(
             &store,
-            TableId::Accounts,
+            TableId::Crm(CrmTable::Accounts),
             &spec(&order, Some(&cursor), Some(3)),
         );
         assert_eq!(names(&second), ["c"]);

@@ -627,24 +627,32 @@ fn records(b: &mut Builder, n: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crm::tables::CrmTable;
+    use crate::erp::tables::ErpTable;
 
     #[test]
     fn demo_seed_is_deterministic_and_has_both_sides() {
         let a = build(Seed::Demo);
         let b = build(Seed::Demo);
-        assert_eq!(a.len(TableId::Customers), CUSTOMER_NAMES.len());
-        assert_eq!(a.len(TableId::Accounts), 15 + CRM_ONLY_NAMES.len());
+        assert_eq!(
+            a.len(TableId::Erp(ErpTable::Customers)),
+            CUSTOMER_NAMES.len()
+        );
+        assert_eq!(
+            a.len(TableId::Crm(CrmTable::Accounts)),
+            15 + CRM_ONLY_NAMES.len()
+        );
         let rows_a: Vec<_> = a
-            .rows(TableId::Accounts)
+            .rows(TableId::Crm(CrmTable::Accounts))
             .map(|(k, r)| (k, r.fields.to_map()))
             .collect();
         let rows_b: Vec<_> = b
-            .rows(TableId::Accounts)
+            .rows(TableId::Crm(CrmTable::Accounts))
             .map(|(k, r)| (k, r.fields.to_map()))
             .collect();
         assert_eq!(rows_a, rows_b);
         let with_mh: Vec<_> = a
-            .rows(TableId::Customers)
+            .rows(TableId::Erp(ErpTable::Customers))
             .filter(|(_, r)| r.fields.get("salespersonCode") == Some(&json!("MH")))
             .map(|(_, r)| r.fields.get("number").cloned())
             .collect();
@@ -654,20 +662,23 @@ mod tests {
     #[test]
     fn generated_records_fill_both_sides() {
         let store = build(Seed::Records(2_000));
-        assert_eq!(store.len(TableId::Customers), 2_000);
-        assert_eq!(store.len(TableId::Accounts), 2_000);
+        assert_eq!(store.len(TableId::Erp(ErpTable::Customers)), 2_000);
+        assert_eq!(store.len(TableId::Crm(CrmTable::Accounts)), 2_000);
     }
 
     #[test]
     fn empty_seed_has_only_the_company_and_app_users() {
         let store = build(Seed::Empty);
-        assert_eq!(store.len(TableId::Companies), 1);
-        assert_eq!(store.len(TableId::SystemUsers), APPS.len());
-        assert_eq!(store.len(TableId::Customers), 0);
-        assert_eq!(store.len(TableId::Accounts), 0);
+        assert_eq!(store.len(TableId::Erp(ErpTable::Companies)), 1);
+        assert_eq!(store.len(TableId::Crm(CrmTable::SystemUsers)), APPS.len());
+        assert_eq!(store.len(TableId::Erp(ErpTable::Customers)), 0);
+        assert_eq!(store.len(TableId::Crm(CrmTable::Accounts)), 0);
         assert!(
             store
-                .get(TableId::SystemUsers, &INTEGRATION_APP.crm_user)
+                .get(
+                    TableId::Crm(CrmTable::SystemUsers),
+                    &INTEGRATION_APP.crm_user
+                )
                 .is_some()
         );
     }

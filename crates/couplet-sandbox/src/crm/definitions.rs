@@ -7,7 +7,7 @@
 use serde_json::{Map, Value, json};
 
 use super::errors::{error, resource_not_found};
-use super::schema::{Access, Column, Kind, TABLES, Table};
+use super::schema::{Access, Column, Kind, Table, tables};
 use super::{Ctx, json_response};
 use crate::http::ApiRequest;
 use crate::http::ApiResponse;
@@ -45,7 +45,7 @@ fn find(key: &str) -> Option<&'static Table> {
     let by_name = key
         .strip_prefix("LogicalName=")
         .map(|v| v.trim_matches('\'').to_owned());
-    TABLES.iter().copied().find(|t| match &by_name {
+    tables().find(|t| match &by_name {
         Some(name) => t.logical.eq_ignore_ascii_case(name),
         None => metadata_id(t)
             .to_string()
@@ -241,7 +241,7 @@ fn listed(context: String, objects: Vec<Map<String, Value>>, req: &ApiRequest) -
 }
 
 fn collection(ctx: &Ctx, req: &ApiRequest) -> ApiResponse {
-    let all = TABLES.iter().map(|t| entity(t)).collect();
+    let all = tables().map(entity).collect();
     match filtered(all, req) {
         Ok(objects) => listed(
             format!("{}/$metadata#EntityDefinitions", ctx.base),

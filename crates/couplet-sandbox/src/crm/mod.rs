@@ -6,6 +6,7 @@ mod definitions;
 mod delta;
 mod errors;
 pub(crate) mod schema;
+pub(crate) mod tables;
 mod write;
 
 use axum::http::Method;
@@ -25,7 +26,7 @@ use crate::store::{Row, Store};
 
 pub(crate) use errors::fault_response;
 use errors::{error, method_not_allowed, resource_not_found, unknown_property};
-use schema::{Kind, SYSTEMUSERS, TABLES, Table};
+use schema::{Kind, SYSTEMUSERS, Table, tables};
 
 /// Largest page and largest count Dataverse returns.
 const MAX_PAGE: usize = 5_000;
@@ -110,9 +111,7 @@ fn parse_resource(rest: &[&str]) -> Result<Resource, ApiResponse> {
             (name, Some(key))
         }
     };
-    let table = TABLES
-        .iter()
-        .copied()
+    let table = tables()
         .find(|t| t.set == name)
         .ok_or_else(|| resource_not_found(name))?;
     match (key, rest.len()) {
@@ -149,8 +148,7 @@ fn dispatch(store: &mut Store, ctx: &Ctx, req: &ApiRequest, resource: Resource) 
             if *method != Method::GET {
                 return method_not_allowed(method.as_str(), "the service document");
             }
-            let sets: Vec<Value> = TABLES
-                .iter()
+            let sets: Vec<Value> = tables()
                 .map(|t| json!({"name": t.set, "kind": "EntitySet", "url": t.set}))
                 .collect();
             json_response(
@@ -570,7 +568,7 @@ fn metadata() -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<edmx:Edmx Version=\"4.0\" xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\">\n  <edmx:DataServices>\n    <Schema Namespace=\"Microsoft.Dynamics.CRM\" Alias=\"mscrm\" xmlns=\"http://docs.oasis-open.org/odata/ns/edm\">\n",
     );
-    for table in TABLES {
+    for table in tables() {
         out.push_str(&format!(
             "      <EntityType Name=\"{}\"><Key><PropertyRef Name=\"{}\"/></Key>\n",
             table.logical, table.key
@@ -604,7 +602,7 @@ fn metadata() -> String {
     }
     out.push_str(&bulk::metadata());
     out.push_str("      <EntityContainer Name=\"System\">\n");
-    for table in TABLES {
+    for table in tables() {
         out.push_str(&format!(
             "        <EntitySet Name=\"{}\" EntityType=\"Microsoft.Dynamics.CRM.{}\"/>\n",
             table.set, table.logical

@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value};
 
+use super::tables::CrmTable;
 use crate::store::TableId;
 
 /// A lookup column (`_<nav>_value`) and the table it points to.
@@ -83,6 +84,11 @@ pub(crate) struct Table {
     pub states: &'static [(i64, &'static [i64])],
     /// Whether rows may be deleted.
     pub deletable: bool,
+    /// Columns whose values are unique within the table (`isocurrencycode`).
+    pub unique: &'static [&'static str],
+    /// Whether change tracking is enabled (`ChangeTrackingEnabled`): delta links are served
+    /// and deletions leave tombstones.
+    pub change_tracking: bool,
     /// Whether the bulk operation messages (`CreateMultiple`, `UpdateMultiple`,
     /// `UpsertMultiple`) are available for the table.
     pub bulk_messages: bool,
@@ -162,7 +168,7 @@ pub(crate) static ACCOUNTS: Table = Table {
     set: "accounts",
     logical: "account",
     key: "accountid",
-    table: TableId::Accounts,
+    table: TableId::Crm(CrmTable::Accounts),
     own_columns: &[
         c("accountid", Kind::Guid, Access::Key),
         c("name", Kind::Text(160), Access::Write),
@@ -189,6 +195,8 @@ pub(crate) static ACCOUNTS: Table = Table {
     ],
     required: &["name"],
     states: &[(0, &[1]), (1, &[2])],
+    unique: &[],
+    change_tracking: true,
     deletable: true,
     bulk_messages: true,
 };
@@ -198,7 +206,7 @@ pub(crate) static SYSTEMUSERS: Table = Table {
     set: "systemusers",
     logical: "systemuser",
     key: "systemuserid",
-    table: TableId::SystemUsers,
+    table: TableId::Crm(CrmTable::SystemUsers),
     own_columns: &[
         c("systemuserid", Kind::Guid, Access::Key),
         c("fullname", Kind::Text(200), Access::ReadOnly),
@@ -221,6 +229,8 @@ pub(crate) static SYSTEMUSERS: Table = Table {
     ],
     required: &["lastname"],
     states: &[],
+    unique: &[],
+    change_tracking: true,
     deletable: false,
     bulk_messages: false,
 };
@@ -241,7 +251,9 @@ pub(crate) fn full_name(fields: &Map<String, Value>) -> String {
 }
 
 /// All tables, for routing.
-pub(crate) static TABLES: [&Table; 2] = [&ACCOUNTS, &SYSTEMUSERS];
+pub(crate) fn tables() -> impl Iterator<Item = &'static Table> {
+    CrmTable::ALL.iter().map(|t| t.table())
+}
 
 impl Table {
     /// All columns in wire order: its own, then the audit columns.

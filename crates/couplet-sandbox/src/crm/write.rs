@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::errors::{error, row_not_found};
-use super::schema::{Access, Kind, SYSTEMUSERS, TABLES, Table, full_name};
+use super::schema::{Access, Kind, SYSTEMUSERS, Table, full_name, tables};
 use super::{Annotations, Ctx, etag, etag_matches, json_response, render};
 use crate::clock::crm_time;
 use crate::fields::Fields;
@@ -84,9 +84,7 @@ fn changes(
                 }
             };
             let (set, target_id) = target;
-            let Some(target_table) = TABLES
-                .iter()
-                .find(|t| t.set == set && t.set == lookup.target_set)
+            let Some(target_table) = tables().find(|t| t.set == set && t.set == lookup.target_set)
             else {
                 return Err(error(
                     400,

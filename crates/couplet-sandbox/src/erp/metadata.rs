@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::schema::{COMPANIES, COMPANY_SETS, EntitySet, Kind};
+use super::schema::{COMPANIES, EntitySet, Kind, company_sets};
 
 fn edm(kind: Kind) -> (&'static str, Option<usize>) {
     match kind {
@@ -46,7 +46,7 @@ pub(super) fn csdl() -> String {
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<edmx:Edmx Version=\"4.0\" xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\">\n  <edmx:DataServices>\n    <Schema Namespace=\"Microsoft.NAV\" xmlns=\"http://docs.oasis-open.org/odata/ns/edm\">\n",
     );
     entity_type(&mut out, &COMPANIES);
-    for set in COMPANY_SETS {
+    for set in company_sets() {
         entity_type(&mut out, set);
     }
     out.push_str("      <EntityContainer Name=\"NAV\">\n");
@@ -54,7 +54,7 @@ pub(super) fn csdl() -> String {
         out,
         "        <EntitySet Name=\"companies\" EntityType=\"Microsoft.NAV.company\">"
     );
-    for set in COMPANY_SETS {
+    for set in company_sets() {
         let _ = writeln!(
             out,
             "          <NavigationPropertyBinding Path=\"{0}\" Target=\"{0}\"/>",
@@ -62,7 +62,7 @@ pub(super) fn csdl() -> String {
         );
     }
     out.push_str("        </EntitySet>\n");
-    for set in COMPANY_SETS {
+    for set in company_sets() {
         let _ = writeln!(
             out,
             "        <EntitySet Name=\"{}\" EntityType=\"Microsoft.NAV.{}\"/>",

@@ -4,6 +4,7 @@ mod batch;
 mod errors;
 mod metadata;
 pub(crate) mod schema;
+pub(crate) mod tables;
 pub(crate) mod webhooks;
 mod write;
 
@@ -25,7 +26,7 @@ use crate::store::{Row, Store};
 
 pub(crate) use errors::fault_response;
 use errors::{error, method_not_allowed, not_found_resource};
-use schema::{COMPANIES, COMPANY_SETS, EntitySet};
+use schema::{COMPANIES, EntitySet, company_sets};
 
 /// The environment name the sandbox serves.
 pub(crate) const ENVIRONMENT: &str = "production";
@@ -155,8 +156,8 @@ fn syntax_error(segment: &str) -> ApiResponse {
     )
 }
 
-fn company_sets(name: &str) -> Option<&'static EntitySet> {
-    COMPANY_SETS.iter().copied().find(|s| s.name == name)
+pub(crate) fn company_set(name: &str) -> Option<&'static EntitySet> {
+    schema::company_sets().find(|s| s.name == name)
 }
 
 fn resolve_company(store: &Store, value: &str) -> Option<Uuid> {
@@ -213,7 +214,7 @@ fn parse_resource(
             .or_else(|| req.header("company"))
             .map(str::to_string);
         let Some(given) = given else {
-            return Err(if company_sets(name).is_some() {
+            return Err(if company_set(name).is_some() {
                 error(
                     400,
                     "Internal_CompanyNotFound",
@@ -233,7 +234,7 @@ fn parse_resource(
         (company, rest)
     };
     let (set_name, key) = split_key(&tail[0])?;
-    let set = company_sets(set_name).ok_or_else(|| not_found_resource(set_name))?;
+    let set = company_set(set_name).ok_or_else(|| not_found_resource(set_name))?;
     match (key, tail.len()) {
         (None, 1) => Ok(Resource::Collection(company, set)),
         (None, 2) if tail[1] == "$count" => Ok(Resource::Count(set)),
@@ -262,7 +263,7 @@ fn dispatch(store: &mut Store, ctx: &Ctx<'_>, req: &ApiRequest, rest: &[String])
                 return method_not_allowed(method.as_str(), "the service document");
             }
             let sets: Vec<Value> = std::iter::once(&COMPANIES)
-                .chain(COMPANY_SETS.iter().copied())
+                .chain(company_sets())
                 .map(|s| json!({"name": s.name, "kind": "EntitySet", "url": s.name}))
                 .collect();
             ok_json(json!({"@odata.context": format!("{}/$metadata", ctx.root), "value": sets}))

@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value};
 
+use super::tables::ErpTable;
 use crate::store::TableId;
 
 /// The type of a BC field as it appears on the wire.
@@ -78,7 +79,7 @@ pub(crate) static CUSTOMERS: EntitySet = EntitySet {
     name: "customers",
     entity_type: "customer",
     caption: "Customer",
-    table: TableId::Customers,
+    table: TableId::Erp(ErpTable::Customers),
     fields: &[
         f("id", Kind::Guid, Access::OnCreate),
         f("number", Kind::Code(20), Access::Write),
@@ -111,7 +112,7 @@ pub(crate) static SALESPEOPLE: EntitySet = EntitySet {
     name: "salespeoplePurchasers",
     entity_type: "salespersonPurchaser",
     caption: "Salesperson/Purchaser",
-    table: TableId::Salespeople,
+    table: TableId::Erp(ErpTable::Salespeople),
     fields: &[
         f("id", Kind::Guid, Access::OnCreate),
         f("code", Kind::Code(20), Access::Write),
@@ -135,7 +136,7 @@ pub(crate) static COMPANIES: EntitySet = EntitySet {
     name: "companies",
     entity_type: "company",
     caption: "Company",
-    table: TableId::Companies,
+    table: TableId::Erp(ErpTable::Companies),
     fields: &[
         f("id", Kind::Guid, Access::ReadOnly),
         f("systemVersion", Kind::Text(250), Access::ReadOnly),
@@ -154,7 +155,12 @@ pub(crate) static COMPANIES: EntitySet = EntitySet {
 };
 
 /// Entity sets below a company.
-pub(crate) static COMPANY_SETS: [&EntitySet; 2] = [&CUSTOMERS, &SALESPEOPLE];
+pub(crate) fn company_sets() -> impl Iterator<Item = &'static EntitySet> {
+    ErpTable::ALL
+        .iter()
+        .filter(|t| **t != ErpTable::Companies)
+        .map(|t| t.set())
+}
 
 impl EntitySet {
     /// A field by wire name.

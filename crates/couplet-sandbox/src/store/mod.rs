@@ -118,8 +118,9 @@ impl Store {
 
     fn from_connection(conn: Connection, clock_start: DateTime<Utc>) -> Result<Self, StoreError> {
         conn.execute_batch(SCHEMA_META)?;
-        for table in TableId::ALL {
-            conn.execute_batch(&create_table_sql(table))?;
+        schema::rename_first_tables(&conn)?;
+        for table in TableId::all() {
+            conn.execute_batch(&create_table_sql(*table))?;
         }
         let mut store = Store {
             conn,
@@ -138,7 +139,7 @@ impl Store {
     /// Reads the version counter, the clock, the series and the live tokens back.
     fn load_counters(&mut self, clock_start: DateTime<Utc>) -> Result<(), StoreError> {
         let mut latest = clock_start;
-        for table in TableId::ALL {
+        for table in TableId::all() {
             let t = table.sql_table();
             let (version, modified): (Option<i64>, Option<String>) = self.conn.query_row(
                 &format!("SELECT MAX(version), MAX(modified) FROM {t}"),

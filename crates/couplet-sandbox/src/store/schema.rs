@@ -1,6 +1,8 @@
 //! The SQLite layout of the state: metadata, tokens, unique values, tombstones, and one table
 //! per entity.
 
+use rusqlite::{Connection, OptionalExtension};
+
 use super::TableId;
 
 pub(super) const SCHEMA_META: &str = "
@@ -36,4 +38,30 @@ pub(super) fn create_table_sql(table: TableId) -> String {
         CREATE INDEX IF NOT EXISTS {t}_by_modified ON {t} (sort_modified, id);
         CREATE INDEX IF NOT EXISTS {t}_by_version ON {t} (version);"
     )
+}
+
+/// Tables whose SQLite name changed since the layout was introduced: (old, new).
+const RENAMED: &[(&str, &str)] = &[("rows_bc_salespeople", "rows_bc_salespeoplepurchasers")];
+
+/// Gives the tables of an older state file their current names (and drops their old
+/// indexes, which [`create_table_sql`] recreates under the new names), so nothing is lost.
+pub(super) fn rename_first_tables(conn: &Connection) -> rusqlite::Result<()> {
+    for (old, new) in RENAMED {
+        let exists = |name: &str| {
+            conn.query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [name],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|found| found.is_some())
+        };
+        if exists(old)? && !exists(new)? {
+            conn.execute_batch(&format!(
+                "DROP INDEX IF EXISTS {old}_by_modified; DROP INDEX IF EXISTS {old}_by_version;
+                 ALTER TABLE {old} RENAME TO {new};"
+            ))?;
+        }
+    }
+    Ok(())
 }

@@ -2,6 +2,8 @@
 
 use super::rows::CHUNK;
 use super::*;
+use crate::crm::tables::CrmTable;
+use crate::erp::tables::ErpTable;
 use serde_json::Map;
 use serde_json::Value;
 
@@ -10,7 +12,7 @@ fn row(name: &str, modified: &str) -> Row {
     fields.insert("name".into(), Value::String(name.into()));
     fields.insert("modifiedon".into(), Value::String(modified.into()));
     Row {
-        fields: Fields::from_map(TableId::Accounts, fields),
+        fields: Fields::from_map(TableId::Crm(CrmTable::Accounts), fields),
         version: 1,
         modified: Utc::now(),
         modified_by: Uuid::nil(),
@@ -21,19 +23,37 @@ fn row(name: &str, modified: &str) -> Row {
 fn rollback_restores_replaced_removed_and_inserted_rows() {
     let mut store = Store::in_memory(Utc::now()).expect("opens");
     let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
-    store.put(TableId::Accounts, a, row("a", "2024-01-01T00:00:00Z"));
-    store.put(TableId::Accounts, b, row("b", "2024-01-01T00:00:00Z"));
+    store.put(
+        TableId::Crm(CrmTable::Accounts),
+        a,
+        row("a", "2024-01-01T00:00:00Z"),
+    );
+    store.put(
+        TableId::Crm(CrmTable::Accounts),
+        b,
+        row("b", "2024-01-01T00:00:00Z"),
+    );
     store.begin();
-    store.put(TableId::Accounts, a, row("a2", "2024-01-01T00:00:00Z"));
-    store.remove(TableId::Accounts, &b);
-    store.put(TableId::Accounts, c, row("c", "2024-01-01T00:00:00Z"));
+    store.put(
+        TableId::Crm(CrmTable::Accounts),
+        a,
+        row("a2", "2024-01-01T00:00:00Z"),
+    );
+    store.remove(TableId::Crm(CrmTable::Accounts), &b);
+    store.put(
+        TableId::Crm(CrmTable::Accounts),
+        c,
+        row("c", "2024-01-01T00:00:00Z"),
+    );
     store.rollback();
     assert_eq!(
-        store.get(TableId::Accounts, &a).map(|r| r.fields),
+        store
+            .get(TableId::Crm(CrmTable::Accounts), &a)
+            .map(|r| r.fields),
         Some(row("a", "2024-01-01T00:00:00Z").fields)
     );
-    assert!(store.get(TableId::Accounts, &b).is_some());
-    assert!(store.get(TableId::Accounts, &c).is_none());
+    assert!(store.get(TableId::Crm(CrmTable::Accounts), &b).is_some());
+    assert!(store.get(TableId::Crm(CrmTable::Accounts), &c).is_none());
 }
 
 #[test]
@@ -46,16 +66,23 @@ fn rows_come_in_key_order_across_chunks_and_by_modified_within_bounds() {
         let second = (n - i) % 60;
         let minute = (n - i) / 60;
         let at = format!("2024-01-01T00:{minute:02}:{second:02}Z");
-        store.put(TableId::Accounts, Uuid::from_u128(i + 1), row("x", &at));
+        store.put(
+            TableId::Crm(CrmTable::Accounts),
+            Uuid::from_u128(i + 1),
+            row("x", &at),
+        );
     }
     store.commit();
-    let keys: Vec<Uuid> = store.rows(TableId::Accounts).map(|(k, _)| k).collect();
+    let keys: Vec<Uuid> = store
+        .rows(TableId::Crm(CrmTable::Accounts))
+        .map(|(k, _)| k)
+        .collect();
     assert_eq!(keys.len() as u128, n);
     assert!(keys.windows(2).all(|w| w[0] < w[1]));
 
     let by_time: Vec<Uuid> = store
         .rows_by_modified(
-            TableId::Accounts,
+            TableId::Crm(CrmTable::Accounts),
             None,
             Some("2024-01-01T00:00:10Z".into()),
             Some("2024-01-01T00:00:12Z".into()),
@@ -81,25 +108,31 @@ fn unique_values_follow_updates_and_removals() {
         let mut fields = Map::new();
         fields.insert("number".into(), Value::String(number.into()));
         Row {
-            fields: Fields::from_map(TableId::Customers, fields),
+            fields: Fields::from_map(TableId::Erp(ErpTable::Customers), fields),
             version: 1,
             modified: Utc::now(),
             modified_by: Uuid::nil(),
         }
     };
-    store.put(TableId::Customers, id, customer("C1"));
+    store.put(TableId::Erp(ErpTable::Customers), id, customer("C1"));
     assert_eq!(
-        store.find_unique(TableId::Customers, "number", "C1"),
+        store.find_unique(TableId::Erp(ErpTable::Customers), "number", "C1"),
         Some(id)
     );
-    store.put(TableId::Customers, id, customer("C2"));
-    assert_eq!(store.find_unique(TableId::Customers, "number", "C1"), None);
+    store.put(TableId::Erp(ErpTable::Customers), id, customer("C2"));
     assert_eq!(
-        store.find_unique(TableId::Customers, "number", "C2"),
+        store.find_unique(TableId::Erp(ErpTable::Customers), "number", "C1"),
+        None
+    );
+    assert_eq!(
+        store.find_unique(TableId::Erp(ErpTable::Customers), "number", "C2"),
         Some(id)
     );
-    store.remove(TableId::Customers, &id);
-    assert_eq!(store.find_unique(TableId::Customers, "number", "C2"), None);
+    store.remove(TableId::Erp(ErpTable::Customers), &id);
+    assert_eq!(
+        store.find_unique(TableId::Erp(ErpTable::Customers), "number", "C2"),
+        None
+    );
 }
 
 #[test]
@@ -136,7 +169,9 @@ fn a_state_file_of_the_first_layout_is_taken_over() {
     }
     let mut store = Store::open(&path, Utc::now()).expect("takes the old file over");
     assert!(store.is_seeded());
-    let row = store.get(TableId::Accounts, &id).expect("the row moved");
+    let row = store
+        .get(TableId::Crm(CrmTable::Accounts), &id)
+        .expect("the row moved");
     assert_eq!(
         row.fields.get("name"),
         Some(&Value::String("Kept From Before".into()))
@@ -158,7 +193,7 @@ fn a_state_file_whose_seed_was_interrupted_starts_afresh() {
         let mut store = Store::open(&path, Utc::now()).expect("opens");
         store.begin_bulk_load();
         store.put(
-            TableId::Accounts,
+            TableId::Crm(CrmTable::Accounts),
             Uuid::from_u128(1),
             row("half", "2024-01-01T00:00:00Z"),
         );
@@ -166,7 +201,11 @@ fn a_state_file_whose_seed_was_interrupted_starts_afresh() {
     }
     let again = Store::open(&path, Utc::now()).expect("opens again");
     assert!(!again.is_seeded());
-    assert!(again.get(TableId::Accounts, &Uuid::from_u128(1)).is_none());
+    assert!(
+        again
+            .get(TableId::Crm(CrmTable::Accounts), &Uuid::from_u128(1))
+            .is_none()
+    );
 }
 
 #[test]
@@ -180,7 +219,7 @@ fn a_state_file_keeps_rows_series_tokens_and_the_clock_across_opens() {
         let mut store = Store::open(&path, Utc::now()).expect("opens");
         let mut kept = row("kept", "2024-01-01T00:00:00Z");
         kept.modified = ahead;
-        store.put(TableId::Accounts, id, kept);
+        store.put(TableId::Crm(CrmTable::Accounts), id, kept);
         store.set_series("customers", 40);
         store.add_token(
             "t".into(),
@@ -194,11 +233,51 @@ fn a_state_file_keeps_rows_series_tokens_and_the_clock_across_opens() {
     }
     let mut again = Store::open(&path, DateTime::<Utc>::MIN_UTC).expect("opens again");
     assert!(again.is_seeded());
-    assert!(again.get(TableId::Accounts, &id).is_some());
+    assert!(again.get(TableId::Crm(CrmTable::Accounts), &id).is_some());
     assert_eq!(again.series_last("customers"), 40);
     assert!(again.token("t").is_some());
     assert!(
         again.now() > ahead,
         "the clock continues after the latest change saved"
     );
+}
+
+#[test]
+fn salespeople_saved_under_the_first_table_name_are_kept() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("state.sqlite");
+    let salespeople = TableId::Erp(ErpTable::Salespeople);
+    let id = Uuid::from_u128(7);
+    {
+        let mut store = Store::open(&path, Utc::now()).expect("opens");
+        let mut fields = Map::new();
+        fields.insert("code".into(), Value::String("JR".into()));
+        store.put(
+            salespeople,
+            id,
+            Row {
+                fields: Fields::from_map(salespeople, fields),
+                version: 5,
+                modified: Utc::now(),
+                modified_by: Uuid::nil(),
+            },
+        );
+        store.mark_seeded();
+    }
+    {
+        // Give the table its first name back, as a state file of that version has it.
+        let conn = Connection::open(&path).expect("reopens");
+        conn.execute_batch(
+            "DROP INDEX rows_bc_salespeoplepurchasers_by_modified;
+             DROP INDEX rows_bc_salespeoplepurchasers_by_version;
+             ALTER TABLE rows_bc_salespeoplepurchasers RENAME TO rows_bc_salespeople;",
+        )
+        .expect("old name");
+    }
+    let store = Store::open(&path, Utc::now()).expect("opens the older file");
+    let row = store
+        .get(salespeople, &id)
+        .expect("the salesperson is kept");
+    assert_eq!(row.fields.get("code"), Some(&Value::String("JR".into())));
+    assert_eq!(store.find_unique(salespeople, "code", "JR"), Some(id));
 }

@@ -12,7 +12,7 @@ use super::subscriptions::{self, Subscription, TableError};
 use crate::Shared;
 use crate::erp::errors::{error, method_not_allowed};
 use crate::erp::schema::COMPANIES;
-use crate::erp::{Ctx, company_sets, etag, if_match_accepts, json_response, ok_json, split_key};
+use crate::erp::{Ctx, company_set, etag, if_match_accepts, json_response, ok_json, split_key};
 use crate::http::{ApiRequest, ApiResponse};
 use crate::store::Store;
 
@@ -276,7 +276,7 @@ fn parse_resource(store: &Store, resource: &str) -> Result<(Uuid, &'static str),
         return Ok((company, set));
     }
     let supported = SUPPORTED_SETS.join(", ");
-    Err(if company_sets(set_name).is_some() {
+    Err(if company_set(set_name).is_some() {
         error(
             400,
             "Application_DialogException",
