@@ -6,10 +6,10 @@ mod definitions;
 mod delta;
 mod errors;
 mod organization;
-mod rules;
+pub(crate) mod rules;
 pub(crate) mod schema;
 pub(crate) mod tables;
-mod write;
+pub(crate) mod write;
 
 use axum::http::Method;
 use base64::Engine;
@@ -212,7 +212,7 @@ fn dispatch(store: &mut Store, ctx: &Ctx, req: &ApiRequest, resource: Resource) 
         Resource::Entity(table, id) => match *method {
             Method::GET => get_one(store, ctx, req, table, id),
             Method::PATCH => write::upsert(store, ctx, req, table, id),
-            Method::DELETE => write::delete(store, req, table, id),
+            Method::DELETE => write::delete(store, ctx, req, table, id),
             _ => method_not_allowed(method.as_str(), table.set),
         },
         Resource::Bulk(table, message) => match *method {

@@ -455,8 +455,10 @@ pub(super) fn insert_row(
     }
     super::rules::create_defaults(store, table, &mut fields);
     apply(table, &mut fields, changes, id, true)?;
+    super::rules::check(store, table, &mut fields, id, None)?;
     let row = stamp(store, ctx, table.table, &mut fields, true);
     store.put(table.table, id, row);
+    super::rules::after_write(store, ctx, table, id, None, Some(&fields));
     Ok(())
 }
 
@@ -471,11 +473,28 @@ pub(super) fn update_row(
     body: &Map<String, Value>,
 ) -> Result<(), ApiResponse> {
     let changes = changes(store, table, body, id)?;
-    let mut fields = current.fields.to_map();
+    let previous = current.fields.to_map();
+    let mut fields = previous.clone();
     apply(table, &mut fields, changes, id, false)?;
+    super::rules::check(store, table, &mut fields, id, Some(&previous))?;
     let row = stamp(store, ctx, table.table, &mut fields, false);
     store.put(table.table, id, row);
+    super::rules::after_write(store, ctx, table, id, Some(&previous), Some(&fields));
     Ok(())
+}
+
+/// Writes a row the platform derives (a unit group's base unit, an order's new totals) as a
+/// new version written by the caller; `fields` holds every column.
+pub(crate) fn write_platform_row(
+    store: &mut Store,
+    ctx: &Ctx,
+    table: &Table,
+    id: Uuid,
+    mut fields: Map<String, Value>,
+) {
+    let creating = store.get(table.table, &id).is_none();
+    let row = stamp(store, ctx, table.table, &mut fields, creating);
+    store.put(table.table, id, row);
 }
 
 /// The primary key a body names (`accountid`), if it names one.
@@ -563,7 +582,13 @@ pub(super) fn upsert(
 }
 
 /// DELETE (If-Match optional).
-pub(super) fn delete(store: &mut Store, req: &ApiRequest, table: &Table, id: Uuid) -> ApiResponse {
+pub(super) fn delete(
+    store: &mut Store,
+    ctx: &Ctx,
+    req: &ApiRequest,
+    table: &Table,
+    id: Uuid,
+) -> ApiResponse {
     if !table.deletable {
         return error(
             405,
@@ -583,6 +608,8 @@ pub(super) fn delete(store: &mut Store, req: &ApiRequest, table: &Table, id: Uui
         return version_mismatch();
     }
     store.remove(table.table, &id);
+    let previous = current.fields.to_map();
+    super::rules::after_write(store, ctx, table, id, Some(&previous), None);
     ApiResponse::no_content()
 }
 
