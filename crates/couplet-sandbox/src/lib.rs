@@ -39,6 +39,7 @@ mod clock;
 mod config;
 mod crm;
 mod erp;
+mod expand;
 mod fault_answers;
 mod faults;
 mod fields;
