@@ -1,10 +1,11 @@
 //! Writes seeded rows with increasing times and versions, as the services would have stamped them.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::bc_admin;
+use crate::DemoCoupling;
 use crate::clock::{bc_time, crm_time};
 use crate::crm::BUSINESS_UNIT_ID;
 use crate::crm::schema::{SYSTEMUSERS, Table, full_name};
@@ -16,6 +17,8 @@ use crate::store::{Row, Store};
 pub(super) struct Builder {
     pub(super) store: Store,
     pub(super) time: DateTime<Utc>,
+    /// Pairs of the demo story that an earlier synchronization coupled.
+    pub(super) story: Vec<DemoCoupling>,
 }
 
 impl Builder {
@@ -46,6 +49,19 @@ impl Builder {
         );
     }
 
+    /// Changes some fields of an existing Business Central row, later, as ADMIN.
+    pub(super) fn edit_bc(&mut self, set: &EntitySet, id: Uuid, changes: Value) {
+        let mut fields = self
+            .store
+            .get(set.table, &id)
+            .map(|row| row.fields.to_map())
+            .unwrap_or_default();
+        if let Value::Object(changes) = changes {
+            fields.extend(changes);
+        }
+        self.bc(set, id, Value::Object(fields))
+    }
+
     /// Writes a Dataverse row of `table` as user `by` made it.
     pub(super) fn crm(&mut self, table: &Table, id: Uuid, by: Uuid, values: Value) {
         let (time, version) = self.tick();
@@ -55,9 +71,11 @@ impl Builder {
         }
         let by_text = Value::String(by.to_string());
         fields.insert(table.key.into(), Value::String(id.to_string()));
-        fields.insert("createdon".into(), Value::String(crm_time(time)));
+        if fields.get("createdon").is_none_or(Value::is_null) {
+            fields.insert("createdon".into(), Value::String(crm_time(time)));
+            fields.insert("_createdby_value".into(), by_text.clone());
+        }
         fields.insert("modifiedon".into(), Value::String(crm_time(time)));
-        fields.insert("_createdby_value".into(), by_text.clone());
         fields.insert("_modifiedby_value".into(), by_text.clone());
         fields.insert("versionnumber".into(), Value::from(version));
         if table.column("_ownerid_value").is_some()
@@ -83,5 +101,41 @@ impl Builder {
                 modified_by: by,
             },
         );
+    }
+
+    /// Changes some columns of an existing Dataverse row, later, as user `by`; the row keeps
+    /// when and by whom it was created.
+    pub(super) fn edit_crm(&mut self, table: &Table, id: Uuid, by: Uuid, changes: Value) {
+        let mut fields = self
+            .store
+            .get(table.table, &id)
+            .map(|row| row.fields.to_map())
+            .unwrap_or_default();
+        if let Value::Object(changes) = changes {
+            fields.extend(changes);
+        }
+        self.crm(table, id, by, Value::Object(fields));
+    }
+
+    /// Records that an earlier synchronization of `mapping` left the two rows coupled and in
+    /// step as they are now.
+    pub(super) fn couple(&mut self, mapping: &str, erp: (&EntitySet, Uuid), crm: (&Table, Uuid)) {
+        let erp_row = self.store.get(erp.0.table, &erp.1);
+        let crm_row = self.store.get(crm.0.table, &crm.1);
+        let (Some(erp_row), Some(crm_row)) = (erp_row, crm_row) else {
+            tracing::error!(mapping, "a demo coupling names a row that was not seeded");
+            return;
+        };
+        self.story.push(DemoCoupling {
+            mapping: mapping.to_owned(),
+            erp_id: erp.1,
+            crm_id: crm.1,
+            erp_modified_on: erp_row.modified,
+            // `modifiedon` is kept to the second on the wire.
+            crm_modified_on: crm_row
+                .modified
+                .with_nanosecond(0)
+                .unwrap_or(crm_row.modified),
+        });
     }
 }

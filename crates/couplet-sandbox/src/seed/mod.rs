@@ -47,6 +47,7 @@ pub(crate) fn fill(store: Store, seed: Seed) -> Store {
     let mut b = Builder {
         store,
         time: base_time(),
+        story: Vec::new(),
     };
     b.store.begin_bulk_load();
     b.store.begin();
@@ -57,6 +58,7 @@ pub(crate) fn fill(store: Store, seed: Seed) -> Store {
         Seed::Demo => demo::demo(&mut b),
         Seed::Records(n) => generated::records(&mut b, n),
     }
+    crate::story::save(&mut b.store, &b.story);
     b.store.mark_seeded();
     b.store.commit();
     b.store.end_bulk_load();
@@ -96,6 +98,7 @@ mod tests {
     use super::*;
     use crate::crm::tables::CrmTable;
     use crate::erp::tables::ErpTable;
+    use chrono::Timelike;
 
     #[test]
     fn demo_seed_is_deterministic_and_has_both_sides() {
@@ -124,6 +127,72 @@ mod tests {
             .map(|(_, r)| r.fields.get("number").cloned())
             .collect();
         assert_eq!(with_mh, vec![Some(json!("C00410"))]);
+    }
+
+    /// Whether the row changed after the pair's synchronization (at wire precision).
+    fn changed_since(store: &Store, table: TableId, id: Uuid, synced: DateTime<Utc>) -> bool {
+        let row = store.get(table, &id).expect("the coupled row exists");
+        let modified = match table {
+            TableId::Erp(_) => row.modified,
+            TableId::Crm(_) => row.modified.with_nanosecond(0).expect("valid"),
+        };
+        modified > synced
+    }
+
+    #[test]
+    fn the_demo_story_hands_over_coupled_pairs_some_changed_since_on_either_or_both_sides() {
+        let store = build(Seed::Demo);
+        let pairs = crate::story::load(&store);
+        let salespeople = pairs.iter().filter(|p| p.mapping == "SALESPEOPLE").count();
+        assert_eq!(salespeople, people::SALESPEOPLE_DEMO.len());
+        let customers: Vec<_> = pairs.iter().filter(|p| p.mapping == "CUSTOMER").collect();
+        assert_eq!(customers.len(), 5);
+        let changes: Vec<(bool, bool)> = customers
+            .iter()
+            .map(|p| {
+                (
+                    changed_since(
+                        &store,
+                        TableId::Erp(ErpTable::Customers),
+                        p.erp_id,
+                        p.erp_modified_on,
+                    ),
+                    changed_since(
+                        &store,
+                        TableId::Crm(CrmTable::Accounts),
+                        p.crm_id,
+                        p.crm_modified_on,
+                    ),
+                )
+            })
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                (false, false),
+                (true, false),
+                (false, true),
+                (true, true),
+                (false, false)
+            ],
+            "in step, changed in BC, changed in Dataverse, a conflict, in step"
+        );
+        for p in &customers {
+            let customer = store
+                .get(TableId::Erp(ErpTable::Customers), &p.erp_id)
+                .expect("customer");
+            let account = store
+                .get(TableId::Crm(CrmTable::Accounts), &p.crm_id)
+                .expect("account");
+            assert_eq!(
+                customer.fields.get("displayName"),
+                account.fields.get("name")
+            );
+        }
+        assert!(
+            crate::story::load(&build(Seed::Records(10))).is_empty(),
+            "generated records have no story"
+        );
     }
 
     #[test]

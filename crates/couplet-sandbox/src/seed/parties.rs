@@ -80,3 +80,39 @@ pub(super) fn account(
         }),
     );
 }
+
+/// The account the CUSTOMER mapping made of demo customer `i` (written by [`customer`] with the
+/// same `i`, `name` and `number`): every mapped column holds the customer's value.
+pub(super) fn account_in_step(
+    b: &mut Builder,
+    i: usize,
+    name: &str,
+    number: &str,
+    owner: Uuid,
+) -> Uuid {
+    let a = address(i);
+    let id = named_guid("crm.account", name);
+    b.crm(
+        &ACCOUNTS,
+        id,
+        owner,
+        json!({
+            "name": name,
+            "accountnumber": number,
+            "customertypecode": 3,
+            "statecode": 0,
+            "statuscode": 1,
+            "telephone1": a.phone,
+            "emailaddress1": format!("info@{}", domain(name)),
+            "websiteurl": format!("www.{}", domain(name)),
+            "address1_line1": a.line1,
+            "address1_line2": if i.is_multiple_of(4) { format!("Suite {}", 100 + i) } else { String::new() },
+            "address1_city": a.city,
+            "address1_stateorprovince": a.state,
+            "address1_postalcode": a.zip,
+            "address1_country": "US",
+            "_ownerid_value": owner.to_string(),
+        }),
+    );
+    id
+}
