@@ -5,6 +5,7 @@ mod bulk;
 mod definitions;
 mod delta;
 mod errors;
+mod expand;
 mod organization;
 pub(crate) mod rules;
 pub(crate) mod schema;
@@ -396,7 +397,7 @@ impl OptionTarget for Table {
     }
 }
 
-fn reject_unsupported(req: &ApiRequest, table: &Table) -> Result<(), ApiResponse> {
+fn reject_unsupported(req: &ApiRequest) -> Result<(), ApiResponse> {
     if req.option("$skip").is_some() {
         return Err(error(
             400,
@@ -404,7 +405,7 @@ fn reject_unsupported(req: &ApiRequest, table: &Table) -> Result<(), ApiResponse
             "The query parameter $skip is not supported",
         ));
     }
-    options::reject_expand(req, table)
+    Ok(())
 }
 
 pub(crate) fn context_url(
@@ -457,7 +458,8 @@ fn list(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table) -> ApiRespons
         return delta::list(store, ctx, req, table);
     }
     let parsed = (|| {
-        reject_unsupported(req, table)?;
+        reject_unsupported(req)?;
+        let expand = expand::parse(req, table)?;
         let filter = options::parse_filter(req, table)?;
         let select = options::parse_select(req, table)?;
         let order = options::parse_orderby(req, table)?;
@@ -481,9 +483,9 @@ fn list(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table) -> ApiRespons
                 )
             })?),
         };
-        Ok::<_, ApiResponse>((filter, select, order, top, cursor))
+        Ok::<_, ApiResponse>((filter, select, order, top, cursor, expand))
     })();
-    let (filter, select, order, top, cursor) = match parsed {
+    let (filter, select, order, top, cursor, expand) = match parsed {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -532,7 +534,11 @@ fn list(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table) -> ApiRespons
     let values: Vec<Value> = page
         .rows
         .iter()
-        .map(|(_, row)| Value::Object(render(store, table, row, select.as_deref(), &annotations)))
+        .map(|(_, row)| {
+            let mut out = render(store, table, row, select.as_deref(), &annotations);
+            expand::attach(store, table, row, &expand, &annotations, &mut out);
+            Value::Object(out)
+        })
         .collect();
     body.insert("value".into(), Value::Array(values));
     if let Some(next) = &page.next {
@@ -567,14 +573,16 @@ fn get_one(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table, id: Uuid) 
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Some(nav) = req.option("$expand").filter(|v| !v.trim().is_empty()) {
-        return unknown_property(table.logical, nav);
-    }
+    let expand = match expand::parse(req, table) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
     let Some(row) = store.get(table.table, &id) else {
         return errors::row_not_found(table.logical, &id);
     };
     let annotations = Annotations::from_request(req);
     if !annotations.any()
+        && expand.is_empty()
         && let Some(none_match) = req.header("if-none-match")
         && none_match.trim() != "null"
         && etag_matches(none_match, row.version)
@@ -582,6 +590,7 @@ fn get_one(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table, id: Uuid) 
         return ApiResponse::new(304, ApiBody::Empty).with_header("etag", etag(row.version));
     }
     let mut body = render(store, table, &row, select.as_deref(), &annotations);
+    expand::attach(store, table, &row, &expand, &annotations, &mut body);
     body.insert(
         "@odata.context".into(),
         Value::String(context_url(ctx, table, select.as_deref(), true)),

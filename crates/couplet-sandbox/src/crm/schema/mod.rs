@@ -147,7 +147,6 @@ pub(crate) struct Collection {
     /// Entity set of the related rows.
     pub set: &'static str,
     /// Lookup column on the related rows that points back (`_salesorderid_value`).
-    #[allow(dead_code, reason = "read by $expand, the next step")]
     pub via: &'static str,
 }
 
@@ -324,7 +323,6 @@ impl Table {
     }
 
     /// A collection-valued navigation property by name.
-    #[allow(dead_code, reason = "read by $expand, the next step")]
     pub(crate) fn collection(&self, name: &str) -> Option<&'static Collection> {
         self.collections.iter().find(|c| c.name == name)
     }
