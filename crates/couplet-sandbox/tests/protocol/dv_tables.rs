@@ -458,3 +458,41 @@ async fn entity_definitions_describe_a_new_table_with_requirement_and_options() 
     assert_eq!(customer["AttributeType"], "Customer");
     assert_eq!(customer["Targets"], json!(["account", "contact"]));
 }
+
+#[tokio::test]
+async fn contacts_take_create_multiple_and_teams_do_not() {
+    let sb = sandbox(Seed::Empty).await;
+    let dv = Dv::new(&sb).await;
+    let response = Client::new()
+        .post(format!(
+            "{}/contacts/Microsoft.Dynamics.CRM.CreateMultiple",
+            dv.base
+        ))
+        .bearer_auth(&dv.token)
+        .json(&json!({"Targets": [
+            {"@odata.type": "Microsoft.Dynamics.CRM.contact", "firstname": "A", "lastname": "One"},
+            {"@odata.type": "Microsoft.Dynamics.CRM.contact", "lastname": "Two"},
+        ]}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.expect("json");
+    let ids = body["Ids"].as_array().expect("Ids");
+    assert_eq!(ids.len(), 2);
+    let first = ids[0].as_str().expect("id");
+    let (_, row) = dv.get(&format!("contacts({first})"), false).await;
+    assert_eq!(row["fullname"], "A One");
+
+    let response = Client::new()
+        .post(format!(
+            "{}/teams/Microsoft.Dynamics.CRM.CreateMultiple",
+            dv.base
+        ))
+        .bearer_auth(&dv.token)
+        .json(&json!({"Targets": [{"@odata.type": "Microsoft.Dynamics.CRM.team", "name": "T"}]}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}

@@ -34,7 +34,7 @@ pub(crate) static TRANSACTIONCURRENCIES: Table = Table {
     unique: &["isocurrencycode"],
     change_tracking: true,
     deletable: true,
-    bulk_messages: false,
+    bulk_messages: true,
     collections: &[],
 };
 
@@ -59,7 +59,7 @@ pub(crate) static UOMSCHEDULES: Table = Table {
     unique: &[],
     change_tracking: true,
     deletable: true,
-    bulk_messages: false,
+    bulk_messages: true,
     collections: &[Collection {
         name: "unit_of_measure_schedule_conversions",
         set: "uoms",
@@ -91,7 +91,7 @@ pub(crate) static UOMS: Table = Table {
     unique: &[],
     change_tracking: true,
     deletable: true,
-    bulk_messages: false,
+    bulk_messages: true,
     collections: &[],
 };
 
@@ -138,7 +138,7 @@ pub(crate) static PRODUCTS: Table = Table {
     unique: &["productnumber"],
     change_tracking: true,
     deletable: true,
-    bulk_messages: false,
+    bulk_messages: true,
     collections: &[
         Collection {
             name: "product_price_levels",
@@ -176,7 +176,7 @@ pub(crate) static PRICELEVELS: Table = Table {
     unique: &["name"],
     change_tracking: true,
     deletable: true,
-    bulk_messages: false,
+    bulk_messages: true,
     collections: &[Collection {
         name: "price_level_product_price_levels",
         set: "productpricelevels",
@@ -220,6 +220,6 @@ pub(crate) static PRODUCTPRICELEVELS: Table = Table {
     unique: &[],
     change_tracking: true,
     deletable: true,
-    bulk_messages: false,
+    bulk_messages: true,
     collections: &[],
 };

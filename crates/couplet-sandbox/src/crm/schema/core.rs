@@ -322,6 +322,6 @@ pub(crate) static ANNOTATIONS: Table = Table {
     unique: &[],
     change_tracking: true,
     deletable: true,
-    bulk_messages: false,
+    bulk_messages: true,
     collections: &[],
 };
