@@ -79,32 +79,30 @@ impl Listener {
         std::thread::spawn(move || {
             for stream in self.listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                if answer(stream, &self.token) {
-                    show();
-                }
+                answer(stream, &self.token, &show);
             }
         });
     }
 }
 
-/// Reads one request; answers `ok` and returns true when it carries the token.
-fn answer(stream: TcpStream, token: &str) -> bool {
+/// Reads one request; when it carries the token, calls `show` and only then answers `ok`, so
+/// the new start exits knowing the window was asked to show.
+fn answer(stream: TcpStream, token: &str, show: &impl Fn()) {
     if stream.set_read_timeout(Some(ANSWER_TIMEOUT)).is_err() {
-        return false;
+        return;
     }
     let mut line = String::new();
     let Ok(mut writer) = stream.try_clone() else {
-        return false;
+        return;
     };
     if BufReader::new(stream).read_line(&mut line).is_err() {
-        return false;
+        return;
     }
-    let genuine = line.trim() == format!("show {token}");
-    if genuine {
-        // The new start exits on this answer; if it is gone already, showing still helps.
+    if line.trim() == format!("show {token}") {
+        show();
+        // If the new start is gone already, the window was still shown.
         let _ = writeln!(writer, "ok");
     }
-    genuine
 }
 
 #[cfg(test)]

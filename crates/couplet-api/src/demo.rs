@@ -1,6 +1,6 @@
 //! The emulated systems, started in-process and connected, for demos and offline trials.
 
-use couplet_model::Side;
+use couplet_model::{Coupling, Side};
 use couplet_sandbox::{Latency, Limits, Sandbox, SandboxConfig, Seed};
 
 use crate::dto::{ConnectionInput, ConnectionReport, DemoSetup};
@@ -67,8 +67,56 @@ pub async fn connect_to(
     info: &couplet_sandbox::SandboxInfo,
 ) -> Result<Vec<ConnectionReport>, ApiError> {
     refuse_over_real_connections(ctx).await?;
+    let first_time = crate::connections::get(ctx, Side::Erp).await?.is_none();
     let (erp, crm) = inputs(info);
-    crate::connections::connect(ctx, &erp, &crm).await
+    let reports = crate::connections::connect(ctx, &erp, &crm).await?;
+    if first_time {
+        adopt_couplings(ctx, info).await?;
+    }
+    Ok(reports)
+}
+
+/// Takes over the demo story's pairs that an earlier synchronization coupled (see
+/// [`couplet_sandbox::DemoCoupling`]), so the demo starts where an integration in use would
+/// be: some pairs in step, some changed on one side, one changed on both. Meant for the
+/// first connection of a data folder to the demo systems (later ones would undo a user's
+/// uncoupling). A pair is taken only while its mapping exists and neither record is coupled
+/// under it, so a user's own couplings are never replaced. Returns how many pairs were taken.
+pub async fn adopt_couplings(
+    ctx: &AppContext,
+    info: &couplet_sandbox::SandboxInfo,
+) -> Result<u64, ApiError> {
+    let pairs = info.demo_couplings.clone();
+    if pairs.is_empty() {
+        return Ok(0);
+    }
+    Ok(ctx
+        .store()
+        .run(move |conn| {
+            let tx = conn.transaction()?;
+            let mut taken = 0;
+            for pair in &pairs {
+                if couplet_store::mappings::get(&tx, &pair.mapping)?.is_none() {
+                    continue;
+                }
+                let erp =
+                    couplet_store::couplings::get(&tx, &pair.mapping, Side::Erp, pair.erp_id)?;
+                let crm =
+                    couplet_store::couplings::get(&tx, &pair.mapping, Side::Crm, pair.crm_id)?;
+                if erp.is_some() || crm.is_some() {
+                    continue;
+                }
+                let mut coupling = Coupling::new(&pair.mapping, pair.erp_id, pair.crm_id);
+                coupling.set_state(Side::Erp, pair.erp_modified_on, None);
+                coupling.set_state(Side::Crm, pair.crm_modified_on, None);
+                coupling.last_synced_at = Some(pair.erp_modified_on.max(pair.crm_modified_on));
+                couplet_store::couplings::upsert(&tx, &coupling)?;
+                taken += 1;
+            }
+            tx.commit()?;
+            Ok(taken)
+        })
+        .await?)
 }
 
 /// The demo never replaces connections to real systems: their couplings would then point at
@@ -135,6 +183,7 @@ mod tests {
             crm_integration_user_id: Uuid::nil(),
             editor_client_id: "e".into(),
             editor_client_secret: "y".into(),
+            demo_couplings: Vec::new(),
         }
     }
 
@@ -166,5 +215,125 @@ mod tests {
             .expect("reads")
             .expect("still saved");
         assert!(!kept.sandbox, "the real connection is untouched");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_demo_starts_where_an_integration_in_use_would_be() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let ctx = AppContext::open(dir.path()).expect("opens");
+        let sandbox = couplet_sandbox::start(SandboxConfig::default())
+            .await
+            .expect("demo systems start");
+        connect_to(&ctx, sandbox.info()).await.expect("connects");
+        let count = |mapping: &'static str| {
+            let ctx = ctx.clone();
+            async move {
+                ctx.store()
+                    .run(move |conn| couplet_store::couplings::count(conn, mapping))
+                    .await
+                    .expect("counts")
+            }
+        };
+        assert_eq!(count("SALESPEOPLE").await, 5, "salespeople coupled before");
+        assert_eq!(count("CUSTOMER").await, 5, "customers coupled before");
+        assert_eq!(
+            adopt_couplings(&ctx, sandbox.info()).await.expect("again"),
+            0,
+            "taking over again changes nothing"
+        );
+        let first = sandbox
+            .info()
+            .demo_couplings
+            .iter()
+            .find(|p| p.mapping == "CUSTOMER")
+            .expect("a coupled customer")
+            .erp_id;
+        ctx.store()
+            .run(move |conn| couplet_store::couplings::delete(conn, "CUSTOMER", Side::Erp, first))
+            .await
+            .expect("uncoupled");
+        connect_to(&ctx, sandbox.info()).await.expect("reconnects");
+        assert_eq!(
+            count("CUSTOMER").await,
+            4,
+            "reconnecting does not undo an uncoupling"
+        );
+
+        let engine = crate::sync::engine(&ctx).await.expect("engine");
+        let report =
+            crate::sync::full_sync(&ctx, &engine, tokio_util::sync::CancellationToken::new())
+                .await
+                .expect("full sync");
+        let errors = crate::runs::errors(&ctx, Some(report.run.id), 1_000)
+            .await
+            .expect("errors");
+        let conflicts: Vec<_> = errors
+            .iter()
+            .filter(|e| {
+                e.message.contains(
+                    "Both the Business Central customer and the Dataverse account changed",
+                )
+            })
+            .collect();
+        assert!(
+            !conflicts.is_empty()
+                && conflicts
+                    .iter()
+                    .all(|e| e.message.contains("12 Glacier Way")),
+            "only the pair changed on both sides is a conflict to resolve: {errors:?}"
+        );
+
+        let pairs = &sandbox.info().demo_couplings;
+        let customers: Vec<_> = pairs.iter().filter(|p| p.mapping == "CUSTOMER").collect();
+        let (erp, crm) = crate::connections::endpoints(&ctx)
+            .await
+            .expect("endpoints");
+        let fields = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+        let ids = |side: Side| {
+            customers
+                .iter()
+                .map(|p| {
+                    if side == Side::Erp {
+                        p.erp_id
+                    } else {
+                        p.crm_id
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        let bc = erp
+            .get_many(
+                "customers",
+                &ids(Side::Erp),
+                &fields(&["phoneNumber", "website"]),
+            )
+            .await
+            .expect("customers");
+        let dv = crm
+            .get_many(
+                "account",
+                &ids(Side::Crm),
+                &fields(&["telephone1", "websiteurl"]),
+            )
+            .await
+            .expect("accounts");
+        let value = |records: &[couplet_model::Record], id: Uuid, field: &str| {
+            records
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.get(field).clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            value(&dv, customers[1].crm_id, "telephone1"),
+            serde_json::json!("+1 206 555 0142"),
+            "the phone changed in Business Central reached the account"
+        );
+        assert_eq!(
+            value(&bc, customers[2].erp_id, "website"),
+            serde_json::json!("www.schooloffineart.example.org"),
+            "the website changed in Dataverse reached the customer"
+        );
+        sandbox.shutdown().await;
     }
 }

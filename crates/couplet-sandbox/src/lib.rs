@@ -39,6 +39,7 @@ mod clock;
 mod config;
 mod crm;
 mod erp;
+mod expand;
 mod fault_answers;
 mod faults;
 mod fields;
@@ -51,6 +52,7 @@ mod options;
 pub mod query;
 mod seed;
 mod store;
+mod story;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -73,6 +75,7 @@ pub use limits::{
     BcLimits, ExecutionCosts, Latency, Limits, RandomFault, RandomFaults, STATS_PATH,
     ServiceProtection, SideStats, Stats, UserUsage,
 };
+pub use story::DemoCoupling;
 
 use http::ApiRequest;
 use limits::{Counters, Facts, Limiter};
@@ -109,6 +112,10 @@ pub struct SandboxInfo {
     pub editor_client_id: String,
     /// Client secret of the editor app.
     pub editor_client_secret: String,
+    /// With the demo data: the pairs an earlier synchronization coupled, for Couplet to take
+    /// over when it connects (empty otherwise).
+    #[serde(default)]
+    pub demo_couplings: Vec<DemoCoupling>,
 }
 
 /// The largest `Seed::Records(n)` accepted (per side).
@@ -270,6 +277,7 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         crm_integration_user_id: identity::INTEGRATION_APP.crm_user,
         editor_client_id: identity::EDITOR_APP.client_id.to_string(),
         editor_client_secret: identity::EDITOR_APP.secret.to_string(),
+        demo_couplings: story::load(&store),
     };
     let (stop, stopped) = watch::channel(false);
     let shared = Arc::new(Shared {

@@ -1,6 +1,7 @@
 //! The `$filter`, `$select`, `$orderby` and `$expand` query options, parsed and checked against
 //! the fields of the set a request reads. Each service words its own errors.
 
+use crate::expand;
 use crate::http::{ApiRequest, ApiResponse};
 use crate::query::{self, Dialect, Expr, OrderKey, QueryError};
 
@@ -75,17 +76,18 @@ pub(crate) fn parse_orderby<T: OptionTarget>(
     Ok(keys)
 }
 
-/// Refuses a non-empty `$expand`: the sets have no navigation properties to expand, so its
-/// first name is an unknown property.
+/// Refuses a non-empty `$expand` on a set without navigation properties: a malformed value is
+/// a syntax error, a well-formed one names an unknown property.
 pub(crate) fn reject_expand<T: OptionTarget>(
     req: &ApiRequest,
     target: &T,
 ) -> Result<(), ApiResponse> {
-    match req.option("$expand") {
-        Some(nav) if !nav.trim().is_empty() => {
-            let first = nav.split([',', '(']).next().unwrap_or(nav).trim();
-            Err(target.unknown_property(first))
-        }
-        _ => Ok(()),
+    let Some(src) = req.option("$expand") else {
+        return Ok(());
+    };
+    let items = expand::parse(src, T::DIALECT).map_err(|e| T::query_error(&e))?;
+    match items.first() {
+        Some(first) => Err(target.unknown_property(&first.nav)),
+        None => Ok(()),
     }
 }

@@ -103,7 +103,16 @@ pub async fn setup_finish(
     crm: ConnectionInput,
     mappings: Vec<String>,
 ) -> Result<Vec<ConnectionReport>, ApiError> {
-    connections::connect_with(state.ctx(), &erp, &crm, Some(&mappings)).await
+    let first_time = connections::get(state.ctx(), Side::Erp).await?.is_none();
+    let reports = connections::connect_with(state.ctx(), &erp, &crm, Some(&mappings)).await?;
+    // Connected to the demo systems for the first time: they hand over their story's pairs.
+    if first_time
+        && let Some(sandbox) = state.sandbox().lock().await.as_ref()
+        && sandbox.info().erp_api_url == erp.url
+    {
+        demo::adopt_couplings(state.ctx(), sandbox.info()).await?;
+    }
+    Ok(reports)
 }
 
 /// The table mappings with their coupling counts.

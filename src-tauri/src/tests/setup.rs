@@ -95,6 +95,15 @@ fn the_wizard_tests_each_side_and_saves_nothing_until_finish() {
             .is_some_and(|all| all.iter().all(|m| m["enabled"] == json!(true))),
         "{mappings}"
     );
+    let customer = mappings
+        .as_array()
+        .and_then(|all| all.iter().find(|m| m["name"] == json!("CUSTOMER")))
+        .expect("the CUSTOMER mapping");
+    assert_eq!(
+        customer["couplings"],
+        json!(5),
+        "the demo systems' pairs coupled before are taken over: {customer}"
+    );
 }
 
 #[test]

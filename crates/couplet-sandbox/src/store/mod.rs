@@ -336,7 +336,8 @@ impl Store {
         self.tokens.get(token)
     }
 
-    fn meta(&self, key: &str) -> Option<String> {
+    /// A value saved with [`Store::save_meta`].
+    pub(crate) fn meta(&self, key: &str) -> Option<String> {
         self.conn
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()
@@ -346,7 +347,8 @@ impl Store {
             })
     }
 
-    fn save_meta(&mut self, key: &str, value: &str) {
+    /// Saves a value of the state's bookkeeping under `key`.
+    pub(crate) fn save_meta(&mut self, key: &str, value: &str) {
         let saved = self
             .conn
             .prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")
