@@ -1,8 +1,10 @@
 //! The emulated Business Central API v2.0 (api-reference section A).
 
 mod batch;
+mod documents;
 mod errors;
 mod metadata;
+mod rules;
 pub(crate) mod schema;
 pub(crate) mod tables;
 pub(crate) mod webhooks;
@@ -26,10 +28,16 @@ use crate::store::{Row, Store};
 
 pub(crate) use errors::fault_response;
 use errors::{error, method_not_allowed, not_found_resource};
-use schema::{COMPANIES, EntitySet, company_sets};
+use schema::{Api, COMPANIES, EntitySet, Link, Nav, company_sets, custom_sets};
 
 /// The environment name the sandbox serves.
 pub(crate) const ENVIRONMENT: &str = "production";
+/// Publisher of the sandbox's custom API (`api/{publisher}/{group}/{version}`).
+pub(crate) const CUSTOM_PUBLISHER: &str = "couplet";
+/// API group of the custom API.
+pub(crate) const CUSTOM_GROUP: &str = "sync";
+/// Version of the custom API.
+pub(crate) const CUSTOM_VERSION: &str = "v1.0";
 /// Largest page BC serves.
 const MAX_PAGE: usize = 20_000;
 /// Most requests in one `$batch`.
@@ -47,6 +55,10 @@ enum Resource {
     Collection(Uuid, &'static EntitySet),
     Count(&'static EntitySet),
     Entity(Uuid, &'static EntitySet, Uuid),
+    /// A navigation of one entity (`salesInvoices({id})/salesInvoiceLines`, `.../customer`).
+    Related(Uuid, &'static EntitySet, Uuid, &'static Nav),
+    /// A bound action (`salesInvoices({id})/Microsoft.NAV.post`).
+    Action(Uuid, &'static EntitySet, Uuid, String),
 }
 
 /// Per-request context.
@@ -59,6 +71,8 @@ pub(crate) struct Ctx<'a> {
     pub origin: &'a str,
     /// The API root path (`/v2.0/<tenant>/production/api/v2.0`).
     pub root_path: String,
+    /// The API the request addresses (standard v2.0 or the custom API).
+    pub api: Api,
     /// Changes this request made, published to the webhooks once it has finished.
     pub changes: RefCell<Vec<webhooks::Change>>,
 }
@@ -69,7 +83,7 @@ pub(crate) fn handle(shared: &Shared, req: &ApiRequest) -> ApiResponse {
         Ok(app) => app,
         Err(_) => return errors::unauthorized(&shared.info.authority),
     };
-    let (root_path, rest) = match split_root(&req.path) {
+    let (root_path, api, rest) = match split_root(&req.path) {
         Ok(parts) => parts,
         Err(response) => return response,
     };
@@ -78,9 +92,10 @@ pub(crate) fn handle(shared: &Shared, req: &ApiRequest) -> ApiResponse {
         root: format!("{}{}", req.origin, root_path),
         origin: &req.origin,
         root_path,
+        api,
         changes: RefCell::new(Vec::new()),
     };
-    if webhooks::is_subscriptions_path(&rest) {
+    if webhooks::is_subscriptions_path(&rest) && api == Api::Standard {
         return webhooks::handle(shared, &ctx, req, &rest);
     }
     let mut store = shared.lock();
@@ -93,13 +108,44 @@ pub(crate) fn handle(shared: &Shared, req: &ApiRequest) -> ApiResponse {
     response
 }
 
-/// Splits `/v2.0/{tenant?}/{env}/api/v2.0/rest...` into the root path and the rest.
-fn split_root(path: &str) -> Result<(String, Vec<String>), ApiResponse> {
+/// The custom API's route, for messages.
+fn custom_route() -> String {
+    format!("api/{CUSTOM_PUBLISHER}/{CUSTOM_GROUP}/{CUSTOM_VERSION}")
+}
+
+/// Splits `/v2.0/{tenant?}/{env}/api/v2.0/rest...` or
+/// `/v2.0/{tenant?}/{env}/api/{publisher}/{group}/{version}/rest...` into the root path, the
+/// API and the rest.
+fn split_root(path: &str) -> Result<(String, Api, Vec<String>), ApiResponse> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let api = segments
-        .windows(2)
-        .position(|w| w[0] == "api" && w[1] == "v2.0")
+        .iter()
+        .position(|s| *s == "api")
+        .filter(|i| *i > 0 && segments.get(i + 1).is_some())
         .ok_or_else(|| not_found_resource(segments.last().copied().unwrap_or("/")))?;
+    let (which, root_len) = if segments[api + 1] == "v2.0" {
+        (Api::Standard, api + 2)
+    } else {
+        let route = segments.get(api + 1..api + 4).unwrap_or(&[]);
+        let published = [CUSTOM_PUBLISHER, CUSTOM_GROUP, CUSTOM_VERSION];
+        if route.len() != 3
+            || route
+                .iter()
+                .zip(published)
+                .any(|(a, b)| !a.eq_ignore_ascii_case(b))
+        {
+            return Err(error(
+                404,
+                "BadRequest_ResourceNotFound",
+                &format!(
+                    "No API is published at 'api/{}'. This environment publishes 'api/v2.0' and the custom API '{}'.",
+                    route.join("/"),
+                    custom_route()
+                ),
+            ));
+        }
+        (Api::Custom, api + 4)
+    };
     let environment = match &segments[..api] {
         ["v2.0", tenant, env] => {
             if !tenant.eq_ignore_ascii_case(TENANT) {
@@ -123,9 +169,9 @@ fn split_root(path: &str) -> Result<(String, Vec<String>), ApiResponse> {
             ),
         ));
     }
-    let root = format!("/{}", segments[..api + 2].join("/"));
-    let rest = segments[api + 2..].iter().map(|s| s.to_string()).collect();
-    Ok((root, rest))
+    let root = format!("/{}", segments[..root_len].join("/"));
+    let rest = segments[root_len..].iter().map(|s| s.to_string()).collect();
+    Ok((root, which, rest))
 }
 
 /// Splits `name(key)` into its parts.
@@ -156,8 +202,25 @@ fn syntax_error(segment: &str) -> ApiResponse {
     )
 }
 
+/// A standard API set below a company, by name.
 pub(crate) fn company_set(name: &str) -> Option<&'static EntitySet> {
     schema::company_sets().find(|s| s.name == name)
+}
+
+/// A set below a company of the given API, by name.
+pub(crate) fn api_set(api: Api, name: &str) -> Option<&'static EntitySet> {
+    match api {
+        Api::Standard => company_set(name),
+        Api::Custom => custom_sets().find(|s| s.name == name),
+    }
+}
+
+/// The sets below a company of the given API.
+fn api_sets(api: Api) -> Box<dyn Iterator<Item = &'static EntitySet>> {
+    match api {
+        Api::Standard => Box::new(company_sets()),
+        Api::Custom => Box::new(custom_sets()),
+    }
 }
 
 fn resolve_company(store: &Store, value: &str) -> Option<Uuid> {
@@ -175,6 +238,7 @@ fn resolve_company(store: &Store, value: &str) -> Option<Uuid> {
 
 fn parse_resource(
     store: &Store,
+    ctx: &Ctx<'_>,
     req: &ApiRequest,
     rest: &[String],
 ) -> Result<Resource, ApiResponse> {
@@ -214,7 +278,7 @@ fn parse_resource(
             .or_else(|| req.header("company"))
             .map(str::to_string);
         let Some(given) = given else {
-            return Err(if company_set(name).is_some() {
+            return Err(if api_set(ctx.api, name).is_some() {
                 error(
                     400,
                     "Internal_CompanyNotFound",
@@ -234,11 +298,20 @@ fn parse_resource(
         (company, rest)
     };
     let (set_name, key) = split_key(&tail[0])?;
-    let set = company_set(set_name).ok_or_else(|| not_found_resource(set_name))?;
+    let set = api_set(ctx.api, set_name).ok_or_else(|| not_found_resource(set_name))?;
     match (key, tail.len()) {
         (None, 1) => Ok(Resource::Collection(company, set)),
         (None, 2) if tail[1] == "$count" => Ok(Resource::Count(set)),
         (Some(id), 1) => Ok(Resource::Entity(company, set, id)),
+        (Some(id), 2) => {
+            if let Some(action) = tail[1].strip_prefix("Microsoft.NAV.") {
+                return Ok(Resource::Action(company, set, id, action.to_string()));
+            }
+            let nav = set
+                .nav(&tail[1])
+                .ok_or_else(|| not_found_resource(&tail[1]))?;
+            Ok(Resource::Related(company, set, id, nav))
+        }
         _ => Err(not_found_resource(&tail[tail.len() - 1])),
     }
 }
@@ -252,7 +325,7 @@ fn dispatch(store: &mut Store, ctx: &Ctx<'_>, req: &ApiRequest, rest: &[String])
             "Webhook subscriptions cannot be managed inside $batch; send them as separate requests.",
         );
     }
-    let resource = match parse_resource(store, req, rest) {
+    let resource = match parse_resource(store, ctx, req, rest) {
         Ok(r) => r,
         Err(response) => return response,
     };
@@ -263,7 +336,7 @@ fn dispatch(store: &mut Store, ctx: &Ctx<'_>, req: &ApiRequest, rest: &[String])
                 return method_not_allowed(method.as_str(), "the service document");
             }
             let sets: Vec<Value> = std::iter::once(&COMPANIES)
-                .chain(company_sets())
+                .chain(api_sets(ctx.api))
                 .map(|s| json!({"name": s.name, "kind": "EntitySet", "url": s.name}))
                 .collect();
             ok_json(json!({"@odata.context": format!("{}/$metadata", ctx.root), "value": sets}))
@@ -272,7 +345,7 @@ fn dispatch(store: &mut Store, ctx: &Ctx<'_>, req: &ApiRequest, rest: &[String])
             if *method != Method::GET {
                 return method_not_allowed(method.as_str(), "$metadata");
             }
-            ApiResponse::new(200, ApiBody::Text(metadata::csdl()))
+            ApiResponse::new(200, ApiBody::Text(metadata::csdl(ctx.api)))
                 .with_header("content-type", "application/xml")
                 .with_header("odata-version", "4.0")
         }
@@ -282,7 +355,7 @@ fn dispatch(store: &mut Store, ctx: &Ctx<'_>, req: &ApiRequest, rest: &[String])
                 return method_not_allowed(method.as_str(), "companies");
             }
             let context = format!("{}/$metadata#companies", ctx.root);
-            list(store, ctx, req, &COMPANIES, context)
+            list(store, ctx, req, &COMPANIES, None, context)
         }
         Resource::Companies(Some(id)) => {
             if *method != Method::GET {
@@ -294,8 +367,8 @@ fn dispatch(store: &mut Store, ctx: &Ctx<'_>, req: &ApiRequest, rest: &[String])
         Resource::Collection(company, set) => {
             let context = format!("{}/$metadata#companies({company})/{}", ctx.root, set.name);
             match *method {
-                Method::GET => list(store, ctx, req, set, context),
-                Method::POST => write::create(store, ctx, req, company, set),
+                Method::GET => list(store, ctx, req, set, None, context),
+                Method::POST => write::create(store, ctx, req, company, set, None),
                 _ => method_not_allowed(
                     method.as_str(),
                     &format!("{} of EdmType 'Collection'", set.name),
@@ -328,6 +401,44 @@ fn dispatch(store: &mut Store, ctx: &Ctx<'_>, req: &ApiRequest, rest: &[String])
                 ),
             }
         }
+        Resource::Related(company, set, id, nav) => {
+            let Some(parent) = store.get(set.table, &id) else {
+                return record_not_found(set, id);
+            };
+            let target = nav.target;
+            match (nav.link, method) {
+                (Link::Many(foreign), &Method::GET) => {
+                    let context = format!(
+                        "{}/$metadata#companies({company})/{}({id})/{}",
+                        ctx.root, set.name, nav.name
+                    );
+                    list(store, ctx, req, target, Some((foreign, id)), context)
+                }
+                (Link::Many(foreign), &Method::POST) => {
+                    write::create(store, ctx, req, company, target, Some((foreign, id)))
+                }
+                (Link::One(local), &Method::GET) => {
+                    let related = parent
+                        .fields
+                        .get(local)
+                        .and_then(Value::as_str)
+                        .and_then(|s| Uuid::parse_str(s).ok())
+                        .unwrap_or_default();
+                    let context = format!(
+                        "{}/$metadata#companies({company})/{}/$entity",
+                        ctx.root, target.name
+                    );
+                    get_one(store, req, target, related, context)
+                }
+                _ => method_not_allowed(method.as_str(), nav.name),
+            }
+        }
+        Resource::Action(company, set, id, action) => {
+            if *method != Method::POST {
+                return method_not_allowed(method.as_str(), &format!("Microsoft.NAV.{action}"));
+            }
+            documents::action(store, ctx, req, company, set, id, &action)
+        }
     }
 }
 
@@ -359,21 +470,25 @@ pub(crate) fn if_match_accepts(if_match: &str, version: u64) -> bool {
     })
 }
 
-/// The wire form of a row: `@odata.etag` plus all (or the selected) fields.
-pub(crate) fn render(row: &Row, select: Option<&[String]>) -> Map<String, Value> {
+/// The wire form of a row as `set` shows it: `@odata.etag` plus all (or the selected) fields.
+pub(crate) fn render(set: &EntitySet, row: &Row, select: Option<&[String]>) -> Map<String, Value> {
     let mut out = Map::new();
     out.insert("@odata.etag".into(), Value::String(etag(row.version)));
     match select {
         Some(fields) => {
             for f in fields {
-                if let Some(v) = row.fields.get(f) {
+                if set.field(f).is_some()
+                    && let Some(v) = row.fields.get(f)
+                {
                     out.insert(f.clone(), v.clone());
                 }
             }
         }
         None => {
-            for (k, v) in row.fields.iter() {
-                out.insert(k.to_string(), v.clone());
+            for field in set.visible() {
+                if let Some(v) = row.fields.get(field.name) {
+                    out.insert(field.name.to_string(), v.clone());
+                }
             }
         }
     }
@@ -427,16 +542,32 @@ fn parse_count_option(req: &ApiRequest, name: &str) -> Result<Option<usize>, Api
     }
 }
 
+/// Lists a set; `scope` limits it to the rows whose field holds an id (a parent's lines).
 fn list(
     store: &Store,
     ctx: &Ctx<'_>,
     req: &ApiRequest,
     set: &EntitySet,
+    scope: Option<(&str, Uuid)>,
     context: String,
 ) -> ApiResponse {
     let parsed = (|| {
         options::reject_expand(req, set)?;
         let filter = options::parse_filter(req, set)?;
+        let filter = match scope {
+            None => filter,
+            Some((field, id)) => {
+                let within = query::Expr::Compare {
+                    op: query::ComparisonOp::Eq,
+                    left: Box::new(query::Expr::Property(vec![field.to_string()])),
+                    right: Box::new(query::Expr::Literal(query::Literal::Guid(id))),
+                };
+                Some(match filter {
+                    None => within,
+                    Some(given) => query::Expr::And(vec![within, given]),
+                })
+            }
+        };
         let select = options::parse_select(req, set)?;
         let order = options::parse_orderby(req, set)?;
         let top = parse_count_option(req, "$top")?;
@@ -488,7 +619,7 @@ fn list(
     let values: Vec<Value> = page
         .rows
         .iter()
-        .map(|(_, row)| Value::Object(render(row, select.as_deref())))
+        .map(|(_, row)| Value::Object(render(set, row, select.as_deref())))
         .collect();
     body.insert("value".into(), Value::Array(values));
     if let Some(next) = &page.next {
@@ -541,7 +672,7 @@ fn get_one(
     let Some(row) = store.get(set.table, &id) else {
         return record_not_found(set, id);
     };
-    let mut body = render(&row, select.as_deref());
+    let mut body = render(set, &row, select.as_deref());
     body.insert("@odata.context".into(), Value::String(context));
     ok_json(Value::Object(body)).with_header("etag", etag(row.version))
 }
@@ -564,11 +695,12 @@ mod tests {
 
     #[test]
     fn root_accepts_the_path_with_and_without_the_tenant() {
-        let (root, rest) =
+        let (root, api, rest) =
             split_root(&format!("/v2.0/{TENANT}/production/api/v2.0/companies")).expect("valid");
         assert_eq!(root, format!("/v2.0/{TENANT}/production/api/v2.0"));
+        assert_eq!(api, Api::Standard);
         assert_eq!(rest, vec!["companies".to_string()]);
-        let (root, _) = split_root("/v2.0/production/api/v2.0/").expect("valid");
+        let (root, _, _) = split_root("/v2.0/production/api/v2.0/").expect("valid");
         assert_eq!(root, "/v2.0/production/api/v2.0");
         assert!(split_root("/v2.0/sandbox/api/v2.0/companies").is_err());
     }

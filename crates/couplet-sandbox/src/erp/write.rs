@@ -5,9 +5,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::errors::error;
-use super::schema::{Access, EntitySet, Kind, SALESPEOPLE};
+use super::schema::{Access, EntitySet, Kind, SALESPEOPLE, Series};
 use super::webhooks::{Change, ChangeType};
-use super::{Ctx, etag, if_match_accepts, json_response, record_not_found, render};
+use super::{Ctx, etag, if_match_accepts, json_response, record_not_found, render, rules};
 use crate::clock::bc_time;
 use crate::fields::Fields;
 use crate::http::{ApiRequest, ApiResponse};
@@ -37,9 +37,31 @@ fn type_error(value: &Value, edm: &str) -> ApiResponse {
     )
 }
 
-/// Decodes `_x0020_`-style escapes in enum member names.
-fn decode_member(s: &str) -> String {
-    s.replace("_x0020_", " ")
+/// Decodes `_xHHHH_` escapes in enum member names (`In_x0020_Progress` → `In Progress`).
+pub(crate) fn decode_member(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find("_x") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let decoded = tail
+            .get(2..6)
+            .filter(|_| tail.get(6..7) == Some("_"))
+            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+            .and_then(char::from_u32);
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &tail[7..];
+            }
+            None => {
+                out.push_str("_x");
+                rest = &tail[2..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Converts and checks one incoming value.
@@ -101,7 +123,10 @@ fn convert(set: &EntitySet, name: &str, kind: Kind, value: &Value) -> Result<Val
             let wanted = decode_member(s);
             members
                 .iter()
-                .find(|m| m.eq_ignore_ascii_case(&wanted) || (m.trim().is_empty() && wanted.trim().is_empty()))
+                .find(|m| {
+                    decode_member(m).eq_ignore_ascii_case(&wanted)
+                        || (m.trim().is_empty() && wanted.trim().is_empty())
+                })
                 .map(|m| Value::String(m.to_string()))
                 .ok_or_else(|| {
                     error(
@@ -110,15 +135,25 @@ fn convert(set: &EntitySet, name: &str, kind: Kind, value: &Value) -> Result<Val
                         &format!(
                             "'{s}' is not an option for '{name}' of {}. The existing options are: {}",
                             set.caption,
-                            members
-                                .iter()
-                                .map(|m| m.replace(' ', "_x0020_"))
-                                .collect::<Vec<_>>()
-                                .join(",")
+                            members.join(",")
                         ),
                     )
                 })
         }
+        Kind::Integer => match value {
+            Value::Number(n) if n.is_i64() => Ok(value.clone()),
+            other => Err(type_error(other, "Edm.Int32")),
+        },
+        Kind::Date => match value {
+            Value::String(s) if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() => {
+                Ok(value.clone())
+            }
+            other => Err(error(
+                400,
+                "BadRequest",
+                &format!("Unable to convert the value {other} of '{name}' to Date."),
+            )),
+        },
         Kind::DateTime => match value {
             Value::String(_) => Ok(value.clone()),
             other => Err(type_error(other, "Edm.DateTimeOffset")),
@@ -127,7 +162,7 @@ fn convert(set: &EntitySet, name: &str, kind: Kind, value: &Value) -> Result<Val
 }
 
 /// Validates an incoming body into field changes. `current` is the row being patched (None on create).
-fn changes(
+pub(super) fn changes(
     set: &EntitySet,
     body: &Map<String, Value>,
     current: Option<&Map<String, Value>>,
@@ -227,21 +262,31 @@ fn check_row(
     Ok(())
 }
 
-/// Next free number from the set's number series (`C00010`, `C00020`, …).
-fn next_number(store: &mut Store, set: &EntitySet, prefix: &str) -> String {
-    let mut last = store.series_last(set.name);
+/// Next free number from a number series (`C00010`, `C00020`, …), kept under `name`.
+pub(super) fn next_number(
+    store: &mut Store,
+    set: &EntitySet,
+    name: &str,
+    series: Series,
+) -> String {
+    let mut last = store.series_last(name);
+    let key = set.unique.map_or("number", |(key, _)| key);
     loop {
-        last += 10;
-        let candidate = format!("{prefix}{last:05}");
-        if store.find_unique(set.table, "number", &candidate).is_none() {
-            store.set_series(set.name, last);
+        last = if last < series.start {
+            series.start
+        } else {
+            last + series.step
+        };
+        let candidate = series.format(last);
+        if store.find_unique(set.table, key, &candidate).is_none() {
+            store.set_series(name, last);
             return candidate;
         }
     }
 }
 
 /// Notes a committed change for the webhooks.
-fn note(
+pub(super) fn note(
     ctx: &Ctx<'_>,
     company: Uuid,
     set: &EntitySet,
@@ -258,18 +303,17 @@ fn note(
     });
 }
 
-/// Checks and stores a created or patched row, stamped with the time and the calling app's
-/// user; answers `status` with its representation and ETag.
-fn save(
+/// Stores a row as it is (no checks), stamped with the time and the calling app's user, and
+/// notes the change; returns the stored row.
+pub(super) fn store_row(
     store: &mut Store,
     ctx: &Ctx<'_>,
     company: Uuid,
     set: &EntitySet,
     id: Uuid,
     mut fields: Map<String, Value>,
-    status: u16,
-) -> Result<ApiResponse, ApiResponse> {
-    check_row(store, set, id, &fields)?;
+    created: bool,
+) -> Row {
     let now = store.now();
     fields.insert("lastModifiedDateTime".into(), Value::String(bc_time(now)));
     let row = Row {
@@ -278,7 +322,43 @@ fn save(
         modified: now,
         modified_by: ctx.app.bc_user,
     };
-    let mut out = render(&row, None);
+    store.put(set.table, id, row.clone());
+    let kind = if created {
+        ChangeType::Created
+    } else {
+        ChangeType::Updated
+    };
+    note(ctx, company, set, id, kind, now);
+    row
+}
+
+/// Applies the business rules, checks and stores a created or patched row; answers `status`
+/// with its representation and ETag.
+#[allow(clippy::too_many_arguments)]
+fn save(
+    store: &mut Store,
+    ctx: &Ctx<'_>,
+    company: Uuid,
+    set: &EntitySet,
+    id: Uuid,
+    mut fields: Map<String, Value>,
+    given: &Map<String, Value>,
+    current: Option<&Map<String, Value>>,
+) -> Result<ApiResponse, ApiResponse> {
+    rules::prepare(store, set, id, &mut fields, given, current)?;
+    check_row(store, set, id, &fields)?;
+    let row = store_row(
+        store,
+        ctx,
+        company,
+        set,
+        id,
+        fields.clone(),
+        current.is_none(),
+    );
+    rules::after_save(store, ctx, company, set, id, &fields, current);
+    let row = store.get(set.table, &id).unwrap_or(row);
+    let mut out = render(set, &row, None);
     out.insert(
         "@odata.context".into(),
         Value::String(format!(
@@ -286,70 +366,94 @@ fn save(
             ctx.root, set.name
         )),
     );
-    let tag = etag(row.version);
-    store.put(set.table, id, row);
-    let kind = if status == 201 {
-        ChangeType::Created
-    } else {
-        ChangeType::Updated
-    };
-    note(ctx, company, set, id, kind, now);
-    Ok(json_response(status, Value::Object(out)).with_header("etag", tag))
+    let status = if current.is_none() { 201 } else { 200 };
+    Ok(json_response(status, Value::Object(out)).with_header("etag", etag(row.version)))
 }
 
-/// POST to a collection.
+/// POST to a collection; `scope` sets a field to a parent's id (lines posted below their
+/// document).
 pub(super) fn create(
     store: &mut Store,
     ctx: &Ctx<'_>,
     req: &ApiRequest,
     company: Uuid,
     set: &EntitySet,
+    scope: Option<(&str, Uuid)>,
 ) -> ApiResponse {
-    if !set.writable {
-        return super::errors::method_not_allowed("POST", set.name);
-    }
     let body = match parse_body(req) {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let changes = match changes(set, &body, None) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let id = match changes.get("id").and_then(Value::as_str) {
+    create_from(store, ctx, company, set, body, scope).unwrap_or_else(|refused| refused)
+}
+
+/// Creates an entity from a JSON body (with deep insert of line collections).
+pub(super) fn create_from(
+    store: &mut Store,
+    ctx: &Ctx<'_>,
+    company: Uuid,
+    set: &EntitySet,
+    mut body: Map<String, Value>,
+    scope: Option<(&str, Uuid)>,
+) -> Result<ApiResponse, ApiResponse> {
+    if !set.writable() {
+        return Err(super::errors::method_not_allowed("POST", set.name));
+    }
+    if let Some((field, parent)) = scope {
+        body.insert(field.into(), Value::String(parent.to_string()));
+    }
+    let nested = rules::take_nested(set, &mut body)?;
+    let given = changes(set, &body, None)?;
+    let id = match given.get("id").and_then(Value::as_str) {
         Some(s) => Uuid::parse_str(s).unwrap_or_else(|_| Uuid::new_v4()),
         None => Uuid::new_v4(),
     };
     if id.is_nil() {
-        return error(
+        return Err(error(
             400,
             "Application_InvalidGUID",
             "The id must not be the empty GUID.",
-        );
+        ));
     }
     if store.get(set.table, &id).is_some() {
-        return duplicate(set, "Id", &id.to_string());
+        return Err(duplicate(set, "Id", &id.to_string()));
     }
     let mut fields = set.defaults();
-    for (k, v) in changes {
-        fields.insert(k, v);
+    for (k, v) in &given {
+        fields.insert(k.clone(), v.clone());
     }
     fields.insert("id".into(), Value::String(id.to_string()));
-    if let (Some((key, _)), Some(prefix)) = (set.unique, set.series)
+    if let (Some((key, _)), Some(series)) = (set.unique, set.series)
         && fields
             .get(key)
             .and_then(Value::as_str)
             .unwrap_or("")
             .is_empty()
     {
-        let number = next_number(store, set, prefix);
+        let number = next_number(store, set, set.name, series);
         fields.insert(key.into(), Value::String(number));
     }
     let location = format!("{}/companies({company})/{}({id})", ctx.root, set.name);
-    match save(store, ctx, company, set, id, fields, 201) {
-        Ok(saved) => saved.with_header("location", location),
-        Err(refused) => refused,
+    let noted = ctx.changes.borrow().len();
+    let saved = save(store, ctx, company, set, id, fields, &given, None)?;
+    if nested.is_empty() {
+        return Ok(saved.with_header("location", location));
     }
+    rules::insert_nested(store, ctx, company, set, id, nested, noted)?;
+    let row = store
+        .get(set.table, &id)
+        .ok_or_else(|| record_not_found(set, id))?;
+    let mut out = render(set, &row, None);
+    out.insert(
+        "@odata.context".into(),
+        Value::String(format!(
+            "{}/$metadata#companies({company})/{}/$entity",
+            ctx.root, set.name
+        )),
+    );
+    Ok(json_response(201, Value::Object(out))
+        .with_header("etag", etag(row.version))
+        .with_header("location", location))
 }
 
 /// PATCH an entity.
@@ -361,7 +465,7 @@ pub(super) fn update(
     set: &EntitySet,
     id: Uuid,
 ) -> ApiResponse {
-    if !set.writable {
+    if !set.writable() {
         return super::errors::method_not_allowed("PATCH", set.name);
     }
     let Some(current) = store.get(set.table, &id) else {
@@ -382,15 +486,26 @@ pub(super) fn update(
         Err(r) => return r,
     };
     let current_map = current.fields.to_map();
-    let changes = match changes(set, &body, Some(&current_map)) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let mut fields = current_map;
-    for (k, v) in changes {
-        fields.insert(k, v);
-    }
-    save(store, ctx, company, set, id, fields, 200).unwrap_or_else(|refused| refused)
+    let patched = (|| {
+        rules::refuse_deep_patch(set, &body)?;
+        rules::check_editable(store, set, &current_map)?;
+        let given = changes(set, &body, Some(&current_map))?;
+        let mut fields = current_map.clone();
+        for (k, v) in &given {
+            fields.insert(k.clone(), v.clone());
+        }
+        save(
+            store,
+            ctx,
+            company,
+            set,
+            id,
+            fields,
+            &given,
+            Some(&current_map),
+        )
+    })();
+    patched.unwrap_or_else(|refused| refused)
 }
 
 /// DELETE an entity (If-Match optional, checked when given).
@@ -402,7 +517,7 @@ pub(super) fn delete(
     set: &EntitySet,
     id: Uuid,
 ) -> ApiResponse {
-    if !set.writable {
+    if !set.writable() {
         return super::errors::method_not_allowed("DELETE", set.name);
     }
     let Some(current) = store.get(set.table, &id) else {
@@ -413,8 +528,25 @@ pub(super) fn delete(
     {
         return entity_changed();
     }
-    store.remove(set.table, &id);
-    let at = store.now();
-    note(ctx, company, set, id, ChangeType::Deleted, at);
+    let current = current.fields.to_map();
+    if let Err(refused) = rules::check_editable(store, set, &current) {
+        return refused;
+    }
+    remove_row(store, ctx, company, set, id);
+    rules::after_delete(store, ctx, company, set, id, &current);
     ApiResponse::no_content()
+}
+
+/// Removes a row and notes the deletion.
+pub(super) fn remove_row(
+    store: &mut Store,
+    ctx: &Ctx<'_>,
+    company: Uuid,
+    set: &EntitySet,
+    id: Uuid,
+) {
+    if store.remove(set.table, &id).is_some() {
+        let at = store.now();
+        note(ctx, company, set, id, ChangeType::Deleted, at);
+    }
 }

@@ -79,6 +79,9 @@ fn accounts_url(sb: &Sandbox) -> String {
 }
 
 mod auth;
+mod bc_custom_api;
+mod bc_documents;
+mod bc_entities;
 mod bulk;
 mod business_central;
 mod change_tracking;

@@ -1,0 +1,490 @@
+//! Business Central's business rules on writes (api-reference A7, A8, A14, A15): table
+//! relations, lookups set by id or code, derived fields, and the rows BC creates alongside
+//! (a customer's company contact, its business relation and financial details).
+
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::Ctx;
+use super::documents;
+use super::errors::error;
+use super::schema::{
+    CONTACTS, CONTACTS_INFORMATION, CURRENCIES, CUSTOMER_FINANCIAL_DETAILS, CUSTOMER_PRICE_GROUPS,
+    CUSTOMERS, EntitySet, PAYMENT_TERMS, SHIPMENT_METHODS, SHIPPING_AGENTS, UNITS_OF_MEASURE,
+};
+use super::tables::ErpTable;
+use super::write::{next_number, remove_row, store_row};
+use crate::fields::Fields;
+use crate::http::ApiResponse;
+use crate::store::{Store, TableId};
+
+/// The empty GUID as BC writes it.
+pub(super) const NIL: &str = "00000000-0000-0000-0000-000000000000";
+
+/// A text field of a row ("" when absent).
+pub(super) fn text<'a>(fields: &'a Map<String, Value>, name: &str) -> &'a str {
+    fields.get(name).and_then(Value::as_str).unwrap_or("")
+}
+
+/// A decimal field of a row (0 when absent).
+pub(super) fn number(fields: &Map<String, Value>, name: &str) -> f64 {
+    fields.get(name).and_then(Value::as_f64).unwrap_or(0.0)
+}
+
+/// A GUID field of a row (None when absent or empty).
+pub(super) fn guid(fields: &Map<String, Value>, name: &str) -> Option<Uuid> {
+    fields
+        .get(name)
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .filter(|id| !id.is_nil())
+}
+
+/// An amount rounded to BC's two decimals, as a JSON number.
+pub(super) fn amount(value: f64) -> Value {
+    let rounded = (value * 100.0).round() / 100.0;
+    serde_json::Number::from_f64(rounded).map_or(Value::from(0), Value::Number)
+}
+
+/// The row of `set` whose business key is `code`.
+pub(super) fn by_code(
+    store: &Store,
+    set: &EntitySet,
+    code: &str,
+) -> Option<(Uuid, Map<String, Value>)> {
+    let (key, _) = set.unique?;
+    let id = store.find_unique(set.table, key, code)?;
+    store
+        .get(set.table, &id)
+        .map(|row| (id, row.fields.to_map()))
+}
+
+/// The row of `set` with this id.
+pub(super) fn by_id(store: &Store, set: &EntitySet, id: Uuid) -> Option<Map<String, Value>> {
+    store.get(set.table, &id).map(|row| row.fields.to_map())
+}
+
+/// `currencyCode` → `Currency Code`.
+fn caption(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if i == 0 {
+            out.push(c.to_ascii_uppercase());
+        } else if c.is_ascii_uppercase() {
+            out.push(' ');
+            out.push(c);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// BC's error for a code that names no row of the related table.
+pub(super) fn invalid_relation(
+    set: &EntitySet,
+    field: &str,
+    value: &str,
+    related: &EntitySet,
+) -> ApiResponse {
+    error(
+        400,
+        "Internal_InvalidTableRelation",
+        &format!(
+            "The field {} of table {} contains a value ({value}) that cannot be found in the related table ({}).",
+            caption(field),
+            set.caption,
+            related.caption
+        ),
+    )
+}
+
+/// BC's error for an id that names no row of the related table.
+pub(super) fn unknown_id(field: &str, related: &EntitySet) -> ApiResponse {
+    error(
+        400,
+        "Application_DialogException",
+        &format!("The \"{field}\" does not match to a {}.", related.caption),
+    )
+}
+
+/// An AL `Error()` surfacing through the API.
+pub(super) fn dialog(message: &str) -> ApiResponse {
+    error(400, "Application_DialogException", message)
+}
+
+/// Keeps a lookup given by id and/or code consistent: an id must name a row of `target`
+/// (its code is filled in), a code must name one (its id is filled in); empty clears both.
+pub(super) fn link(
+    store: &Store,
+    set: &EntitySet,
+    fields: &mut Map<String, Value>,
+    given: &Map<String, Value>,
+    code_field: Option<&str>,
+    id_field: Option<&str>,
+    target: &EntitySet,
+) -> Result<Option<Map<String, Value>>, ApiResponse> {
+    let key = target.unique.map_or("code", |(k, _)| k);
+    if let Some(id_field) = id_field.filter(|f| given.contains_key(*f)) {
+        let Some(id) = guid(fields, id_field) else {
+            if let Some(code_field) = code_field {
+                fields.insert(code_field.into(), Value::String(String::new()));
+            }
+            return Ok(None);
+        };
+        let related = by_id(store, target, id).ok_or_else(|| unknown_id(id_field, target))?;
+        if let Some(code_field) = code_field {
+            fields.insert(code_field.into(), Value::String(text(&related, key).into()));
+        }
+        return Ok(Some(related));
+    }
+    if let Some(code_field) = code_field.filter(|f| given.contains_key(*f)) {
+        let code = text(fields, code_field).to_string();
+        if code.is_empty() {
+            if let Some(id_field) = id_field {
+                fields.insert(id_field.into(), Value::String(NIL.into()));
+            }
+            return Ok(None);
+        }
+        let (id, related) = by_code(store, target, &code)
+            .ok_or_else(|| invalid_relation(set, code_field, &code, target))?;
+        if let Some(id_field) = id_field {
+            fields.insert(id_field.into(), Value::String(id.to_string()));
+        }
+        return Ok(Some(related));
+    }
+    Ok(None)
+}
+
+/// Today's date in the sandbox clock (`2024-01-31`).
+pub(super) fn today(store: &mut Store) -> String {
+    store.now().format("%Y-%m-%d").to_string()
+}
+
+/// Applies the rules of `set` to a row about to be stored (`current` is None on create).
+pub(super) fn prepare(
+    store: &mut Store,
+    set: &EntitySet,
+    id: Uuid,
+    fields: &mut Map<String, Value>,
+    given: &Map<String, Value>,
+    current: Option<&Map<String, Value>>,
+) -> Result<(), ApiResponse> {
+    let TableId::Erp(table) = set.table else {
+        return Ok(());
+    };
+    match table {
+        ErpTable::Customers => {
+            link(
+                store,
+                set,
+                fields,
+                given,
+                Some("currencyCode"),
+                Some("currencyId"),
+                &CURRENCIES,
+            )?;
+            link(
+                store,
+                set,
+                fields,
+                given,
+                None,
+                Some("paymentTermsId"),
+                &PAYMENT_TERMS,
+            )?;
+            link(
+                store,
+                set,
+                fields,
+                given,
+                None,
+                Some("shipmentMethodId"),
+                &SHIPMENT_METHODS,
+            )?;
+            link(
+                store,
+                set,
+                fields,
+                given,
+                Some("customerPriceGroup"),
+                None,
+                &CUSTOMER_PRICE_GROUPS,
+            )?;
+            link(
+                store,
+                set,
+                fields,
+                given,
+                Some("shippingAgentCode"),
+                None,
+                &SHIPPING_AGENTS,
+            )?;
+        }
+        ErpTable::Items => {
+            link(
+                store,
+                set,
+                fields,
+                given,
+                Some("baseUnitOfMeasureCode"),
+                Some("baseUnitOfMeasureId"),
+                &UNITS_OF_MEASURE,
+            )?;
+        }
+        ErpTable::Contacts => prepare_contact(store, set, fields)?,
+        ErpTable::Opportunities => prepare_opportunity(store, set, fields, given, current)?,
+        ErpTable::SalesInvoices | ErpTable::SalesOrders => {
+            documents::prepare_header(store, set, fields, given, current)?;
+        }
+        ErpTable::SalesInvoiceLines | ErpTable::SalesOrderLines => {
+            documents::prepare_line(store, set, id, fields, given, current)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn prepare_contact(
+    store: &Store,
+    set: &EntitySet,
+    fields: &mut Map<String, Value>,
+) -> Result<(), ApiResponse> {
+    let search: String = text(fields, "displayName")
+        .to_uppercase()
+        .chars()
+        .take(100)
+        .collect();
+    fields.insert("searchName".into(), Value::String(search));
+    if text(fields, "type") == "Company" {
+        let own = text(fields, "number").to_string();
+        let name = text(fields, "displayName").to_string();
+        fields.insert("companyNumber".into(), Value::String(own));
+        fields.insert("companyName".into(), Value::String(name));
+        return Ok(());
+    }
+    let company = text(fields, "companyNumber").to_string();
+    if company.is_empty() {
+        fields.insert("companyName".into(), Value::String(String::new()));
+        return Ok(());
+    }
+    let company_name = by_code(store, &CONTACTS, &company)
+        .filter(|(_, c)| text(c, "type") == "Company")
+        .map(|(_, c)| text(&c, "displayName").to_string())
+        .ok_or_else(|| invalid_relation(set, "companyNumber", &company, &CONTACTS))?;
+    fields.insert("companyName".into(), Value::String(company_name));
+    Ok(())
+}
+
+fn prepare_opportunity(
+    store: &mut Store,
+    set: &EntitySet,
+    fields: &mut Map<String, Value>,
+    given: &Map<String, Value>,
+    current: Option<&Map<String, Value>>,
+) -> Result<(), ApiResponse> {
+    if given.contains_key("contactNumber") {
+        let number = text(fields, "contactNumber").to_string();
+        let (name, company) = if number.is_empty() {
+            (String::new(), String::new())
+        } else {
+            let (_, contact) = by_code(store, &CONTACTS, &number)
+                .ok_or_else(|| invalid_relation(set, "contactNumber", &number, &CONTACTS))?;
+            (
+                text(&contact, "displayName").to_string(),
+                text(&contact, "companyName").to_string(),
+            )
+        };
+        fields.insert("contactName".into(), Value::String(name));
+        fields.insert("contactCompanyName".into(), Value::String(company));
+    }
+    let closed = matches!(text(fields, "status"), "Won" | "Lost");
+    let was_closed = current.is_some_and(|c| c.get("closed") == Some(&Value::Bool(true)));
+    fields.insert("closed".into(), Value::Bool(closed));
+    if closed && !was_closed {
+        let day = today(store);
+        fields.insert("dateClosed".into(), Value::String(day));
+    } else if !closed {
+        fields.insert("dateClosed".into(), Value::String("0001-01-01".into()));
+    }
+    if current.is_none() {
+        if text(fields, "creationDate") == "0001-01-01" {
+            let day = today(store);
+            fields.insert("creationDate".into(), Value::String(day));
+        }
+        let now = crate::clock::bc_time(store.now());
+        fields.insert("systemCreatedAt".into(), Value::String(now));
+    }
+    Ok(())
+}
+
+/// Rows BC keeps alongside a stored one.
+pub(super) fn after_save(
+    store: &mut Store,
+    ctx: &Ctx<'_>,
+    company: Uuid,
+    set: &EntitySet,
+    id: Uuid,
+    fields: &Map<String, Value>,
+    previous: Option<&Map<String, Value>>,
+) {
+    let TableId::Erp(table) = set.table else {
+        return;
+    };
+    match table {
+        ErpTable::Customers => customer_saved(store, ctx, company, id, fields, previous),
+        ErpTable::SalesInvoiceLines | ErpTable::SalesOrderLines => {
+            documents::line_saved(store, ctx, company, set, fields, previous);
+        }
+        _ => {}
+    }
+}
+
+/// A new customer gets its company contact (with the business relation) and its financial
+/// details, as CRONUS is set up; later changes of name, address and number reach them.
+fn customer_saved(
+    store: &mut Store,
+    ctx: &Ctx<'_>,
+    company: Uuid,
+    id: Uuid,
+    customer: &Map<String, Value>,
+    previous: Option<&Map<String, Value>>,
+) {
+    let number = text(customer, "number").to_string();
+    let mut details = by_id(store, &CUSTOMER_FINANCIAL_DETAILS, id)
+        .unwrap_or_else(|| CUSTOMER_FINANCIAL_DETAILS.defaults());
+    if previous.is_none() || text(&details, "number") != number {
+        details.insert("id".into(), Value::String(id.to_string()));
+        details.insert("number".into(), Value::String(number.clone()));
+        store_row(
+            store,
+            ctx,
+            company,
+            &CUSTOMER_FINANCIAL_DETAILS,
+            id,
+            details,
+            previous.is_none(),
+        );
+    }
+    const SHARED: &[&str] = &[
+        "displayName",
+        "addressLine1",
+        "addressLine2",
+        "city",
+        "state",
+        "country",
+        "postalCode",
+        "phoneNumber",
+        "email",
+        "website",
+    ];
+    if previous.is_some_and(|p| SHARED.iter().all(|f| p.get(*f) == customer.get(*f))) {
+        return;
+    }
+    let existing = guid(customer, "companyContactId")
+        .and_then(|contact_id| by_id(store, &CONTACTS, contact_id).map(|c| (contact_id, c)));
+    let (contact_id, mut contact, created) = match existing {
+        Some((contact_id, contact)) => (contact_id, contact, false),
+        None => {
+            let mut contact = CONTACTS.defaults();
+            if let Some(series) = CONTACTS.series {
+                let number = next_number(store, &CONTACTS, CONTACTS.name, series);
+                contact.insert("number".into(), Value::String(number));
+            }
+            (Uuid::new_v4(), contact, true)
+        }
+    };
+    for field in SHARED {
+        if let Some(value) = customer.get(*field) {
+            contact.insert((*field).into(), value.clone());
+        }
+    }
+    contact.insert("id".into(), Value::String(contact_id.to_string()));
+    let kind = match text(customer, "type") {
+        "Person" => "Person",
+        _ => "Company",
+    };
+    contact.insert("type".into(), Value::String(kind.into()));
+    contact.insert(
+        "contactBusinessRelation".into(),
+        Value::String("Customer".into()),
+    );
+    if prepare_contact(store, &CONTACTS, &mut contact).is_err() {
+        return;
+    }
+    let relation: Map<String, Value> = [
+        ("contactId", Value::String(contact_id.to_string())),
+        ("contactNumber", contact["number"].clone()),
+        ("contactName", contact["displayName"].clone()),
+        ("contactType", Value::String(kind.into())),
+        ("relatedId", Value::String(id.to_string())),
+        ("relatedType", Value::String("Customer".into())),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    store_row(store, ctx, company, &CONTACTS, contact_id, contact, created);
+    store_row(
+        store,
+        ctx,
+        company,
+        &CONTACTS_INFORMATION,
+        contact_id,
+        relation,
+        created,
+    );
+    if created && let Some(mut row) = store.get(CUSTOMERS.table, &id) {
+        let mut linked = row.fields.to_map();
+        linked.insert(
+            "companyContactId".into(),
+            Value::String(contact_id.to_string()),
+        );
+        row.fields = Fields::from_map(CUSTOMERS.table, linked);
+        store.put(CUSTOMERS.table, id, row);
+    }
+}
+
+/// Refuses changes to rows BC keeps read-only (posted invoices and their lines).
+pub(super) fn check_editable(
+    store: &Store,
+    set: &EntitySet,
+    current: &Map<String, Value>,
+) -> Result<(), ApiResponse> {
+    documents::check_editable(store, set, current)
+}
+
+/// Rows BC removes or updates with a deleted one.
+pub(super) fn after_delete(
+    store: &mut Store,
+    ctx: &Ctx<'_>,
+    company: Uuid,
+    set: &EntitySet,
+    id: Uuid,
+    current: &Map<String, Value>,
+) {
+    let TableId::Erp(table) = set.table else {
+        return;
+    };
+    match table {
+        ErpTable::Customers => {
+            remove_row(store, ctx, company, &CUSTOMER_FINANCIAL_DETAILS, id);
+            if let Some(contact_id) = guid(current, "companyContactId") {
+                remove_row(store, ctx, company, &CONTACTS_INFORMATION, contact_id);
+                if let Some(mut contact) = by_id(store, &CONTACTS, contact_id) {
+                    contact.insert("contactBusinessRelation".into(), Value::String(" ".into()));
+                    store_row(store, ctx, company, &CONTACTS, contact_id, contact, false);
+                }
+            }
+        }
+        ErpTable::Contacts => remove_row(store, ctx, company, &CONTACTS_INFORMATION, id),
+        ErpTable::SalesInvoices | ErpTable::SalesOrders => {
+            documents::header_deleted(store, ctx, company, set, id);
+        }
+        ErpTable::SalesInvoiceLines | ErpTable::SalesOrderLines => {
+            documents::line_deleted(store, ctx, company, set, current);
+        }
+        _ => {}
+    }
+}
+
+pub(super) use documents::{insert_nested, refuse_deep_patch, take_nested};
