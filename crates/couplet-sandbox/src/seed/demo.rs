@@ -3,10 +3,11 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use super::Builder;
+use super::demo_sales::{self, DemoCustomer};
 use super::names::{CRM_ONLY_NAMES, CUSTOMER_NAMES};
-use super::parties::{account, account_in_step, customer};
+use super::parties::{CustomerRow, account, account_in_step, customer};
 use super::people::{SALESPEOPLE_DEMO, email, human, salesperson};
+use super::{Builder, catalog};
 use crate::crm::schema::{ACCOUNTS, SYSTEMUSERS};
 use crate::erp::schema::{CUSTOMERS, SALESPEOPLE};
 use crate::ids::named_guid;
@@ -116,6 +117,10 @@ pub(super) fn demo(b: &mut Builder) {
         false,
     );
 
+    catalog::reference_data(b, owners[0]);
+    let items = demo_sales::catalog(b, owners[0]);
+    let numbers: Vec<String> = (0..CUSTOMER_NAMES.len()).map(customer_number).collect();
+    let mut customers = Vec::with_capacity(CUSTOMER_NAMES.len());
     for (i, name) in CUSTOMER_NAMES.iter().enumerate() {
         let salesperson = if i == 40 {
             "MH"
@@ -127,19 +132,36 @@ pub(super) fn demo(b: &mut Builder) {
             19 => "Ship",
             _ => " ",
         };
-        let number = customer_number(i);
+        let number = &numbers[i];
+        let open = blocked.trim().is_empty();
+        let (balance, sales) = demo_sales::invoiced(i, open);
+        let id = named_guid("bc.customer", number);
         customer(
             b,
-            named_guid("bc.customer", &number),
-            i,
-            name,
-            &number,
-            salesperson,
-            blocked,
+            &CustomerRow {
+                id,
+                i,
+                name,
+                number,
+                salesperson,
+                blocked,
+                balance,
+                sales,
+                company_contact: Some(demo_sales::company_contact_id(number)),
+            },
         );
+        customers.push(DemoCustomer {
+            id,
+            i,
+            number,
+            name,
+            salesperson,
+            open,
+        });
     }
     b.store
         .set_series(CUSTOMERS.name, 10 * CUSTOMER_NAMES.len() as u64);
+    demo_sales::contacts_and_sales(b, &customers, &items);
     // The salespeople with a Dataverse user were coupled to them by an earlier synchronization.
     for ((code, ..), owner) in SALESPEOPLE_DEMO.iter().zip(&owners) {
         b.couple(
@@ -198,4 +220,17 @@ pub(super) fn demo(b: &mut Builder) {
             owners[i % owners.len()],
         );
     }
+    let accounts: Vec<(Uuid, &str, Uuid)> = CUSTOMER_NAMES
+        .iter()
+        .take(MATCH_BY_NAME)
+        .enumerate()
+        .map(|(i, name)| {
+            (
+                named_guid("crm.account", name),
+                *name,
+                owners[i % owners.len()],
+            )
+        })
+        .collect();
+    demo_sales::crm_sales(b, &accounts, &items);
 }

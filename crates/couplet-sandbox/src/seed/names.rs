@@ -192,3 +192,34 @@ pub(super) fn generated_name(side: &str, i: usize) -> String {
         i + 1
     )
 }
+
+/// First names of the people at customers and accounts.
+pub(super) const FIRST_NAMES: &[&str] = &[
+    "Anna", "Ben", "Carla", "David", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kara",
+    "Liam", "Maya", "Noah", "Olga", "Pavel", "Quinn", "Rosa", "Sami", "Tara",
+];
+
+/// Last names of the people at customers and accounts.
+pub(super) const LAST_NAMES: &[&str] = &[
+    "Alvarez", "Brooks", "Chen", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ito",
+    "Jensen", "Kowalski", "Lopez", "Moreau", "Nakamura", "Okafor", "Petrov", "Rossi", "Singh",
+];
+
+/// Job titles of the people at customers and accounts.
+pub(super) const JOB_TITLES: &[&str] = &[
+    "Purchasing Manager",
+    "Owner",
+    "Office Manager",
+    "Buyer",
+    "Accountant",
+    "Operations Lead",
+];
+
+/// The `k`-th generated person.
+pub(super) fn person(k: usize) -> (&'static str, &'static str, &'static str) {
+    (
+        FIRST_NAMES[k % FIRST_NAMES.len()],
+        LAST_NAMES[(k / FIRST_NAMES.len() + k) % LAST_NAMES.len()],
+        JOB_TITLES[k % JOB_TITLES.len()],
+    )
+}

@@ -3,46 +3,79 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use super::Builder;
 use super::names::{address, domain};
+use super::{Builder, catalog};
 use crate::crm::schema::ACCOUNTS;
 use crate::erp::schema::CUSTOMERS;
 use crate::ids::named_guid;
 
-pub(super) fn customer(
-    b: &mut Builder,
-    id: Uuid,
-    i: usize,
-    name: &str,
-    number: &str,
-    salesperson: &str,
-    blocked: &str,
-) {
+/// A customer to write: the `i`-th of its seed, with what it is linked to.
+pub(super) struct CustomerRow<'a> {
+    /// Its id.
+    pub id: Uuid,
+    /// Its index in the seed (picks its address and terms).
+    pub i: usize,
+    /// `displayName`.
+    pub name: &'a str,
+    /// `number`.
+    pub number: &'a str,
+    /// `salespersonCode`.
+    pub salesperson: &'a str,
+    /// `blocked` (`" "`, `Ship`, `Invoice`, `All`).
+    pub blocked: &'a str,
+    /// What its posted, unpaid invoices add up to.
+    pub balance: f64,
+    /// What its posted invoices add up to, excluding tax.
+    pub sales: f64,
+    /// Its company contact, when it has one.
+    pub company_contact: Option<Uuid>,
+}
+
+/// The fields a customer shares with its company contact.
+pub(super) fn shared_fields(i: usize, name: &str) -> serde_json::Value {
     let a = address(i);
-    b.bc(
-        &CUSTOMERS,
-        id,
-        json!({
-            "number": number,
-            "displayName": name,
+    json!({
+        "displayName": name,
+        "addressLine1": a.line1,
+        "addressLine2": if i.is_multiple_of(4) { format!("Suite {}", 100 + i) } else { String::new() },
+        "city": a.city,
+        "state": a.state,
+        "country": "US",
+        "postalCode": a.zip,
+        "phoneNumber": a.phone,
+        "email": format!("info@{}", domain(name)),
+        "website": format!("www.{}", domain(name)),
+    })
+}
+
+pub(super) fn customer(b: &mut Builder, c: &CustomerRow<'_>) {
+    let i = c.i;
+    let terms = catalog::payment_terms(i);
+    let shipment = catalog::shipment_method(i);
+    let mut values = shared_fields(i, c.name);
+    if let serde_json::Value::Object(values) = &mut values {
+        let more = json!({
+            "number": c.number,
             "type": "Company",
-            "addressLine1": a.line1,
-            "addressLine2": if i.is_multiple_of(4) { format!("Suite {}", 100 + i) } else { String::new() },
-            "city": a.city,
-            "state": a.state,
-            "country": "US",
-            "postalCode": a.zip,
-            "phoneNumber": a.phone,
-            "email": format!("info@{}", domain(name)),
-            "website": format!("www.{}", domain(name)),
-            "salespersonCode": salesperson,
-            "balanceDue": ((i * 1_373) % 25_000) as f64,
+            "salespersonCode": c.salesperson,
+            "balanceDue": c.balance,
+            "totalSalesExcludingTax": c.sales,
+            "overdueAmount": 0.0,
             "creditLimit": if i.is_multiple_of(3) { 0.0 } else { ((i % 5) * 10_000) as f64 },
             "taxLiable": i.is_multiple_of(2),
             "currencyCode": "",
-            "blocked": blocked,
-        }),
-    );
+            "blocked": c.blocked,
+            "paymentTermsId": catalog::bc_id("paymentTerms", terms).to_string(),
+            "shipmentMethodId": catalog::bc_id("shipmentMethods", shipment).to_string(),
+            "customerPriceGroup": catalog::price_group(i),
+            "shippingAgentCode": catalog::shipping_agent(i),
+            "companyContactId": c.company_contact.map(|id| id.to_string()),
+        });
+        if let serde_json::Value::Object(more) = more {
+            values.extend(more);
+        }
+    }
+    b.bc(&CUSTOMERS, c.id, values);
 }
 
 #[allow(clippy::too_many_arguments)]

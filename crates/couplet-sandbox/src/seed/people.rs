@@ -4,7 +4,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::Builder;
-use crate::crm::schema::SYSTEMUSERS;
+use crate::crm::BUSINESS_UNIT_ID;
+use crate::crm::schema::{BUSINESSUNITS, SYSTEMUSERS};
 use crate::erp::schema::SALESPEOPLE;
 use crate::identity::{APPS, App, INTEGRATION_APP};
 use crate::ids::named_guid;
@@ -29,7 +30,14 @@ fn app_user(b: &mut Builder, app: &App, first: &str, last: &str) {
     );
 }
 
+/// The root business unit every user belongs to, and the apps' application users.
 pub(super) fn app_users(b: &mut Builder) {
+    b.crm(
+        &BUSINESSUNITS,
+        BUSINESS_UNIT_ID,
+        INTEGRATION_APP.crm_user,
+        json!({"name": "CRONUS USA", "isdisabled": false}),
+    );
     for app in APPS {
         if app == INTEGRATION_APP {
             app_user(b, &app, "#", "Couplet Integration");
