@@ -96,7 +96,8 @@ pub enum Command {
 /// Options of `couplet sandbox`.
 #[derive(Debug, Args)]
 pub struct SandboxArgs {
-    /// Seed N generated customers and accounts (per side) instead of the demo data.
+    /// Seed N generated customers and accounts (per side), with items, contacts, invoices and
+    /// orders in proportion, instead of the demo data.
     #[arg(long)]
     pub records: Option<u64>,
     /// Start with no customers or accounts.
