@@ -3,6 +3,7 @@
 mod batch;
 mod documents;
 mod errors;
+mod expansion;
 mod metadata;
 mod rules;
 pub(crate) mod schema;
@@ -552,7 +553,7 @@ fn list(
     context: String,
 ) -> ApiResponse {
     let parsed = (|| {
-        options::reject_expand(req, set)?;
+        let expand = expansion::parse(req, set)?;
         let filter = options::parse_filter(req, set)?;
         let filter = match scope {
             None => filter,
@@ -582,9 +583,9 @@ fn list(
                 )
             })?),
         };
-        Ok::<_, ApiResponse>((filter, select, order, top, skip, cursor))
+        Ok::<_, ApiResponse>((expand, filter, select, order, top, skip, cursor))
     })();
-    let (filter, select, order, top, skip, cursor) = match parsed {
+    let (expand, filter, select, order, top, skip, cursor) = match parsed {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -619,7 +620,13 @@ fn list(
     let values: Vec<Value> = page
         .rows
         .iter()
-        .map(|(_, row)| Value::Object(render(set, row, select.as_deref())))
+        .map(|(id, row)| {
+            let mut out = render(set, row, select.as_deref());
+            if !expand.is_empty() {
+                expansion::apply(store, set, *id, &row.fields.to_map(), &expand, &mut out);
+            }
+            Value::Object(out)
+        })
         .collect();
     body.insert("value".into(), Value::Array(values));
     if let Some(next) = &page.next {
@@ -664,15 +671,17 @@ fn get_one(
     id: Uuid,
     context: String,
 ) -> ApiResponse {
-    let select =
-        match options::reject_expand(req, set).and_then(|()| options::parse_select(req, set)) {
-            Ok(s) => s,
-            Err(r) => return r,
-        };
+    let parsed = expansion::parse(req, set)
+        .and_then(|expand| options::parse_select(req, set).map(|select| (expand, select)));
+    let (expand, select) = match parsed {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
     let Some(row) = store.get(set.table, &id) else {
         return record_not_found(set, id);
     };
     let mut body = render(set, &row, select.as_deref());
+    expansion::apply(store, set, id, &row.fields.to_map(), &expand, &mut body);
     body.insert("@odata.context".into(), Value::String(context));
     ok_json(Value::Object(body)).with_header("etag", etag(row.version))
 }

@@ -477,3 +477,132 @@ async fn posting_a_draft_invoice_numbers_it_opens_it_and_makes_it_read_only() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "posting twice is refused");
 }
+
+#[tokio::test]
+async fn expand_returns_lines_as_arrays_and_single_navigations_as_objects() {
+    let (sb, token) = empty_bc().await;
+    let eur = create(
+        &sb,
+        &token,
+        "currencies",
+        json!({"code": "EUR", "displayName": "Euro"}),
+    )
+    .await;
+    let pcs = create(
+        &sb,
+        &token,
+        "unitsOfMeasure",
+        json!({"code": "PCS", "displayName": "Piece"}),
+    )
+    .await;
+    let buyer = customer(
+        &sb,
+        &token,
+        json!({"displayName": "Buyer", "currencyCode": "EUR"}),
+    )
+    .await;
+    let bike = create(
+        &sb,
+        &token,
+        "items",
+        json!({"displayName": "Bike", "unitPrice": 10, "baseUnitOfMeasureCode": "PCS"}),
+    )
+    .await;
+    assert_eq!(bike["baseUnitOfMeasureId"], pcs["id"]);
+    let invoice = create(
+        &sb,
+        &token,
+        "salesInvoices",
+        json!({"customerId": buyer["id"], "salesInvoiceLines": [
+            {"itemId": bike["id"], "quantity": 1},
+            {"itemId": bike["id"], "quantity": 5}
+        ]}),
+    )
+    .await;
+    assert_eq!(
+        invoice["currencyCode"], "EUR",
+        "the header takes the customer's currency"
+    );
+    let (status, body) = get_json(
+        &format!(
+            "{}?$expand=salesInvoiceLines($select=quantity,amountExcludingTax;$filter=quantity gt 2),customer($select=number),currency",
+            url_of(&sb, "salesInvoices", &invoice)
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let lines = body["salesInvoiceLines"].as_array().expect("array");
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["quantity"].as_f64(), Some(5.0));
+    assert!(
+        lines[0].get("description").is_none(),
+        "nested $select applies"
+    );
+    assert_eq!(body["customer"]["number"], buyer["number"]);
+    assert!(body["customer"].get("displayName").is_none());
+    assert_eq!(body["currency"]["id"], eur["id"]);
+
+    let (_, customers) = get_json(
+        &format!(
+            "{}?$expand=customerFinancialDetail,paymentTerm,contactsInformation",
+            set_url(&sb, "customers")
+        ),
+        &token,
+    )
+    .await;
+    let row = &customers["value"][0];
+    assert_eq!(row["customerFinancialDetail"]["number"], buyer["number"]);
+    assert_eq!(row["paymentTerm"], Value::Null, "no payment terms: null");
+    assert_eq!(row["contactsInformation"].as_array().map(Vec::len), Some(1));
+
+    let (_, item) = get_json(
+        &format!("{}?$expand=unitOfMeasure", url_of(&sb, "items", &bike)),
+        &token,
+    )
+    .await;
+    assert_eq!(item["unitOfMeasure"]["code"], "PCS");
+
+    let (status, body) = get_json(
+        &format!("{}?$expand=nothingHere", set_url(&sb, "salesInvoices")),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "BadRequest_NotFound");
+    let (status, _) = get_json(
+        &format!(
+            "{}?$expand=customer($select=bogus)",
+            set_url(&sb, "salesInvoices")
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn single_navigation_paths_return_the_related_entity() {
+    let (sb, token) = empty_bc().await;
+    let buyer = customer(&sb, &token, json!({"displayName": "Buyer"})).await;
+    let order = create(
+        &sb,
+        &token,
+        "salesOrders",
+        json!({"customerNumber": buyer["number"]}),
+    )
+    .await;
+    let (status, related) = get_json(
+        &format!("{}/customer", url_of(&sb, "salesOrders", &order)),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(related["id"], buyer["id"]);
+    let (status, _) = get_json(
+        &format!("{}/nothingHere", url_of(&sb, "salesOrders", &order)),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
