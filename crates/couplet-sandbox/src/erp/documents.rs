@@ -41,6 +41,11 @@ fn lines_of(header: &EntitySet) -> &'static EntitySet {
     }
 }
 
+/// Whether a set holds document lines (read top-level only with a `documentId` or `id` filter).
+pub(super) fn is_line_set(set: &EntitySet) -> bool {
+    set.table == SALES_INVOICE_LINES.table || set.table == SALES_ORDER_LINES.table
+}
+
 fn is_posted(header: &Map<String, Value>) -> bool {
     POSTED.contains(&text(header, "status"))
 }
@@ -155,9 +160,13 @@ pub(super) fn prepare_header(
                     fields.insert(date.into(), Value::String(day.clone()));
                 }
             }
-            if text(fields, "dueDate") == "0001-01-01" {
-                let due = fields.get("invoiceDate").cloned().unwrap_or(Value::Null);
-                fields.insert("dueDate".into(), due);
+            if text(fields, "dueDate") == "0001-01-01" && set.table == SALES_INVOICES.table {
+                let formula = guid(fields, "paymentTermsId")
+                    .and_then(|terms| by_id(store, &PAYMENT_TERMS, terms))
+                    .map(|terms| text(&terms, "dueDateCalculation").to_string())
+                    .unwrap_or_default();
+                let due = due_date(text(fields, "invoiceDate"), &formula);
+                fields.insert("dueDate".into(), Value::String(due));
             }
             fields.insert("status".into(), Value::String("Draft".into()));
         }
@@ -169,6 +178,30 @@ pub(super) fn prepare_header(
         }
     }
     Ok(())
+}
+
+/// The invoice date moved by a simple date formula (`14D`, `2W`, `1M`, `1Q`, `1Y`); other
+/// formulas leave it unchanged.
+fn due_date(invoice_date: &str, formula: &str) -> String {
+    let Ok(date) = chrono::NaiveDate::parse_from_str(invoice_date, "%Y-%m-%d") else {
+        return invoice_date.to_string();
+    };
+    let formula = formula.trim().trim_start_matches('+').to_ascii_uppercase();
+    let Some(unit) = formula.chars().last() else {
+        return invoice_date.to_string();
+    };
+    let Ok(count) = formula[..formula.len() - unit.len_utf8()].parse::<u32>() else {
+        return invoice_date.to_string();
+    };
+    let moved = match unit {
+        'D' => date.checked_add_days(chrono::Days::new(u64::from(count))),
+        'W' => date.checked_add_days(chrono::Days::new(u64::from(count) * 7)),
+        'M' => date.checked_add_months(chrono::Months::new(count)),
+        'Q' => date.checked_add_months(chrono::Months::new(count * 3)),
+        'Y' => date.checked_add_months(chrono::Months::new(count * 12)),
+        _ => None,
+    };
+    moved.unwrap_or(date).format("%Y-%m-%d").to_string()
 }
 
 fn fill_from_customer(
@@ -617,4 +650,18 @@ fn post_invoice(
         false,
     );
     Ok(ApiResponse::no_content())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::due_date;
+
+    #[test]
+    fn due_dates_follow_simple_date_formulas() {
+        assert_eq!(due_date("2024-01-31", "14D"), "2024-02-14");
+        assert_eq!(due_date("2024-01-31", "1M"), "2024-02-29");
+        assert_eq!(due_date("2024-01-01", "2W"), "2024-01-15");
+        assert_eq!(due_date("2024-01-01", "CM"), "2024-01-01");
+        assert_eq!(due_date("2024-01-01", ""), "2024-01-01");
+    }
 }

@@ -555,6 +555,16 @@ fn list(
     let parsed = (|| {
         let expand = expansion::parse(req, set)?;
         let filter = options::parse_filter(req, set)?;
+        if scope.is_none() && documents::is_line_set(set) {
+            let named = filter.as_ref().map(query::Expr::fields).unwrap_or_default();
+            if !named.iter().any(|f| f == "documentId" || f == "id") {
+                return Err(error(
+                    400,
+                    "BadRequest",
+                    "You must specify an Id or a Document Id to get the lines.",
+                ));
+            }
+        }
         let filter = match scope {
             None => filter,
             Some((field, id)) => {

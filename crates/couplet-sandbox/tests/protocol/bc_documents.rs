@@ -357,8 +357,42 @@ async fn deep_insert_creates_the_lines_and_deep_patch_is_refused() {
         Some(1),
         "a failed deep insert leaves nothing"
     );
-    let (_, all_lines) = get_json(&set_url(&sb, "salesOrderLines"), &token).await;
+    let (_, all_lines) = get_json(
+        &format!(
+            "{}?$filter=documentId eq {}",
+            set_url(&sb, "salesOrderLines"),
+            id(&order)
+        ),
+        &token,
+    )
+    .await;
     assert_eq!(all_lines["value"].as_array().map(Vec::len), Some(2));
+    let (_, orphans) = get_json(
+        &format!(
+            "{}?$filter=documentId ne {}",
+            set_url(&sb, "salesOrderLines"),
+            id(&order)
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(
+        orphans["value"].as_array().map(Vec::len),
+        Some(0),
+        "the failed deep insert's first line was removed"
+    );
+    let (status, refused) = get_json(&set_url(&sb, "salesOrderLines"), &token).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "top-level lines need a documentId filter"
+    );
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("You must specify an Id or a Document Id to get the lines.")
+    );
 
     let response = patch(
         &url_of(&sb, "salesOrders", &order),
@@ -383,6 +417,10 @@ async fn posting_a_draft_invoice_numbers_it_opens_it_and_makes_it_read_only() {
     )
     .await;
     assert_eq!(invoice["number"], "102001");
+    assert_eq!(
+        invoice["dueDate"], invoice["invoiceDate"],
+        "no payment terms: due at once"
+    );
     assert_eq!(invoice["status"], "Draft");
     let invoice_url = url_of(&sb, "salesInvoices", &invoice);
 
@@ -519,6 +557,21 @@ async fn expand_returns_lines_as_arrays_and_single_navigations_as_objects() {
         ]}),
     )
     .await;
+    let terms = create(
+        &sb,
+        &token,
+        "paymentTerms",
+        json!({"code": "14D", "dueDateCalculation": "14D"}),
+    )
+    .await;
+    let with_terms = create(
+        &sb,
+        &token,
+        "salesInvoices",
+        json!({"customerId": buyer["id"], "paymentTermsId": terms["id"], "invoiceDate": "2024-01-31"}),
+    )
+    .await;
+    assert_eq!(with_terms["dueDate"], "2024-02-14");
     assert_eq!(
         invoice["currencyCode"], "EUR",
         "the header takes the customer's currency"
