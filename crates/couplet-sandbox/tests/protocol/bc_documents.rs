@@ -183,7 +183,7 @@ async fn line_amounts_and_header_totals_are_computed_from_the_lines() {
     assert_eq!(order["status"], "Draft");
     assert_eq!(order["customerNumber"], buyer["number"]);
     assert_eq!(order["customerName"], "Buyer");
-    assert_eq!(order["number"], "101001");
+    assert_eq!(order["number"], "S-ORD101001");
     let lines_url = format!("{}/salesOrderLines", url_of(&sb, "salesOrders", &order));
     let (status, line) = post_json(
         &lines_url,
@@ -416,7 +416,7 @@ async fn posting_a_draft_invoice_numbers_it_opens_it_and_makes_it_read_only() {
         json!({"customerId": buyer["id"], "salesInvoiceLines": [{"itemId": bike["id"], "quantity": 2}]}),
     )
     .await;
-    assert_eq!(invoice["number"], "102001");
+    assert_eq!(invoice["number"], "S-INV102001");
     assert_eq!(
         invoice["dueDate"], invoice["invoiceDate"],
         "no payment terms: due at once"
@@ -462,7 +462,7 @@ async fn posting_a_draft_invoice_numbers_it_opens_it_and_makes_it_read_only() {
         "the posted invoice keeps the draft's id"
     );
     assert_eq!(after["status"], "Open");
-    assert_eq!(after["number"], "103001");
+    assert_eq!(after["number"], "PS-INV103001");
     assert_eq!(after["remainingAmount"].as_f64(), Some(500.0));
 
     let (_, details) = get_json(
