@@ -10,7 +10,8 @@ use super::documents;
 use super::errors::error;
 use super::schema::{
     CONTACTS, CONTACTS_INFORMATION, CURRENCIES, CUSTOMER_FINANCIAL_DETAILS, CUSTOMER_PRICE_GROUPS,
-    CUSTOMERS, EntitySet, PAYMENT_TERMS, SHIPMENT_METHODS, SHIPPING_AGENTS, UNITS_OF_MEASURE,
+    CUSTOMERS, EntitySet, ITEM_UNITS_OF_MEASURE, PAYMENT_TERMS, SHIPMENT_METHODS, SHIPPING_AGENTS,
+    UNIT_GROUPS, UNITS_OF_MEASURE,
 };
 use super::tables::ErpTable;
 use super::write::{next_number, remove_row, store_row};
@@ -333,6 +334,7 @@ pub(super) fn after_save(
     };
     match table {
         ErpTable::Customers => customer_saved(store, ctx, company, id, fields, previous),
+        ErpTable::Items => item_saved(store, ctx, company, id, fields, previous),
         ErpTable::SalesInvoiceLines | ErpTable::SalesOrderLines => {
             documents::line_saved(store, ctx, company, set, fields, previous);
         }
@@ -444,6 +446,56 @@ fn customer_saved(
     }
 }
 
+/// A new item gets its unit group (`ITEM<number>`), and its base unit an item unit of measure
+/// (quantity 1), as BC keeps them for the unit-group integration.
+fn item_saved(
+    store: &mut Store,
+    ctx: &Ctx<'_>,
+    company: Uuid,
+    id: Uuid,
+    item: &Map<String, Value>,
+    previous: Option<&Map<String, Value>>,
+) {
+    let number = text(item, "number").to_string();
+    if previous.is_none() {
+        let code = format!("ITEM{number}");
+        if by_code(store, &UNIT_GROUPS, &code).is_none() {
+            let mut group = UNIT_GROUPS.defaults();
+            let group_id = Uuid::new_v4();
+            for (field, value) in [
+                ("id", group_id.to_string()),
+                ("code", code),
+                ("sourceType", "Item".to_string()),
+                ("sourceId", id.to_string()),
+                ("sourceNumber", number.clone()),
+                ("description", text(item, "displayName").to_string()),
+            ] {
+                group.insert(field.into(), Value::String(value));
+            }
+            store_row(store, ctx, company, &UNIT_GROUPS, group_id, group, true);
+        }
+    }
+    let base = text(item, "baseUnitOfMeasureCode").to_string();
+    let changed = previous.is_none_or(|p| text(p, "baseUnitOfMeasureCode") != base);
+    if !base.is_empty() && changed {
+        let mut unit = ITEM_UNITS_OF_MEASURE.defaults();
+        let unit_id = Uuid::new_v4();
+        unit.insert("id".into(), Value::String(unit_id.to_string()));
+        unit.insert("itemNumber".into(), Value::String(number));
+        unit.insert("code".into(), Value::String(base));
+        unit.insert("qtyPerUnitOfMeasure".into(), Value::from(1));
+        store_row(
+            store,
+            ctx,
+            company,
+            &ITEM_UNITS_OF_MEASURE,
+            unit_id,
+            unit,
+            true,
+        );
+    }
+}
+
 /// Refuses changes to rows BC keeps read-only (posted invoices and their lines).
 pub(super) fn check_editable(
     store: &Store,
@@ -477,6 +529,22 @@ pub(super) fn after_delete(
             }
         }
         ErpTable::Contacts => remove_row(store, ctx, company, &CONTACTS_INFORMATION, id),
+        ErpTable::Items => {
+            let number = text(current, "number").to_string();
+            if let Some((group, _)) = by_code(store, &UNIT_GROUPS, &format!("ITEM{number}")) {
+                remove_row(store, ctx, company, &UNIT_GROUPS, group);
+            }
+            let units: Vec<Uuid> = store
+                .rows(ITEM_UNITS_OF_MEASURE.table)
+                .filter(|(_, row)| {
+                    row.fields.get("itemNumber").and_then(Value::as_str) == Some(number.as_str())
+                })
+                .map(|(unit, _)| unit)
+                .collect();
+            for unit in units {
+                remove_row(store, ctx, company, &ITEM_UNITS_OF_MEASURE, unit);
+            }
+        }
         ErpTable::SalesInvoices | ErpTable::SalesOrders => {
             documents::header_deleted(store, ctx, company, set, id);
         }

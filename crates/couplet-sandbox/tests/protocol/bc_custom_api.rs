@@ -309,3 +309,58 @@ async fn metadata_of_each_api_lists_its_sets_with_max_lengths_and_navigations() 
     );
     assert!(!custom.contains("<EntitySet Name=\"items\""));
 }
+
+#[tokio::test]
+async fn a_new_item_gets_its_unit_group_and_base_item_unit_of_measure() {
+    let (sb, token) = empty_bc().await;
+    create(&sb, &token, "unitsOfMeasure", json!({"code": "PCS"})).await;
+    let bike = create(
+        &sb,
+        &token,
+        "items",
+        json!({"displayName": "Bike", "baseUnitOfMeasureCode": "PCS"}),
+    )
+    .await;
+    let number = bike["number"].as_str().expect("number");
+    let (_, groups) = get_json(
+        &format!(
+            "{}?$filter=code eq 'ITEM{number}'",
+            custom_url(&sb, "unitGroups")
+        ),
+        &token,
+    )
+    .await;
+    let group = &groups["value"][0];
+    assert_eq!(group["sourceId"], bike["id"]);
+    assert_eq!(group["sourceType"], "Item");
+    let (_, units) = get_json(
+        &format!(
+            "{}?$filter=itemNumber eq '{number}'",
+            custom_url(&sb, "itemUnitsOfMeasure")
+        ),
+        &token,
+    )
+    .await;
+    let units = units["value"].as_array().expect("value");
+    assert_eq!(units.len(), 1);
+    assert_eq!(units[0]["code"], "PCS");
+    assert_eq!(units[0]["qtyPerUnitOfMeasure"], 1);
+
+    let deleted = Client::new()
+        .delete(format!(
+            "{}({})",
+            set_url(&sb, "items"),
+            bike["id"].as_str().expect("id")
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let (_, groups) = get_json(&custom_url(&sb, "unitGroups"), &token).await;
+    assert_eq!(
+        groups["value"].as_array().map(Vec::len),
+        Some(0),
+        "the unit group goes with the item"
+    );
+}
