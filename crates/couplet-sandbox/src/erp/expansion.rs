@@ -51,6 +51,82 @@ fn check(set: &EntitySet, items: &[Expand]) -> Result<(), ApiResponse> {
     Ok(())
 }
 
+/// Adds the expanded navigations of a page of rows to their wire forms (`outs` in the order of
+/// `rows`): each collection navigation reads its target table once for the whole page.
+pub(super) fn apply_page(
+    store: &Store,
+    set: &EntitySet,
+    rows: &[(Uuid, Map<String, Value>)],
+    items: &[Expand],
+    outs: &mut [Map<String, Value>],
+) {
+    let (many, single): (Vec<&Expand>, Vec<&Expand>) = items
+        .iter()
+        .partition(|item| matches!(set.nav(&item.nav).map(|n| n.link), Some(Link::Many(_))));
+    let single: Vec<Expand> = single.into_iter().cloned().collect();
+    for ((id, fields), out) in rows.iter().zip(outs.iter_mut()) {
+        apply(store, set, *id, fields, &single, out);
+    }
+    for item in many {
+        let Some(nav) = set.nav(&item.nav) else {
+            continue;
+        };
+        let Link::Many(foreign) = nav.link else {
+            continue;
+        };
+        let target = nav.target;
+        let within = Expr::In {
+            operand: Box::new(Expr::Property(vec![foreign.to_string()])),
+            values: rows.iter().map(|(id, _)| Literal::Guid(*id)).collect(),
+        };
+        let filter = match &item.filter {
+            Some(given) => Expr::And(vec![within, given.clone()]),
+            None => within,
+        };
+        let page = listing::list(
+            store,
+            target.table,
+            &ListSpec {
+                filter: Some(&filter),
+                order: &item.orderby,
+                after: None,
+                skip: 0,
+                page_size: MAX_EXPANDED.saturating_mul(rows.len().max(1)),
+                top: None,
+                count: false,
+            },
+        );
+        let mut grouped: std::collections::HashMap<String, Vec<Value>> =
+            std::collections::HashMap::new();
+        for (child_id, child) in &page.rows {
+            let parent = child
+                .fields
+                .get(foreign)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let entries = grouped.entry(parent).or_default();
+            if item.top.is_some_and(|top| entries.len() >= top) {
+                continue;
+            }
+            let mut entry = render(target, child, item.select.as_deref());
+            apply(
+                store,
+                target,
+                *child_id,
+                &child.fields.to_map(),
+                &item.expand,
+                &mut entry,
+            );
+            entries.push(Value::Object(entry));
+        }
+        for ((id, _), out) in rows.iter().zip(outs.iter_mut()) {
+            let entries = grouped.remove(&id.to_string()).unwrap_or_default();
+            out.insert(item.nav.clone(), Value::Array(entries));
+        }
+    }
+}
+
 /// Adds the expanded navigations of one row to its wire form.
 pub(super) fn apply(
     store: &Store,

@@ -627,17 +627,20 @@ fn list(
     if let Some(total) = page.total {
         body.insert("@odata.count".into(), Value::from(total));
     }
-    let values: Vec<Value> = page
+    let mut outs: Vec<Map<String, Value>> = page
         .rows
         .iter()
-        .map(|(id, row)| {
-            let mut out = render(set, row, select.as_deref());
-            if !expand.is_empty() {
-                expansion::apply(store, set, *id, &row.fields.to_map(), &expand, &mut out);
-            }
-            Value::Object(out)
-        })
+        .map(|(_, row)| render(set, row, select.as_deref()))
         .collect();
+    if !expand.is_empty() {
+        let rows: Vec<(Uuid, Map<String, Value>)> = page
+            .rows
+            .iter()
+            .map(|(id, row)| (*id, row.fields.to_map()))
+            .collect();
+        expansion::apply_page(store, set, &rows, &expand, &mut outs);
+    }
+    let values: Vec<Value> = outs.into_iter().map(Value::Object).collect();
     body.insert("value".into(), Value::Array(values));
     if let Some(next) = &page.next {
         let kept = req.raw_query_without(&["$skiptoken", "$skip"]);

@@ -659,3 +659,50 @@ async fn single_navigation_paths_return_the_related_entity() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn expanding_lines_on_a_list_gives_each_document_its_own_lines_up_to_top() {
+    let (sb, token) = empty_bc().await;
+    let buyer = customer(&sb, &token, json!({"displayName": "Buyer"})).await;
+    let bike = item(&sb, &token, 1.0).await;
+    let mut expected = Vec::new();
+    for count in [1, 3, 0] {
+        let lines: Vec<Value> = (0..count)
+            .map(|n| json!({"itemId": bike["id"], "quantity": n + 1}))
+            .collect();
+        let order = create(
+            &sb,
+            &token,
+            "salesOrders",
+            json!({"customerId": buyer["id"], "salesOrderLines": lines}),
+        )
+        .await;
+        expected.push((id(&order), count));
+    }
+    let (status, body) = get_json(
+        &format!(
+            "{}?$expand=salesOrderLines($orderby=quantity desc;$top=2),customer($select=displayName)",
+            set_url(&sb, "salesOrders")
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let orders = body["value"].as_array().expect("value");
+    assert_eq!(orders.len(), 3);
+    for order in orders {
+        let (_, count) = expected
+            .iter()
+            .find(|(order_id, _)| order["id"] == *order_id)
+            .expect("known order");
+        let lines = order["salesOrderLines"].as_array().expect("array");
+        assert_eq!(lines.len(), (*count).min(2));
+        for line in lines {
+            assert_eq!(line["documentId"], order["id"]);
+        }
+        if *count == 3 {
+            assert_eq!(lines[0]["quantity"].as_f64(), Some(3.0), "nested $orderby");
+        }
+        assert_eq!(order["customer"]["displayName"], "Buyer");
+    }
+}
