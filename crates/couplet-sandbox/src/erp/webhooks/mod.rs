@@ -18,7 +18,16 @@ pub(crate) use notifier::run;
 pub(crate) use routes::{handle, is_subscriptions_path};
 
 /// Entity sets the sandbox serves that Business Central documents as webhook resources (A12.6).
-const SUPPORTED_SETS: &[&str] = &["customers"];
+const SUPPORTED_SETS: &[&str] = &[
+    "customers",
+    "items",
+    "currencies",
+    "paymentTerms",
+    "shipmentMethods",
+    "unitsOfMeasure",
+    "salesInvoices",
+    "salesOrders",
+];
 
 /// The kind of change to one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
