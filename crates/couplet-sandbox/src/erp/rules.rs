@@ -10,8 +10,8 @@ use super::documents;
 use super::errors::error;
 use super::schema::{
     CONTACTS, CONTACTS_INFORMATION, CURRENCIES, CUSTOMER_FINANCIAL_DETAILS, CUSTOMER_PRICE_GROUPS,
-    CUSTOMERS, EntitySet, ITEM_UNITS_OF_MEASURE, PAYMENT_TERMS, SHIPMENT_METHODS, SHIPPING_AGENTS,
-    UNIT_GROUPS, UNITS_OF_MEASURE,
+    CUSTOMERS, EntitySet, ITEM_UNITS_OF_MEASURE, ITEMS, PAYMENT_TERMS, PRICE_LIST_HEADERS,
+    RESOURCES, SHIPMENT_METHODS, SHIPPING_AGENTS, UNIT_GROUPS, UNITS_OF_MEASURE,
 };
 use super::tables::ErpTable;
 use super::write::{next_number, remove_row, store_row};
@@ -157,6 +157,18 @@ pub(super) fn link(
     Ok(None)
 }
 
+/// BC's error for a required field left empty.
+pub(super) fn required(fields: &Map<String, Value>, name: &str) -> Result<(), ApiResponse> {
+    if text(fields, name).is_empty() {
+        return Err(error(
+            400,
+            "BadRequest_RequiredParamNotProvided",
+            &format!("Field '{name}' must not be blank or empty."),
+        ));
+    }
+    Ok(())
+}
+
 /// Today's date in the sandbox clock (`2024-01-31`).
 pub(super) fn today(store: &mut Store) -> String {
     store.now().format("%Y-%m-%d").to_string()
@@ -234,6 +246,88 @@ pub(super) fn prepare(
             )?;
         }
         ErpTable::Contacts => prepare_contact(store, set, fields)?,
+        ErpTable::Resources => {
+            link(
+                store,
+                set,
+                fields,
+                given,
+                Some("baseUnitOfMeasureCode"),
+                None,
+                &UNITS_OF_MEASURE,
+            )?;
+        }
+        ErpTable::PriceListHeaders => {
+            link(
+                store,
+                set,
+                fields,
+                given,
+                Some("currencyCode"),
+                None,
+                &CURRENCIES,
+            )?;
+            let source = match text(fields, "sourceType") {
+                "Customer" => Some(&CUSTOMERS),
+                "Customer_x0020_Price_x0020_Group" => Some(&CUSTOMER_PRICE_GROUPS),
+                "Contact" => Some(&CONTACTS),
+                _ => None,
+            };
+            if let Some(source) = source {
+                link(
+                    store,
+                    set,
+                    fields,
+                    given,
+                    Some("sourceNumber"),
+                    None,
+                    source,
+                )?;
+            }
+        }
+        ErpTable::PriceListLines => {
+            required(fields, "priceListCode")?;
+            link(
+                store,
+                set,
+                fields,
+                given,
+                Some("priceListCode"),
+                None,
+                &PRICE_LIST_HEADERS,
+            )?;
+            link(
+                store,
+                set,
+                fields,
+                given,
+                Some("currencyCode"),
+                None,
+                &CURRENCIES,
+            )?;
+            let asset = match text(fields, "assetType") {
+                "Item" => Some(&ITEMS),
+                "Resource" => Some(&RESOURCES),
+                _ => None,
+            };
+            if let Some(asset) = asset {
+                link(store, set, fields, given, Some("assetNumber"), None, asset)?;
+            }
+        }
+        ErpTable::ItemUnitsOfMeasure => {
+            required(fields, "itemNumber")?;
+            required(fields, "code")?;
+            link(store, set, fields, given, Some("itemNumber"), None, &ITEMS)?;
+            link(
+                store,
+                set,
+                fields,
+                given,
+                Some("code"),
+                None,
+                &UNITS_OF_MEASURE,
+            )?;
+        }
         ErpTable::Opportunities => prepare_opportunity(store, set, fields, given, current)?,
         ErpTable::SalesInvoices | ErpTable::SalesOrders => {
             documents::prepare_header(store, set, fields, given, current)?;
