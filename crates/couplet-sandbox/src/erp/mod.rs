@@ -308,10 +308,25 @@ fn parse_resource(
             if let Some(action) = tail[1].strip_prefix("Microsoft.NAV.") {
                 return Ok(Resource::Action(company, set, id, action.to_string()));
             }
+            let (nav_name, child) = split_key(&tail[1])?;
             let nav = set
-                .nav(&tail[1])
-                .ok_or_else(|| not_found_resource(&tail[1]))?;
-            Ok(Resource::Related(company, set, id, nav))
+                .nav(nav_name)
+                .ok_or_else(|| not_found_resource(nav_name))?;
+            match (child, nav.link) {
+                (None, _) => Ok(Resource::Related(company, set, id, nav)),
+                (Some(child), Link::Many(foreign)) => {
+                    let belongs = store.get(nav.target.table, &child).is_some_and(|row| {
+                        row.fields.get(foreign).and_then(Value::as_str)
+                            == Some(id.to_string().as_str())
+                    });
+                    if belongs {
+                        Ok(Resource::Entity(company, nav.target, child))
+                    } else {
+                        Err(record_not_found(nav.target, child))
+                    }
+                }
+                (Some(_), Link::One(_)) => Err(not_found_resource(&tail[1])),
+            }
         }
         _ => Err(not_found_resource(&tail[tail.len() - 1])),
     }

@@ -706,3 +706,64 @@ async fn expanding_lines_on_a_list_gives_each_document_its_own_lines_up_to_top()
         assert_eq!(order["customer"]["displayName"], "Buyer");
     }
 }
+
+#[tokio::test]
+async fn lines_are_addressed_below_their_document_as_the_documentation_shows() {
+    let (sb, token) = empty_bc().await;
+    let buyer = customer(&sb, &token, json!({"displayName": "Buyer"})).await;
+    let bike = item(&sb, &token, 10.0).await;
+    let order = create(
+        &sb,
+        &token,
+        "salesOrders",
+        json!({"customerId": buyer["id"]}),
+    )
+    .await;
+    let other = create(
+        &sb,
+        &token,
+        "salesOrders",
+        json!({"customerId": buyer["id"]}),
+    )
+    .await;
+    let lines_url = format!("{}/salesOrderLines", url_of(&sb, "salesOrders", &order));
+    let (_, line) = post_json(
+        &lines_url,
+        &token,
+        json!({"itemId": bike["id"], "quantity": 1}),
+    )
+    .await;
+    let line_url = format!("{lines_url}({})", id(&line));
+    let response = patch(
+        &line_url,
+        &token,
+        &[("If-Match", line["@odata.etag"].as_str().expect("etag"))],
+        json!({"quantity": 4}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (status, got) = get_json(&line_url, &token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(got["amountExcludingTax"].as_f64(), Some(40.0));
+    let elsewhere = format!(
+        "{}/salesOrderLines({})",
+        url_of(&sb, "salesOrders", &other),
+        id(&line)
+    );
+    let (status, body) = get_json(&elsewhere, &token).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a line is only found below its own document"
+    );
+    assert_eq!(body["error"]["code"], "Internal_RecordNotFound");
+    let deleted = Client::new()
+        .delete(&line_url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let (_, header) = get_json(&url_of(&sb, "salesOrders", &order), &token).await;
+    assert_eq!(header["totalAmountExcludingTax"].as_f64(), Some(0.0));
+}
