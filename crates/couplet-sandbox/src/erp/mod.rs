@@ -1,6 +1,7 @@
 //! The emulated Business Central API v2.0 (api-reference section A).
 
 mod batch;
+pub(crate) mod companions;
 mod documents;
 mod errors;
 mod expansion;

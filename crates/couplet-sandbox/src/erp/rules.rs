@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::Ctx;
+use super::companions;
 use super::documents;
 use super::errors::error;
 use super::schema::{
@@ -14,8 +15,7 @@ use super::schema::{
     RESOURCES, SHIPMENT_METHODS, SHIPPING_AGENTS, UNIT_GROUPS, UNITS_OF_MEASURE,
 };
 use super::tables::ErpTable;
-use super::write::{next_number, remove_row, store_row};
-use crate::fields::Fields;
+use super::write::{remove_row, store_row};
 use crate::http::ApiResponse;
 use crate::store::{Store, TableId};
 
@@ -340,7 +340,7 @@ pub(super) fn prepare(
     Ok(())
 }
 
-fn prepare_contact(
+pub(super) fn prepare_contact(
     store: &Store,
     set: &EntitySet,
     fields: &mut Map<String, Value>,
@@ -427,116 +427,14 @@ pub(super) fn after_save(
         return;
     };
     match table {
-        ErpTable::Customers => customer_saved(store, ctx, company, id, fields, previous),
+        ErpTable::Customers => {
+            companions::customer_saved(store, ctx, company, id, fields, previous)
+        }
         ErpTable::Items => item_saved(store, ctx, company, id, fields, previous),
         ErpTable::SalesInvoiceLines | ErpTable::SalesOrderLines => {
             documents::line_saved(store, ctx, company, set, fields, previous);
         }
         _ => {}
-    }
-}
-
-/// A new customer gets its company contact (with the business relation) and its financial
-/// details, as CRONUS is set up; later changes of name, address and number reach them.
-fn customer_saved(
-    store: &mut Store,
-    ctx: &Ctx<'_>,
-    company: Uuid,
-    id: Uuid,
-    customer: &Map<String, Value>,
-    previous: Option<&Map<String, Value>>,
-) {
-    let number = text(customer, "number").to_string();
-    let mut details = by_id(store, &CUSTOMER_FINANCIAL_DETAILS, id)
-        .unwrap_or_else(|| CUSTOMER_FINANCIAL_DETAILS.defaults());
-    if previous.is_none() || text(&details, "number") != number {
-        details.insert("id".into(), Value::String(id.to_string()));
-        details.insert("number".into(), Value::String(number.clone()));
-        store_row(
-            store,
-            ctx,
-            company,
-            &CUSTOMER_FINANCIAL_DETAILS,
-            id,
-            details,
-            previous.is_none(),
-        );
-    }
-    const SHARED: &[&str] = &[
-        "displayName",
-        "addressLine1",
-        "addressLine2",
-        "city",
-        "state",
-        "country",
-        "postalCode",
-        "phoneNumber",
-        "email",
-        "website",
-    ];
-    if previous.is_some_and(|p| SHARED.iter().all(|f| p.get(*f) == customer.get(*f))) {
-        return;
-    }
-    let existing = guid(customer, "companyContactId")
-        .and_then(|contact_id| by_id(store, &CONTACTS, contact_id).map(|c| (contact_id, c)));
-    let (contact_id, mut contact, created) = match existing {
-        Some((contact_id, contact)) => (contact_id, contact, false),
-        None => {
-            let mut contact = CONTACTS.defaults();
-            if let Some(series) = CONTACTS.series {
-                let number = next_number(store, &CONTACTS, CONTACTS.name, series);
-                contact.insert("number".into(), Value::String(number));
-            }
-            (Uuid::new_v4(), contact, true)
-        }
-    };
-    for field in SHARED {
-        if let Some(value) = customer.get(*field) {
-            contact.insert((*field).into(), value.clone());
-        }
-    }
-    contact.insert("id".into(), Value::String(contact_id.to_string()));
-    let kind = match text(customer, "type") {
-        "Person" => "Person",
-        _ => "Company",
-    };
-    contact.insert("type".into(), Value::String(kind.into()));
-    contact.insert(
-        "contactBusinessRelation".into(),
-        Value::String("Customer".into()),
-    );
-    if prepare_contact(store, &CONTACTS, &mut contact).is_err() {
-        return;
-    }
-    let relation: Map<String, Value> = [
-        ("contactId", Value::String(contact_id.to_string())),
-        ("contactNumber", contact["number"].clone()),
-        ("contactName", contact["displayName"].clone()),
-        ("contactType", Value::String(kind.into())),
-        ("relatedId", Value::String(id.to_string())),
-        ("relatedType", Value::String("Customer".into())),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    store_row(store, ctx, company, &CONTACTS, contact_id, contact, created);
-    store_row(
-        store,
-        ctx,
-        company,
-        &CONTACTS_INFORMATION,
-        contact_id,
-        relation,
-        created,
-    );
-    if created && let Some(mut row) = store.get(CUSTOMERS.table, &id) {
-        let mut linked = row.fields.to_map();
-        linked.insert(
-            "companyContactId".into(),
-            Value::String(contact_id.to_string()),
-        );
-        row.fields = Fields::from_map(CUSTOMERS.table, linked);
-        store.put(CUSTOMERS.table, id, row);
     }
 }
 
