@@ -97,7 +97,7 @@ pub(crate) fn handle(shared: &Shared, req: &ApiRequest) -> ApiResponse {
         api,
         changes: RefCell::new(Vec::new()),
     };
-    if webhooks::is_subscriptions_path(&rest) && api == Api::Standard {
+    if webhooks::is_subscriptions_path(&rest) {
         return webhooks::handle(shared, &ctx, req, &rest);
     }
     let mut store = shared.lock();

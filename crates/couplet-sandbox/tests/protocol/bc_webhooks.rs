@@ -95,3 +95,63 @@ async fn a_sales_invoice_subscription_is_notified_when_a_line_is_added() {
         format!("api/v2.0/companies({company})/salesInvoices({invoice_id})")
     );
 }
+
+#[tokio::test]
+async fn custom_api_sets_take_subscriptions_on_their_own_route() {
+    let sb = start(SandboxConfig {
+        seed: Seed::Empty,
+        webhooks: WebhookTiming {
+            coalescing_window: Duration::from_millis(200),
+            ..WebhookTiming::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox starts");
+    let token = token(&sb, &sb.info().erp_scope.clone()).await;
+    let (url, mut notifications) = listen().await;
+    let company = sb.info().erp_company_id;
+    let custom_root = sb
+        .info()
+        .erp_api_url
+        .replace("/api/v2.0", "/api/couplet/sync/v1.0");
+    let resource = format!("/api/couplet/sync/v1.0/companies({company})/shippingAgents");
+    let (status, _) = post_json(
+        &format!("{}/subscriptions", sb.info().erp_api_url),
+        &token,
+        json!({"notificationUrl": url, "resource": resource}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a custom resource is subscribed on the custom route"
+    );
+    let (status, body) = post_json(
+        &format!("{custom_root}/subscriptions"),
+        &token,
+        json!({"notificationUrl": url, "resource": resource}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, agent) = post_json(
+        &format!("{custom_root}/companies({company})/shippingAgents"),
+        &token,
+        json!({"code": "DHL"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let body = tokio::time::timeout(Duration::from_secs(5), notifications.recv())
+        .await
+        .expect("notified within the window")
+        .expect("body");
+    let entry = &body["value"][0];
+    assert_eq!(entry["changeType"], "created");
+    assert_eq!(
+        entry["resource"],
+        format!(
+            "api/couplet/sync/v1.0/companies({company})/shippingAgents({})",
+            agent["id"].as_str().expect("id")
+        )
+    );
+}
