@@ -1,6 +1,6 @@
 //! A strictly increasing UTC clock with millisecond resolution.
 
-use chrono::{DateTime, Duration, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, Duration, SubsecRound, Timelike, Utc};
 
 /// Hands out timestamps that never repeat and never go backwards, even if the system clock does.
 #[derive(Debug, Clone)]
@@ -29,12 +29,34 @@ impl MonotonicClock {
 
 /// Business Central rendering: `2020-08-21T07:38:44.293Z`.
 pub(crate) fn bc_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    iso_time(t, 3)
 }
 
 /// Dataverse rendering (second precision): `2024-01-01T10:00:00Z`.
 pub(crate) fn crm_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    iso_time(t, 0)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fff…]Z` with `digits` (0–9) digits of fraction, truncated. Written
+/// from the date's parts: every row written carries such times, and parsing a `strftime`
+/// pattern for each one was a tenth of the time a seed of a million rows took.
+pub(crate) fn iso_time(t: DateTime<Utc>, digits: u32) -> String {
+    let mut text = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    let digits = digits.min(9);
+    if digits > 0 {
+        let fraction = t.timestamp_subsec_nanos().min(999_999_999) / 10u32.pow(9 - digits);
+        text.push_str(&format!(".{fraction:0width$}", width = digits as usize));
+    }
+    text.push('Z');
+    text
 }
 
 #[cfg(test)]
@@ -59,5 +81,10 @@ mod tests {
             .with_timezone(&Utc);
         assert_eq!(bc_time(t), "2020-08-21T07:38:44.293Z");
         assert_eq!(crm_time(t), "2020-08-21T07:38:44Z");
+        let nanos = DateTime::parse_from_rfc3339("0999-01-02T03:04:05.000000007Z")
+            .expect("valid")
+            .with_timezone(&Utc);
+        assert_eq!(iso_time(nanos, 9), "0999-01-02T03:04:05.000000007Z");
+        assert_eq!(iso_time(nanos, 3), "0999-01-02T03:04:05.000Z");
     }
 }

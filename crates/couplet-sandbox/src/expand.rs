@@ -9,10 +9,6 @@ use crate::query::{self, Dialect, Expr, OrderKey, QueryError};
 
 /// One expanded navigation property with the options given for it in parentheses.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(
-    dead_code,
-    reason = "the options are read by the services' $expand of their navigation properties, which lands next"
-)]
 pub(crate) struct Expand {
     /// The navigation property name, as written.
     pub nav: String,

@@ -35,6 +35,18 @@ impl Fields {
         }
     }
 
+    /// Sets a column's value; returns false (and changes nothing) when the table has no such
+    /// column.
+    pub(crate) fn set(&mut self, name: &str, value: Value) -> bool {
+        match self.table.columns().iter().position(|c| *c == name) {
+            Some(i) => {
+                self.values[i] = value;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The values in column order.
     pub(crate) fn values(&self) -> &[Value] {
         &self.values

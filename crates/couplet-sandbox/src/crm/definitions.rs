@@ -79,11 +79,8 @@ fn caption(logical: &str) -> String {
 }
 
 fn entity(table: &Table) -> Map<String, Value> {
-    let (type_code, primary_name) = match table.logical {
-        "account" => (1, "name"),
-        "systemuser" => (8, "fullname"),
-        _ => (0, table.key),
-    };
+    let type_code = object_type_code(table.logical);
+    let primary_name = table.primary_name;
     let mut out = Map::new();
     out.insert("MetadataId".into(), json!(metadata_id(table)));
     out.insert("LogicalName".into(), json!(table.logical));
@@ -111,6 +108,31 @@ fn entity(table: &Table) -> Map<String, Value> {
     out
 }
 
+/// The entity type codes of the standard tables (custom tables get 10000+; 0 when unknown).
+fn object_type_code(logical: &str) -> i64 {
+    match logical {
+        "account" => 1,
+        "contact" => 2,
+        "opportunity" => 3,
+        "annotation" => 5,
+        "systemuser" => 8,
+        "team" => 9,
+        "businessunit" => 10,
+        "organization" => 1019,
+        "product" => 1024,
+        "pricelevel" => 1022,
+        "productpricelevel" => 1026,
+        "salesorder" => 1088,
+        "salesorderdetail" => 1089,
+        "invoice" => 1090,
+        "invoicedetail" => 1091,
+        "uomschedule" => 1056,
+        "uom" => 1055,
+        "transactioncurrency" => 9105,
+        _ => 0,
+    }
+}
+
 /// The attribute's logical name: lookups are read as `_x_value` but named `x`.
 fn attribute_name(column: &Column) -> &'static str {
     column
@@ -124,12 +146,17 @@ fn attribute_name(column: &Column) -> &'static str {
 fn attribute_type(column: &Column, table: &Table) -> (&'static str, &'static str) {
     let name = attribute_name(column);
     match column.kind {
-        Kind::Text(_) => ("String", "StringAttributeMetadata"),
         Kind::Choice(_) if name == "statecode" => ("State", "StateAttributeMetadata"),
         Kind::Choice(_) if name == "statuscode" => ("Status", "StatusAttributeMetadata"),
         Kind::Choice(_) => ("Picklist", "PicklistAttributeMetadata"),
         Kind::Bool => ("Boolean", "BooleanAttributeMetadata"),
         Kind::Decimal => ("Money", "MoneyAttributeMetadata"),
+        Kind::Number => ("Decimal", "DecimalAttributeMetadata"),
+        Kind::Int(..) => ("Integer", "IntegerAttributeMetadata"),
+        Kind::Date => ("DateTime", "DateTimeAttributeMetadata"),
+        Kind::Text(_) if name == "objecttypecode" => ("EntityName", "EntityNameAttributeMetadata"),
+        Kind::Text(max) if max >= 2000 => ("Memo", "MemoAttributeMetadata"),
+        Kind::Text(_) => ("String", "StringAttributeMetadata"),
         Kind::Guid if name == table.key => {
             ("Uniqueidentifier", "UniqueIdentifierAttributeMetadata")
         }
@@ -137,6 +164,9 @@ fn attribute_type(column: &Column, table: &Table) -> (&'static str, &'static str
         Kind::DateTime => ("DateTime", "DateTimeAttributeMetadata"),
         Kind::BigInt => ("BigInt", "BigIntAttributeMetadata"),
         Kind::Lookup(_) if name == "ownerid" => ("Owner", "LookupAttributeMetadata"),
+        Kind::Lookup(l) if l.targets.len() > 1 && name != "objectid" => {
+            ("Customer", "LookupAttributeMetadata")
+        }
         Kind::Lookup(_) => ("Lookup", "LookupAttributeMetadata"),
     }
 }
@@ -192,7 +222,16 @@ fn attribute(table: &Table, column: &Column, with_options: bool) -> Map<String, 
             out.insert("DatabaseLength".into(), json!(max * 2));
         }
         Kind::Lookup(lookup) => {
-            out.insert("Targets".into(), json!([lookup.target_logical]));
+            let targets: Vec<&str> = lookup.targets.iter().map(|t| t.logical).collect();
+            out.insert("Targets".into(), json!(targets));
+        }
+        Kind::Int(min, max) => {
+            out.insert("MinValue".into(), json!(min));
+            out.insert("MaxValue".into(), json!(max));
+        }
+        Kind::Date => {
+            out.insert("Format".into(), json!("DateOnly"));
+            out.insert("DateTimeBehavior".into(), json!({"Value": "DateOnly"}));
         }
         Kind::Choice(options) if with_options => {
             let options: Vec<Value> = options

@@ -5,9 +5,12 @@ mod bulk;
 mod definitions;
 mod delta;
 mod errors;
+mod expand;
+mod organization;
+pub(crate) mod rules;
 pub(crate) mod schema;
 pub(crate) mod tables;
-mod write;
+pub(crate) mod write;
 
 use axum::http::Method;
 use base64::Engine;
@@ -26,7 +29,7 @@ use crate::store::{Row, Store};
 
 pub(crate) use errors::fault_response;
 use errors::{error, method_not_allowed, resource_not_found, unknown_property};
-use schema::{Kind, SYSTEMUSERS, Table, tables};
+use schema::{Kind, Table, tables};
 
 /// Largest page and largest count Dataverse returns.
 const MAX_PAGE: usize = 5_000;
@@ -143,6 +146,12 @@ fn parse_resource(rest: &[&str]) -> Result<Resource, ApiResponse> {
 
 fn dispatch(store: &mut Store, ctx: &Ctx, req: &ApiRequest, resource: Resource) -> ApiResponse {
     let method = &req.method;
+    if let Resource::Collection(table) | Resource::Count(table) | Resource::Entity(table, _) =
+        &resource
+        && table.set == schema::ORGANIZATIONS.set
+    {
+        organization::ensure(store, ctx.app.crm_user);
+    }
     match resource {
         Resource::ServiceDocument => {
             if *method != Method::GET {
@@ -204,7 +213,7 @@ fn dispatch(store: &mut Store, ctx: &Ctx, req: &ApiRequest, resource: Resource) 
         Resource::Entity(table, id) => match *method {
             Method::GET => get_one(store, ctx, req, table, id),
             Method::PATCH => write::upsert(store, ctx, req, table, id),
-            Method::DELETE => write::delete(store, req, table, id),
+            Method::DELETE => write::delete(store, ctx, req, table, id),
             _ => method_not_allowed(method.as_str(), table.set),
         },
         Resource::Bulk(table, message) => match *method {
@@ -278,6 +287,29 @@ const FORMATTED: &str = "OData.Community.Display.V1.FormattedValue";
 const LOOKUP_LOGICAL: &str = "Microsoft.Dynamics.CRM.lookuplogicalname";
 const ASSOCIATED_NAV: &str = "Microsoft.Dynamics.CRM.associatednavigationproperty";
 
+/// The table a lookup value points to (for a lookup with several targets, the one holding
+/// the row; the first when none does) and the primary name of the row it points to.
+pub(crate) fn lookup_target(
+    store: &Store,
+    lookup: &schema::Lookup,
+    id: Uuid,
+) -> (schema::Target, Option<Value>) {
+    for target in lookup.targets {
+        let Some(table) = schema::by_set(target.set) else {
+            continue;
+        };
+        if let Some(row) = store.get(table.table, &id) {
+            let name = row.fields.get(table.primary_name).cloned();
+            return (*target, name.filter(|n| !n.is_null()));
+        }
+    }
+    let first = lookup.targets.first().copied().unwrap_or(schema::Target {
+        set: "",
+        logical: "",
+    });
+    (first, None)
+}
+
 /// The wire form of a row.
 pub(crate) fn render(
     store: &Store,
@@ -298,25 +330,24 @@ pub(crate) fn render(
         if annotations.any() && !value.is_null() {
             match column.kind {
                 Kind::Lookup(lookup) => {
-                    if annotations.wants(LOOKUP_LOGICAL) {
-                        out.insert(
-                            format!("{}@{LOOKUP_LOGICAL}", column.name),
-                            Value::String(lookup.target_logical.into()),
-                        );
-                    }
-                    if annotations.wants(ASSOCIATED_NAV) {
-                        out.insert(
-                            format!("{}@{ASSOCIATED_NAV}", column.name),
-                            Value::String(lookup.nav.into()),
-                        );
+                    let id = value.as_str().and_then(|s| Uuid::parse_str(s).ok());
+                    let target = id.map(|id| lookup_target(store, &lookup, id));
+                    if let Some((target, _)) = &target {
+                        if annotations.wants(LOOKUP_LOGICAL) {
+                            out.insert(
+                                format!("{}@{LOOKUP_LOGICAL}", column.name),
+                                Value::String(target.logical.into()),
+                            );
+                        }
+                        if annotations.wants(ASSOCIATED_NAV) {
+                            out.insert(
+                                format!("{}@{ASSOCIATED_NAV}", column.name),
+                                Value::String(lookup.nav_for(target)),
+                            );
+                        }
                     }
                     if annotations.wants(FORMATTED)
-                        && lookup.target_set == SYSTEMUSERS.set
-                        && let Some(name) = value
-                            .as_str()
-                            .and_then(|s| Uuid::parse_str(s).ok())
-                            .and_then(|id| store.get(SYSTEMUSERS.table, &id))
-                            .and_then(|u| u.fields.get("fullname").cloned())
+                        && let Some((_, Some(name))) = target
                     {
                         out.insert(format!("{}@{FORMATTED}", column.name), name);
                     }
@@ -366,7 +397,7 @@ impl OptionTarget for Table {
     }
 }
 
-fn reject_unsupported(req: &ApiRequest, table: &Table) -> Result<(), ApiResponse> {
+fn reject_unsupported(req: &ApiRequest) -> Result<(), ApiResponse> {
     if req.option("$skip").is_some() {
         return Err(error(
             400,
@@ -374,7 +405,7 @@ fn reject_unsupported(req: &ApiRequest, table: &Table) -> Result<(), ApiResponse
             "The query parameter $skip is not supported",
         ));
     }
-    options::reject_expand(req, table)
+    Ok(())
 }
 
 pub(crate) fn context_url(
@@ -427,7 +458,8 @@ fn list(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table) -> ApiRespons
         return delta::list(store, ctx, req, table);
     }
     let parsed = (|| {
-        reject_unsupported(req, table)?;
+        reject_unsupported(req)?;
+        let expand = expand::parse(req, table)?;
         let filter = options::parse_filter(req, table)?;
         let select = options::parse_select(req, table)?;
         let order = options::parse_orderby(req, table)?;
@@ -451,9 +483,9 @@ fn list(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table) -> ApiRespons
                 )
             })?),
         };
-        Ok::<_, ApiResponse>((filter, select, order, top, cursor))
+        Ok::<_, ApiResponse>((filter, select, order, top, cursor, expand))
     })();
-    let (filter, select, order, top, cursor) = match parsed {
+    let (filter, select, order, top, cursor, expand) = match parsed {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -502,7 +534,11 @@ fn list(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table) -> ApiRespons
     let values: Vec<Value> = page
         .rows
         .iter()
-        .map(|(_, row)| Value::Object(render(store, table, row, select.as_deref(), &annotations)))
+        .map(|(_, row)| {
+            let mut out = render(store, table, row, select.as_deref(), &annotations);
+            expand::attach(store, table, row, &expand, &annotations, &mut out);
+            Value::Object(out)
+        })
         .collect();
     body.insert("value".into(), Value::Array(values));
     if let Some(next) = &page.next {
@@ -537,14 +573,16 @@ fn get_one(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table, id: Uuid) 
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Some(nav) = req.option("$expand").filter(|v| !v.trim().is_empty()) {
-        return unknown_property(table.logical, nav);
-    }
+    let expand = match expand::parse(req, table) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
     let Some(row) = store.get(table.table, &id) else {
         return errors::row_not_found(table.logical, &id);
     };
     let annotations = Annotations::from_request(req);
     if !annotations.any()
+        && expand.is_empty()
         && let Some(none_match) = req.header("if-none-match")
         && none_match.trim() != "null"
         && etag_matches(none_match, row.version)
@@ -552,6 +590,7 @@ fn get_one(store: &Store, ctx: &Ctx, req: &ApiRequest, table: &Table, id: Uuid) 
         return ApiResponse::new(304, ApiBody::Empty).with_header("etag", etag(row.version));
     }
     let mut body = render(store, table, &row, select.as_deref(), &annotations);
+    expand::attach(store, table, &row, &expand, &annotations, &mut body);
     body.insert(
         "@odata.context".into(),
         Value::String(context_url(ctx, table, select.as_deref(), true)),
@@ -569,36 +608,7 @@ fn metadata() -> String {
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<edmx:Edmx Version=\"4.0\" xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\">\n  <edmx:DataServices>\n    <Schema Namespace=\"Microsoft.Dynamics.CRM\" Alias=\"mscrm\" xmlns=\"http://docs.oasis-open.org/odata/ns/edm\">\n",
     );
     for table in tables() {
-        out.push_str(&format!(
-            "      <EntityType Name=\"{}\"><Key><PropertyRef Name=\"{}\"/></Key>\n",
-            table.logical, table.key
-        ));
-        for column in table.columns() {
-            let ty = match column.kind {
-                Kind::Text(_) => "Edm.String",
-                Kind::Choice(_) => "Edm.Int32",
-                Kind::Bool => "Edm.Boolean",
-                Kind::Decimal => "Edm.Decimal",
-                Kind::Guid | Kind::Lookup(_) => "Edm.Guid",
-                Kind::DateTime => "Edm.DateTimeOffset",
-                Kind::BigInt => "Edm.Int64",
-            };
-            out.push_str(&format!(
-                "        <Property Name=\"{}\" Type=\"{ty}\"/>\n",
-                column.name
-            ));
-        }
-        for column in table.columns() {
-            if let Kind::Lookup(l) = column.kind
-                && l.target_set == SYSTEMUSERS.set
-            {
-                out.push_str(&format!(
-                    "        <NavigationProperty Name=\"{}\" Type=\"mscrm.{}\"/>\n",
-                    l.nav, l.target_logical
-                ));
-            }
-        }
-        out.push_str("      </EntityType>\n");
+        out.push_str(&entity_type(table));
     }
     out.push_str(&bulk::metadata());
     out.push_str("      <EntityContainer Name=\"System\">\n");
@@ -609,6 +619,75 @@ fn metadata() -> String {
         ));
     }
     out.push_str("        <FunctionImport Name=\"WhoAmI\" Function=\"Microsoft.Dynamics.CRM.WhoAmI\"/>\n      </EntityContainer>\n    </Schema>\n  </edmx:DataServices>\n</edmx:Edmx>\n");
+    out
+}
+
+/// A table's `EntityType`: key, properties with their Edm types (and `MaxLength` for text),
+/// single-valued navigation properties (one per target of a polymorphic lookup) and the
+/// collection-valued ones.
+fn entity_type(table: &Table) -> String {
+    let mut out = format!(
+        "      <EntityType Name=\"{}\"><Key><PropertyRef Name=\"{}\"/></Key>\n",
+        table.logical, table.key
+    );
+    for column in table.columns() {
+        let ty = match column.kind {
+            Kind::Text(_) => "Edm.String",
+            Kind::Choice(_) | Kind::Int(..) => "Edm.Int32",
+            Kind::Bool => "Edm.Boolean",
+            Kind::Decimal | Kind::Number => "Edm.Decimal",
+            Kind::Guid | Kind::Lookup(_) => "Edm.Guid",
+            Kind::DateTime => "Edm.DateTimeOffset",
+            Kind::Date => "Edm.Date",
+            Kind::BigInt => "Edm.Int64",
+        };
+        let length = match column.kind {
+            Kind::Text(max) => format!(" MaxLength=\"{max}\""),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "        <Property Name=\"{}\" Type=\"{ty}\"{length}/>\n",
+            column.name
+        ));
+    }
+    for column in table.columns() {
+        let Kind::Lookup(lookup) = column.kind else {
+            continue;
+        };
+        let known = lookup
+            .targets
+            .iter()
+            .filter(|t| schema::by_set(t.set).is_some());
+        if lookup.per_target {
+            for target in known {
+                out.push_str(&format!(
+                    "        <NavigationProperty Name=\"{}\" Type=\"mscrm.{}\"/>\n",
+                    lookup.nav_for(target),
+                    target.logical
+                ));
+            }
+        } else if let Some(target) = known.clone().next() {
+            // One property for every target (the owner is a user or a team: a principal).
+            let ty = if known.count() > 1 {
+                "principal"
+            } else {
+                target.logical
+            };
+            out.push_str(&format!(
+                "        <NavigationProperty Name=\"{}\" Type=\"mscrm.{ty}\"/>\n",
+                lookup.nav
+            ));
+        }
+    }
+    for collection in table.collections {
+        if let Some(related) = schema::by_set(collection.set) {
+            out.push_str(&format!(
+                "        <NavigationProperty Name=\"{}\" Type=\"Collection(mscrm.{})\"/>\n",
+                collection.name, related.logical
+            ));
+        }
+    }
+    out.push_str("      </EntityType>\n");
     out
 }
 

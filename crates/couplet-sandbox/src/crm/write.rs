@@ -52,7 +52,8 @@ fn changes(
     let mut out = Map::new();
     for (name, value) in body {
         if let Some(nav) = name.strip_suffix("@odata.bind") {
-            let Some((column, lookup)) = table.lookup_by_nav(nav).filter(|(_, l)| l.bindable)
+            let Some((column, lookup, targets)) =
+                table.lookup_by_nav(nav).filter(|(_, l, _)| l.bindable)
             else {
                 return Err(error(
                     400,
@@ -62,6 +63,7 @@ fn changes(
                     ),
                 ));
             };
+            let expected = targets.first().map_or("", |t| t.set);
             let target = match value {
                 Value::Null => {
                     return Err(error(
@@ -73,7 +75,7 @@ fn changes(
                 Value::String(s) => parse_bind(s).ok_or_else(|| {
                     payload_error(
                         table,
-                        &format!("The value '{s}' of '{name}' is not a valid entity reference such as '/{}(<guid>)'.", lookup.target_set),
+                        &format!("The value '{s}' of '{name}' is not a valid entity reference such as '/{expected}(<guid>)'."),
                     )
                 })?,
                 other => {
@@ -84,19 +86,30 @@ fn changes(
                 }
             };
             let (set, target_id) = target;
-            let Some(target_table) = tables().find(|t| t.set == set && t.set == lookup.target_set)
+            let Some((target_table, target)) =
+                targets.iter().find(|t| t.set == set).and_then(|t| {
+                    tables()
+                        .find(|table| table.set == t.set)
+                        .map(|table| (table, t))
+                })
             else {
                 return Err(error(
                     400,
                     "0x80060888",
                     &format!(
-                        "The entity set '{set}' cannot be bound to '{nav}'; it expects '{}'.",
-                        lookup.target_set
+                        "The entity set '{set}' cannot be bound to '{nav}'; it expects '{expected}'."
                     ),
                 ));
             };
             if store.get(target_table.table, &target_id).is_none() {
                 return Err(row_not_found(target_table.logical, &target_id));
+            }
+            if lookup.nav == "objectid" {
+                // A note records the type of the row it is attached to.
+                out.insert(
+                    "objecttypecode".into(),
+                    Value::String(target.logical.into()),
+                );
             }
             out.insert(column.name.into(), Value::String(target_id.to_string()));
             continue;
@@ -198,8 +211,38 @@ fn convert(table: &Table, name: &str, kind: Kind, value: &Value) -> Result<Value
             .and_then(|s| Uuid::parse_str(s).ok())
             .map(|u| Value::String(u.to_string()))
             .ok_or_else(mismatch),
+        Kind::Number => match value {
+            Value::Number(_) => Ok(value.clone()),
+            _ => Err(mismatch()),
+        },
+        Kind::Int(min, max) => {
+            let n = value.as_i64().ok_or_else(mismatch)?;
+            if n < min || n > max {
+                return Err(out_of_range(table, name, n, min, max));
+            }
+            Ok(Value::from(n))
+        }
+        Kind::Date => value
+            .as_str()
+            .and_then(|s| {
+                chrono::NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok()
+            })
+            .map(|d| Value::String(d.format("%Y-%m-%d").to_string()))
+            .ok_or_else(mismatch),
         Kind::DateTime | Kind::BigInt | Kind::Lookup(_) => Err(mismatch()),
     }
+}
+
+/// 400 for a whole number outside its column's range.
+pub(super) fn out_of_range(table: &Table, name: &str, n: i64, min: i64, max: i64) -> ApiResponse {
+    error(
+        400,
+        "0x8004431a",
+        &format!(
+            "A validation error occurred. The value {n} of '{name}' on record of type '{}' is outside the valid range ({min} to {max}).",
+            table.logical
+        ),
+    )
 }
 
 /// Applies changes plus derived columns and checks row-level rules.
@@ -223,11 +266,15 @@ fn apply(
                 _ => false,
             };
             if missing {
+                let attribute = required
+                    .strip_prefix('_')
+                    .and_then(|n| n.strip_suffix("_value"))
+                    .unwrap_or(required);
                 return Err(error(
                     400,
                     "0x80040203",
                     &format!(
-                        "Attribute '{required}' cannot be NULL or empty when creating a record of type '{}'.",
+                        "Attribute '{attribute}' cannot be NULL or empty when creating a record of type '{}'.",
                         table.logical
                     ),
                 ));
@@ -278,7 +325,7 @@ fn apply(
             ));
         }
     }
-    if table.set == SYSTEMUSERS.set {
+    if table.column("fullname").is_some() && table.column("lastname").is_some() {
         let full = full_name(fields);
         fields.insert("fullname".into(), Value::String(full));
     }
@@ -381,6 +428,16 @@ pub(super) fn insert_row(
     id: Uuid,
     body: &Map<String, Value>,
 ) -> Result<(), ApiResponse> {
+    if !table.creatable {
+        return Err(error(
+            405,
+            "0x80040800",
+            &format!(
+                "The 'Create' method does not support entities of type '{}'.",
+                table.logical
+            ),
+        ));
+    }
     let changes = changes(store, table, body, id)?;
     let mut fields = table.defaults();
     fields.insert(table.key.into(), Value::String(id.to_string()));
@@ -396,9 +453,12 @@ pub(super) fn insert_row(
             Value::String(super::BUSINESS_UNIT_ID.to_string()),
         );
     }
+    super::rules::create_defaults(store, table, &mut fields);
     apply(table, &mut fields, changes, id, true)?;
+    super::rules::check(store, table, &mut fields, id, None)?;
     let row = stamp(store, ctx, table.table, &mut fields, true);
     store.put(table.table, id, row);
+    super::rules::after_write(store, ctx, table, id, None, Some(&fields));
     Ok(())
 }
 
@@ -413,11 +473,28 @@ pub(super) fn update_row(
     body: &Map<String, Value>,
 ) -> Result<(), ApiResponse> {
     let changes = changes(store, table, body, id)?;
-    let mut fields = current.fields.to_map();
+    let previous = current.fields.to_map();
+    let mut fields = previous.clone();
     apply(table, &mut fields, changes, id, false)?;
+    super::rules::check(store, table, &mut fields, id, Some(&previous))?;
     let row = stamp(store, ctx, table.table, &mut fields, false);
     store.put(table.table, id, row);
+    super::rules::after_write(store, ctx, table, id, Some(&previous), Some(&fields));
     Ok(())
+}
+
+/// Writes a row the platform derives (a unit group's base unit, an order's new totals) as a
+/// new version written by the caller; `fields` holds every column.
+pub(crate) fn write_platform_row(
+    store: &mut Store,
+    ctx: &Ctx,
+    table: &Table,
+    id: Uuid,
+    mut fields: Map<String, Value>,
+) {
+    let creating = store.get(table.table, &id).is_none();
+    let row = stamp(store, ctx, table.table, &mut fields, creating);
+    store.put(table.table, id, row);
 }
 
 /// The primary key a body names (`accountid`), if it names one.
@@ -505,7 +582,13 @@ pub(super) fn upsert(
 }
 
 /// DELETE (If-Match optional).
-pub(super) fn delete(store: &mut Store, req: &ApiRequest, table: &Table, id: Uuid) -> ApiResponse {
+pub(super) fn delete(
+    store: &mut Store,
+    ctx: &Ctx,
+    req: &ApiRequest,
+    table: &Table,
+    id: Uuid,
+) -> ApiResponse {
     if !table.deletable {
         return error(
             405,
@@ -525,6 +608,8 @@ pub(super) fn delete(store: &mut Store, req: &ApiRequest, table: &Table, id: Uui
         return version_mismatch();
     }
     store.remove(table.table, &id);
+    let previous = current.fields.to_map();
+    super::rules::after_write(store, ctx, table, id, Some(&previous), None);
     ApiResponse::no_content()
 }
 

@@ -1,5 +1,7 @@
 //! Writes seeded rows with increasing times and versions, as the services would have stamped them.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Timelike, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -11,7 +13,7 @@ use crate::crm::BUSINESS_UNIT_ID;
 use crate::crm::schema::{SYSTEMUSERS, Table, full_name};
 use crate::erp::schema::EntitySet;
 use crate::fields::Fields;
-use crate::store::{Row, Store};
+use crate::store::{Row, Store, TableId};
 
 /// Adds rows with increasing times and versions.
 pub(super) struct Builder {
@@ -19,6 +21,8 @@ pub(super) struct Builder {
     pub(super) time: DateTime<Utc>,
     /// Pairs of the demo story that an earlier synchronization coupled.
     pub(super) story: Vec<DemoCoupling>,
+    /// Each table's row of defaults, built on first use.
+    pub(super) defaults: HashMap<TableId, Fields>,
 }
 
 impl Builder {
@@ -28,20 +32,38 @@ impl Builder {
         (self.time, self.store.next_version())
     }
 
+    /// The table's row with every column at its default, then `values` (a JSON object) set
+    /// over it. The defaults are built once per table: seeding writes a million rows.
+    fn fields(
+        &mut self,
+        table: TableId,
+        defaults: impl FnOnce() -> Map<String, Value>,
+        values: Value,
+    ) -> Fields {
+        let mut fields = self
+            .defaults
+            .entry(table)
+            .or_insert_with(|| Fields::from_map(table, defaults()))
+            .clone();
+        if let Value::Object(values) = values {
+            for (name, value) in values {
+                fields.set(&name, value);
+            }
+        }
+        fields
+    }
+
     /// Writes a Business Central row of `set` as ADMIN made it.
     pub(super) fn bc(&mut self, set: &EntitySet, id: Uuid, values: Value) {
         let (time, version) = self.tick();
-        let mut fields = set.defaults();
-        if let Value::Object(values) = values {
-            fields.extend(values);
-        }
-        fields.insert("id".into(), Value::String(id.to_string()));
-        fields.insert("lastModifiedDateTime".into(), Value::String(bc_time(time)));
+        let mut fields = self.fields(set.table, || set.defaults(), values);
+        fields.set("id", Value::String(id.to_string()));
+        fields.set("lastModifiedDateTime", Value::String(bc_time(time)));
         self.store.put(
             set.table,
             id,
             Row {
-                fields: Fields::from_map(set.table, fields),
+                fields,
                 version,
                 modified: time,
                 modified_by: bc_admin(),
@@ -65,29 +87,24 @@ impl Builder {
     /// Writes a Dataverse row of `table` as user `by` made it.
     pub(super) fn crm(&mut self, table: &Table, id: Uuid, by: Uuid, values: Value) {
         let (time, version) = self.tick();
-        let mut fields: Map<String, Value> = table.defaults();
-        if let Value::Object(values) = values {
-            fields.extend(values);
-        }
+        let mut fields = self.fields(table.table, || table.defaults(), values);
         let by_text = Value::String(by.to_string());
-        fields.insert(table.key.into(), Value::String(id.to_string()));
+        fields.set(table.key, Value::String(id.to_string()));
         if fields.get("createdon").is_none_or(Value::is_null) {
-            fields.insert("createdon".into(), Value::String(crm_time(time)));
-            fields.insert("_createdby_value".into(), by_text.clone());
+            fields.set("createdon", Value::String(crm_time(time)));
+            fields.set("_createdby_value", by_text.clone());
         }
-        fields.insert("modifiedon".into(), Value::String(crm_time(time)));
-        fields.insert("_modifiedby_value".into(), by_text.clone());
-        fields.insert("versionnumber".into(), Value::from(version));
-        if table.column("_ownerid_value").is_some()
-            && fields.get("_ownerid_value").is_none_or(Value::is_null)
-        {
-            fields.insert("_ownerid_value".into(), by_text);
+        fields.set("modifiedon", Value::String(crm_time(time)));
+        fields.set("_modifiedby_value", by_text.clone());
+        fields.set("versionnumber", Value::from(version));
+        if fields.get("_ownerid_value").is_some_and(Value::is_null) {
+            fields.set("_ownerid_value", by_text);
         }
         if table.set == SYSTEMUSERS.set {
-            let full = full_name(&fields);
-            fields.insert("fullname".into(), Value::String(full));
-            fields.insert(
-                "_businessunitid_value".into(),
+            let full = full_name(&fields.to_map());
+            fields.set("fullname", Value::String(full));
+            fields.set(
+                "_businessunitid_value",
                 Value::String(BUSINESS_UNIT_ID.to_string()),
             );
         }
@@ -95,7 +112,7 @@ impl Builder {
             table.table,
             id,
             Row {
-                fields: Fields::from_map(table.table, fields),
+                fields,
                 version,
                 modified: time,
                 modified_by: by,

@@ -127,7 +127,16 @@ pub(super) fn demo(b: &mut Builder) {
             19 => "Ship",
             _ => " ",
         };
-        customer(b, i, name, &customer_number(i), salesperson, blocked);
+        let number = customer_number(i);
+        customer(
+            b,
+            named_guid("bc.customer", &number),
+            i,
+            name,
+            &number,
+            salesperson,
+            blocked,
+        );
     }
     b.store
         .set_series(CUSTOMERS.name, 10 * CUSTOMER_NAMES.len() as u64);
@@ -162,6 +171,7 @@ pub(super) fn demo(b: &mut Builder) {
     {
         account(
             b,
+            named_guid("crm.account", name),
             i,
             name,
             &format!("ACC-{:04}", 1001 + i),
@@ -179,6 +189,7 @@ pub(super) fn demo(b: &mut Builder) {
         };
         account(
             b,
+            named_guid("crm.account", name),
             i + 15,
             name,
             &format!("ACC-{:04}", 2001 + i),

@@ -7,6 +7,7 @@ use super::names::generated_name;
 use super::parties::{account, customer};
 use super::people::{SALESPEOPLE_DEMO, email, human, salesperson};
 use crate::erp::schema::CUSTOMERS;
+use crate::ids::sequential_guid;
 
 pub(super) fn records(b: &mut Builder, n: usize) {
     for (i, (code, first, last, title)) in SALESPEOPLE_DEMO.iter().enumerate() {
@@ -20,6 +21,7 @@ pub(super) fn records(b: &mut Builder, n: usize) {
         let number = 10 * (i as u64 + 1);
         customer(
             b,
+            sequential_guid("bc.customer", i as u64),
             i,
             &generated_name("Cust", i),
             &format!("C{number:05}"),
@@ -31,6 +33,7 @@ pub(super) fn records(b: &mut Builder, n: usize) {
     for i in 0..n {
         account(
             b,
+            sequential_guid("crm.account", i as u64),
             i,
             &generated_name("Acct", i),
             &format!("A{:07}", i + 1),

@@ -48,6 +48,7 @@ pub(crate) fn fill(store: Store, seed: Seed) -> Store {
         store,
         time: base_time(),
         story: Vec::new(),
+        defaults: Default::default(),
     };
     b.store.begin_bulk_load();
     b.store.begin();

@@ -11,6 +11,7 @@ use crate::ids::named_guid;
 
 pub(super) fn customer(
     b: &mut Builder,
+    id: Uuid,
     i: usize,
     name: &str,
     number: &str,
@@ -20,7 +21,7 @@ pub(super) fn customer(
     let a = address(i);
     b.bc(
         &CUSTOMERS,
-        named_guid("bc.customer", number),
+        id,
         json!({
             "number": number,
             "displayName": name,
@@ -47,6 +48,7 @@ pub(super) fn customer(
 #[allow(clippy::too_many_arguments)]
 pub(super) fn account(
     b: &mut Builder,
+    id: Uuid,
     i: usize,
     name: &str,
     number: &str,
@@ -57,7 +59,7 @@ pub(super) fn account(
     let a = address(i + 17);
     b.crm(
         &ACCOUNTS,
-        named_guid("crm.account", name),
+        id,
         owner,
         json!({
             "name": name,

@@ -372,7 +372,7 @@ fn to_i64(v: u64) -> i64 {
 
 /// Full precision, fixed width, so text order is time order.
 fn time_text(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string()
+    crate::clock::iso_time(t, 9)
 }
 
 fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {

@@ -72,7 +72,7 @@ async fn attributes_tell_types_lengths_and_requirement() {
         .find(|a| a["LogicalName"] == "ownerid")
         .expect("the owner lookup, under its logical name");
     assert_eq!(owner["AttributeType"], "Owner");
-    assert_eq!(owner["Targets"], json!(["systemuser"]));
+    assert_eq!(owner["Targets"], json!(["systemuser", "team"]));
 }
 
 #[tokio::test]

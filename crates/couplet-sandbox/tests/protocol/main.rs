@@ -88,6 +88,9 @@ mod business_central;
 mod change_tracking;
 mod dataverse;
 mod definitions;
+mod dv_expand;
+mod dv_sales;
+mod dv_tables;
 mod faults_and_state;
 mod webhooks;
 
