@@ -1,7 +1,6 @@
-//! The `$filter`, `$select`, `$orderby` and `$expand` query options, parsed and checked against
+//! The `$filter`, `$select` and `$orderby` query options, parsed and checked against
 //! the fields of the set a request reads. Each service words its own errors.
 
-use crate::expand;
 use crate::http::{ApiRequest, ApiResponse};
 use crate::query::{self, Dialect, Expr, OrderKey, QueryError};
 
@@ -74,20 +73,4 @@ pub(crate) fn parse_orderby<T: OptionTarget>(
     let keys = query::parse_orderby(src).map_err(|e| T::query_error(&e))?;
     check_fields(target, keys.iter().map(|k| &k.field))?;
     Ok(keys)
-}
-
-/// Refuses a non-empty `$expand` on a set without navigation properties: a malformed value is
-/// a syntax error, a well-formed one names an unknown property.
-pub(crate) fn reject_expand<T: OptionTarget>(
-    req: &ApiRequest,
-    target: &T,
-) -> Result<(), ApiResponse> {
-    let Some(src) = req.option("$expand") else {
-        return Ok(());
-    };
-    let items = expand::parse(src, T::DIALECT).map_err(|e| T::query_error(&e))?;
-    match items.first() {
-        Some(first) => Err(target.unknown_property(&first.nav)),
-        None => Ok(()),
-    }
 }

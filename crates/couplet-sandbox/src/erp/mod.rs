@@ -1,9 +1,12 @@
 //! The emulated Business Central API v2.0 (api-reference section A).
 
 mod batch;
+pub(crate) mod companions;
 mod documents;
 mod errors;
+mod expansion;
 mod metadata;
+mod paths;
 mod rules;
 pub(crate) mod schema;
 pub(crate) mod tables;
@@ -20,15 +23,17 @@ use uuid::Uuid;
 
 use crate::Shared;
 use crate::http::{ApiBody, ApiRequest, ApiResponse};
-use crate::identity::{self, App, BC_AUDIENCE, TENANT};
+use crate::identity::{self, App, BC_AUDIENCE};
 use crate::listing::{self, Cursor, ListSpec};
 use crate::options::{self, OptionTarget};
 use crate::query::{self, Dialect, QueryError};
 use crate::store::{Row, Store};
 
 pub(crate) use errors::fault_response;
-use errors::{error, method_not_allowed, not_found_resource};
-use schema::{Api, COMPANIES, EntitySet, Link, Nav, company_sets, custom_sets};
+use errors::{error, method_not_allowed};
+use paths::{Resource, api_sets, parse_resource, split_root};
+pub(crate) use paths::{api_set, split_key};
+use schema::{Api, COMPANIES, EntitySet, Link};
 
 /// The environment name the sandbox serves.
 pub(crate) const ENVIRONMENT: &str = "production";
@@ -44,22 +49,6 @@ const MAX_PAGE: usize = 20_000;
 const MAX_BATCH: usize = 100;
 
 const JSON_CONTENT_TYPE: &str = "application/json; odata.metadata=minimal; odata.streaming=true";
-
-/// What one request acts on, after the API root.
-#[derive(Debug)]
-enum Resource {
-    ServiceDocument,
-    Metadata,
-    Batch,
-    Companies(Option<Uuid>),
-    Collection(Uuid, &'static EntitySet),
-    Count(&'static EntitySet),
-    Entity(Uuid, &'static EntitySet, Uuid),
-    /// A navigation of one entity (`salesInvoices({id})/salesInvoiceLines`, `.../customer`).
-    Related(Uuid, &'static EntitySet, Uuid, &'static Nav),
-    /// A bound action (`salesInvoices({id})/Microsoft.NAV.post`).
-    Action(Uuid, &'static EntitySet, Uuid, String),
-}
 
 /// Per-request context.
 pub(crate) struct Ctx<'a> {
@@ -95,7 +84,7 @@ pub(crate) fn handle(shared: &Shared, req: &ApiRequest) -> ApiResponse {
         api,
         changes: RefCell::new(Vec::new()),
     };
-    if webhooks::is_subscriptions_path(&rest) && api == Api::Standard {
+    if webhooks::is_subscriptions_path(&rest) {
         return webhooks::handle(shared, &ctx, req, &rest);
     }
     let mut store = shared.lock();
@@ -106,214 +95,6 @@ pub(crate) fn handle(shared: &Shared, req: &ApiRequest) -> ApiResponse {
     };
     shared.webhooks.record(ctx.changes.take());
     response
-}
-
-/// The custom API's route, for messages.
-fn custom_route() -> String {
-    format!("api/{CUSTOM_PUBLISHER}/{CUSTOM_GROUP}/{CUSTOM_VERSION}")
-}
-
-/// Splits `/v2.0/{tenant?}/{env}/api/v2.0/rest...` or
-/// `/v2.0/{tenant?}/{env}/api/{publisher}/{group}/{version}/rest...` into the root path, the
-/// API and the rest.
-fn split_root(path: &str) -> Result<(String, Api, Vec<String>), ApiResponse> {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let api = segments
-        .iter()
-        .position(|s| *s == "api")
-        .filter(|i| *i > 0 && segments.get(i + 1).is_some())
-        .ok_or_else(|| not_found_resource(segments.last().copied().unwrap_or("/")))?;
-    let (which, root_len) = if segments[api + 1] == "v2.0" {
-        (Api::Standard, api + 2)
-    } else {
-        let route = segments.get(api + 1..api + 4).unwrap_or(&[]);
-        let published = [CUSTOM_PUBLISHER, CUSTOM_GROUP, CUSTOM_VERSION];
-        if route.len() != 3
-            || route
-                .iter()
-                .zip(published)
-                .any(|(a, b)| !a.eq_ignore_ascii_case(b))
-        {
-            return Err(error(
-                404,
-                "BadRequest_ResourceNotFound",
-                &format!(
-                    "No API is published at 'api/{}'. This environment publishes 'api/v2.0' and the custom API '{}'.",
-                    route.join("/"),
-                    custom_route()
-                ),
-            ));
-        }
-        (Api::Custom, api + 4)
-    };
-    let environment = match &segments[..api] {
-        ["v2.0", tenant, env] => {
-            if !tenant.eq_ignore_ascii_case(TENANT) {
-                return Err(error(
-                    404,
-                    "BadRequest_ResourceNotFound",
-                    &format!("The tenant '{tenant}' was not found."),
-                ));
-            }
-            *env
-        }
-        ["v2.0", env] => *env,
-        _ => return Err(not_found_resource(segments.first().copied().unwrap_or("/"))),
-    };
-    if !environment.eq_ignore_ascii_case(ENVIRONMENT) {
-        return Err(error(
-            404,
-            "BadRequest_ResourceNotFound",
-            &format!(
-                "The environment '{environment}' was not found. This sandbox has the environment '{ENVIRONMENT}'."
-            ),
-        ));
-    }
-    let root = format!("/{}", segments[..root_len].join("/"));
-    let rest = segments[root_len..].iter().map(|s| s.to_string()).collect();
-    Ok((root, which, rest))
-}
-
-/// Splits `name(key)` into its parts.
-fn split_key(segment: &str) -> Result<(&str, Option<Uuid>), ApiResponse> {
-    match segment.split_once('(') {
-        None => Ok((segment, None)),
-        Some((name, rest)) => {
-            let key = rest
-                .strip_suffix(')')
-                .ok_or_else(|| syntax_error(segment))?;
-            let key = key
-                .strip_prefix("id=")
-                .unwrap_or(key)
-                .trim_matches(|c| c == '{' || c == '}');
-            let key = Uuid::parse_str(key).map_err(|_| syntax_error(segment))?;
-            Ok((name, Some(key)))
-        }
-    }
-}
-
-fn syntax_error(segment: &str) -> ApiResponse {
-    error(
-        400,
-        "BadRequest_NotFound",
-        &format!(
-            "Bad Request - Error in query syntax. The key in '{segment}' is not a valid GUID."
-        ),
-    )
-}
-
-/// A standard API set below a company, by name.
-pub(crate) fn company_set(name: &str) -> Option<&'static EntitySet> {
-    schema::company_sets().find(|s| s.name == name)
-}
-
-/// A set below a company of the given API, by name.
-pub(crate) fn api_set(api: Api, name: &str) -> Option<&'static EntitySet> {
-    match api {
-        Api::Standard => company_set(name),
-        Api::Custom => custom_sets().find(|s| s.name == name),
-    }
-}
-
-/// The sets below a company of the given API.
-fn api_sets(api: Api) -> Box<dyn Iterator<Item = &'static EntitySet>> {
-    match api {
-        Api::Standard => Box::new(company_sets()),
-        Api::Custom => Box::new(custom_sets()),
-    }
-}
-
-fn resolve_company(store: &Store, value: &str) -> Option<Uuid> {
-    let value = value.trim().trim_matches('\'');
-    if let Ok(id) = Uuid::parse_str(value)
-        && store.get(COMPANIES.table, &id).is_some()
-    {
-        return Some(id);
-    }
-    store
-        .rows(COMPANIES.table)
-        .find(|(_, row)| row.fields.get("name").and_then(Value::as_str) == Some(value))
-        .map(|(id, _)| id)
-}
-
-fn parse_resource(
-    store: &Store,
-    ctx: &Ctx<'_>,
-    req: &ApiRequest,
-    rest: &[String],
-) -> Result<Resource, ApiResponse> {
-    let Some(first) = rest.first() else {
-        return Ok(Resource::ServiceDocument);
-    };
-    if first == "$metadata" && rest.len() == 1 {
-        return Ok(Resource::Metadata);
-    }
-    if first == "$batch" && rest.len() == 1 {
-        return Ok(Resource::Batch);
-    }
-    let (name, key) = split_key(first)?;
-    let (company, tail) = if name == "companies" {
-        let Some(company) = key else {
-            return if rest.len() == 1 {
-                Ok(Resource::Companies(None))
-            } else {
-                Err(not_found_resource(&rest[1]))
-            };
-        };
-        if rest.len() == 1 {
-            return Ok(Resource::Companies(Some(company)));
-        }
-        if store.get(COMPANIES.table, &company).is_none() {
-            return Err(error(
-                404,
-                "Internal_CompanyNotFound",
-                &format!("The company with id '{company}' does not exist."),
-            ));
-        }
-        (company, &rest[1..])
-    } else {
-        // `?company=<id or name>` or the `Company` header (used by $batch samples).
-        let given = req
-            .option("company")
-            .or_else(|| req.header("company"))
-            .map(str::to_string);
-        let Some(given) = given else {
-            return Err(if api_set(ctx.api, name).is_some() {
-                error(
-                    400,
-                    "Internal_CompanyNotFound",
-                    "Cannot determine the company. Use companies(<id>)/... or ?company=<id>.",
-                )
-            } else {
-                not_found_resource(name)
-            });
-        };
-        let company = resolve_company(store, &given).ok_or_else(|| {
-            error(
-                404,
-                "Internal_CompanyNotFound",
-                &format!("The company '{given}' does not exist."),
-            )
-        })?;
-        (company, rest)
-    };
-    let (set_name, key) = split_key(&tail[0])?;
-    let set = api_set(ctx.api, set_name).ok_or_else(|| not_found_resource(set_name))?;
-    match (key, tail.len()) {
-        (None, 1) => Ok(Resource::Collection(company, set)),
-        (None, 2) if tail[1] == "$count" => Ok(Resource::Count(set)),
-        (Some(id), 1) => Ok(Resource::Entity(company, set, id)),
-        (Some(id), 2) => {
-            if let Some(action) = tail[1].strip_prefix("Microsoft.NAV.") {
-                return Ok(Resource::Action(company, set, id, action.to_string()));
-            }
-            let nav = set
-                .nav(&tail[1])
-                .ok_or_else(|| not_found_resource(&tail[1]))?;
-            Ok(Resource::Related(company, set, id, nav))
-        }
-        _ => Err(not_found_resource(&tail[tail.len() - 1])),
-    }
 }
 
 /// Handles one (top-level or batched) request with the store locked.
@@ -552,8 +333,18 @@ fn list(
     context: String,
 ) -> ApiResponse {
     let parsed = (|| {
-        options::reject_expand(req, set)?;
+        let expand = expansion::parse(req, set)?;
         let filter = options::parse_filter(req, set)?;
+        if scope.is_none() && documents::is_line_set(set) {
+            let named = filter.as_ref().map(query::Expr::fields).unwrap_or_default();
+            if !named.iter().any(|f| f == "documentId" || f == "id") {
+                return Err(error(
+                    400,
+                    "BadRequest",
+                    "You must specify an Id or a Document Id to get the lines.",
+                ));
+            }
+        }
         let filter = match scope {
             None => filter,
             Some((field, id)) => {
@@ -582,9 +373,9 @@ fn list(
                 )
             })?),
         };
-        Ok::<_, ApiResponse>((filter, select, order, top, skip, cursor))
+        Ok::<_, ApiResponse>((expand, filter, select, order, top, skip, cursor))
     })();
-    let (filter, select, order, top, skip, cursor) = match parsed {
+    let (expand, filter, select, order, top, skip, cursor) = match parsed {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -616,11 +407,20 @@ fn list(
     if let Some(total) = page.total {
         body.insert("@odata.count".into(), Value::from(total));
     }
-    let values: Vec<Value> = page
+    let mut outs: Vec<Map<String, Value>> = page
         .rows
         .iter()
-        .map(|(_, row)| Value::Object(render(set, row, select.as_deref())))
+        .map(|(_, row)| render(set, row, select.as_deref()))
         .collect();
+    if !expand.is_empty() {
+        let rows: Vec<(Uuid, Map<String, Value>)> = page
+            .rows
+            .iter()
+            .map(|(id, row)| (*id, row.fields.to_map()))
+            .collect();
+        expansion::apply_page(store, set, &rows, &expand, &mut outs);
+    }
+    let values: Vec<Value> = outs.into_iter().map(Value::Object).collect();
     body.insert("value".into(), Value::Array(values));
     if let Some(next) = &page.next {
         let kept = req.raw_query_without(&["$skiptoken", "$skip"]);
@@ -664,15 +464,17 @@ fn get_one(
     id: Uuid,
     context: String,
 ) -> ApiResponse {
-    let select =
-        match options::reject_expand(req, set).and_then(|()| options::parse_select(req, set)) {
-            Ok(s) => s,
-            Err(r) => return r,
-        };
+    let parsed = expansion::parse(req, set)
+        .and_then(|expand| options::parse_select(req, set).map(|select| (expand, select)));
+    let (expand, select) = match parsed {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
     let Some(row) = store.get(set.table, &id) else {
         return record_not_found(set, id);
     };
     let mut body = render(set, &row, select.as_deref());
+    expansion::apply(store, set, id, &row.fields.to_map(), &expand, &mut body);
     body.insert("@odata.context".into(), Value::String(context));
     ok_json(Value::Object(body)).with_header("etag", etag(row.version))
 }
@@ -692,18 +494,6 @@ pub(crate) fn record_not_found(set: &EntitySet, id: Uuid) -> ApiResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn root_accepts_the_path_with_and_without_the_tenant() {
-        let (root, api, rest) =
-            split_root(&format!("/v2.0/{TENANT}/production/api/v2.0/companies")).expect("valid");
-        assert_eq!(root, format!("/v2.0/{TENANT}/production/api/v2.0"));
-        assert_eq!(api, Api::Standard);
-        assert_eq!(rest, vec!["companies".to_string()]);
-        let (root, _, _) = split_root("/v2.0/production/api/v2.0/").expect("valid");
-        assert_eq!(root, "/v2.0/production/api/v2.0");
-        assert!(split_root("/v2.0/sandbox/api/v2.0/companies").is_err());
-    }
 
     #[test]
     fn etags_are_opaque_weak_and_match_only_their_version() {

@@ -6,15 +6,16 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::Ctx;
+use super::companions;
 use super::documents;
 use super::errors::error;
 use super::schema::{
     CONTACTS, CONTACTS_INFORMATION, CURRENCIES, CUSTOMER_FINANCIAL_DETAILS, CUSTOMER_PRICE_GROUPS,
-    CUSTOMERS, EntitySet, PAYMENT_TERMS, SHIPMENT_METHODS, SHIPPING_AGENTS, UNITS_OF_MEASURE,
+    CUSTOMERS, EntitySet, ITEM_UNITS_OF_MEASURE, ITEMS, PAYMENT_TERMS, PRICE_LIST_HEADERS,
+    RESOURCES, SHIPMENT_METHODS, SHIPPING_AGENTS, UNIT_GROUPS, UNITS_OF_MEASURE,
 };
 use super::tables::ErpTable;
-use super::write::{next_number, remove_row, store_row};
-use crate::fields::Fields;
+use super::write::{remove_row, store_row};
 use crate::http::ApiResponse;
 use crate::store::{Store, TableId};
 
@@ -156,6 +157,18 @@ pub(super) fn link(
     Ok(None)
 }
 
+/// BC's error for a required field left empty.
+pub(super) fn required(fields: &Map<String, Value>, name: &str) -> Result<(), ApiResponse> {
+    if text(fields, name).is_empty() {
+        return Err(error(
+            400,
+            "BadRequest_RequiredParamNotProvided",
+            &format!("Field '{name}' must not be blank or empty."),
+        ));
+    }
+    Ok(())
+}
+
 /// Today's date in the sandbox clock (`2024-01-31`).
 pub(super) fn today(store: &mut Store) -> String {
     store.now().format("%Y-%m-%d").to_string()
@@ -233,6 +246,88 @@ pub(super) fn prepare(
             )?;
         }
         ErpTable::Contacts => prepare_contact(store, set, fields)?,
+        ErpTable::Resources => {
+            link(
+                store,
+                set,
+                fields,
+                given,
+                Some("baseUnitOfMeasureCode"),
+                None,
+                &UNITS_OF_MEASURE,
+            )?;
+        }
+        ErpTable::PriceListHeaders => {
+            link(
+                store,
+                set,
+                fields,
+                given,
+                Some("currencyCode"),
+                None,
+                &CURRENCIES,
+            )?;
+            let source = match text(fields, "sourceType") {
+                "Customer" => Some(&CUSTOMERS),
+                "Customer_x0020_Price_x0020_Group" => Some(&CUSTOMER_PRICE_GROUPS),
+                "Contact" => Some(&CONTACTS),
+                _ => None,
+            };
+            if let Some(source) = source {
+                link(
+                    store,
+                    set,
+                    fields,
+                    given,
+                    Some("sourceNumber"),
+                    None,
+                    source,
+                )?;
+            }
+        }
+        ErpTable::PriceListLines => {
+            required(fields, "priceListCode")?;
+            link(
+                store,
+                set,
+                fields,
+                given,
+                Some("priceListCode"),
+                None,
+                &PRICE_LIST_HEADERS,
+            )?;
+            link(
+                store,
+                set,
+                fields,
+                given,
+                Some("currencyCode"),
+                None,
+                &CURRENCIES,
+            )?;
+            let asset = match text(fields, "assetType") {
+                "Item" => Some(&ITEMS),
+                "Resource" => Some(&RESOURCES),
+                _ => None,
+            };
+            if let Some(asset) = asset {
+                link(store, set, fields, given, Some("assetNumber"), None, asset)?;
+            }
+        }
+        ErpTable::ItemUnitsOfMeasure => {
+            required(fields, "itemNumber")?;
+            required(fields, "code")?;
+            link(store, set, fields, given, Some("itemNumber"), None, &ITEMS)?;
+            link(
+                store,
+                set,
+                fields,
+                given,
+                Some("code"),
+                None,
+                &UNITS_OF_MEASURE,
+            )?;
+        }
         ErpTable::Opportunities => prepare_opportunity(store, set, fields, given, current)?,
         ErpTable::SalesInvoices | ErpTable::SalesOrders => {
             documents::prepare_header(store, set, fields, given, current)?;
@@ -245,7 +340,7 @@ pub(super) fn prepare(
     Ok(())
 }
 
-fn prepare_contact(
+pub(super) fn prepare_contact(
     store: &Store,
     set: &EntitySet,
     fields: &mut Map<String, Value>,
@@ -332,7 +427,10 @@ pub(super) fn after_save(
         return;
     };
     match table {
-        ErpTable::Customers => customer_saved(store, ctx, company, id, fields, previous),
+        ErpTable::Customers => {
+            companions::customer_saved(store, ctx, company, id, fields, previous)
+        }
+        ErpTable::Items => item_saved(store, ctx, company, id, fields, previous),
         ErpTable::SalesInvoiceLines | ErpTable::SalesOrderLines => {
             documents::line_saved(store, ctx, company, set, fields, previous);
         }
@@ -340,107 +438,53 @@ pub(super) fn after_save(
     }
 }
 
-/// A new customer gets its company contact (with the business relation) and its financial
-/// details, as CRONUS is set up; later changes of name, address and number reach them.
-fn customer_saved(
+/// A new item gets its unit group (`ITEM<number>`), and its base unit an item unit of measure
+/// (quantity 1), as BC keeps them for the unit-group integration.
+fn item_saved(
     store: &mut Store,
     ctx: &Ctx<'_>,
     company: Uuid,
     id: Uuid,
-    customer: &Map<String, Value>,
+    item: &Map<String, Value>,
     previous: Option<&Map<String, Value>>,
 ) {
-    let number = text(customer, "number").to_string();
-    let mut details = by_id(store, &CUSTOMER_FINANCIAL_DETAILS, id)
-        .unwrap_or_else(|| CUSTOMER_FINANCIAL_DETAILS.defaults());
-    if previous.is_none() || text(&details, "number") != number {
-        details.insert("id".into(), Value::String(id.to_string()));
-        details.insert("number".into(), Value::String(number.clone()));
+    let number = text(item, "number").to_string();
+    if previous.is_none() {
+        let code = format!("ITEM{number}");
+        if by_code(store, &UNIT_GROUPS, &code).is_none() {
+            let mut group = UNIT_GROUPS.defaults();
+            let group_id = Uuid::new_v4();
+            for (field, value) in [
+                ("id", group_id.to_string()),
+                ("code", code),
+                ("sourceType", "Item".to_string()),
+                ("sourceId", id.to_string()),
+                ("sourceNumber", number.clone()),
+                ("description", text(item, "displayName").to_string()),
+            ] {
+                group.insert(field.into(), Value::String(value));
+            }
+            store_row(store, ctx, company, &UNIT_GROUPS, group_id, group, true);
+        }
+    }
+    let base = text(item, "baseUnitOfMeasureCode").to_string();
+    let changed = previous.is_none_or(|p| text(p, "baseUnitOfMeasureCode") != base);
+    if !base.is_empty() && changed {
+        let mut unit = ITEM_UNITS_OF_MEASURE.defaults();
+        let unit_id = Uuid::new_v4();
+        unit.insert("id".into(), Value::String(unit_id.to_string()));
+        unit.insert("itemNumber".into(), Value::String(number));
+        unit.insert("code".into(), Value::String(base));
+        unit.insert("qtyPerUnitOfMeasure".into(), Value::from(1));
         store_row(
             store,
             ctx,
             company,
-            &CUSTOMER_FINANCIAL_DETAILS,
-            id,
-            details,
-            previous.is_none(),
+            &ITEM_UNITS_OF_MEASURE,
+            unit_id,
+            unit,
+            true,
         );
-    }
-    const SHARED: &[&str] = &[
-        "displayName",
-        "addressLine1",
-        "addressLine2",
-        "city",
-        "state",
-        "country",
-        "postalCode",
-        "phoneNumber",
-        "email",
-        "website",
-    ];
-    if previous.is_some_and(|p| SHARED.iter().all(|f| p.get(*f) == customer.get(*f))) {
-        return;
-    }
-    let existing = guid(customer, "companyContactId")
-        .and_then(|contact_id| by_id(store, &CONTACTS, contact_id).map(|c| (contact_id, c)));
-    let (contact_id, mut contact, created) = match existing {
-        Some((contact_id, contact)) => (contact_id, contact, false),
-        None => {
-            let mut contact = CONTACTS.defaults();
-            if let Some(series) = CONTACTS.series {
-                let number = next_number(store, &CONTACTS, CONTACTS.name, series);
-                contact.insert("number".into(), Value::String(number));
-            }
-            (Uuid::new_v4(), contact, true)
-        }
-    };
-    for field in SHARED {
-        if let Some(value) = customer.get(*field) {
-            contact.insert((*field).into(), value.clone());
-        }
-    }
-    contact.insert("id".into(), Value::String(contact_id.to_string()));
-    let kind = match text(customer, "type") {
-        "Person" => "Person",
-        _ => "Company",
-    };
-    contact.insert("type".into(), Value::String(kind.into()));
-    contact.insert(
-        "contactBusinessRelation".into(),
-        Value::String("Customer".into()),
-    );
-    if prepare_contact(store, &CONTACTS, &mut contact).is_err() {
-        return;
-    }
-    let relation: Map<String, Value> = [
-        ("contactId", Value::String(contact_id.to_string())),
-        ("contactNumber", contact["number"].clone()),
-        ("contactName", contact["displayName"].clone()),
-        ("contactType", Value::String(kind.into())),
-        ("relatedId", Value::String(id.to_string())),
-        ("relatedType", Value::String("Customer".into())),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    store_row(store, ctx, company, &CONTACTS, contact_id, contact, created);
-    store_row(
-        store,
-        ctx,
-        company,
-        &CONTACTS_INFORMATION,
-        contact_id,
-        relation,
-        created,
-    );
-    if created && let Some(mut row) = store.get(CUSTOMERS.table, &id) {
-        let mut linked = row.fields.to_map();
-        linked.insert(
-            "companyContactId".into(),
-            Value::String(contact_id.to_string()),
-        );
-        row.fields = Fields::from_map(CUSTOMERS.table, linked);
-        store.put(CUSTOMERS.table, id, row);
     }
 }
 
@@ -477,6 +521,22 @@ pub(super) fn after_delete(
             }
         }
         ErpTable::Contacts => remove_row(store, ctx, company, &CONTACTS_INFORMATION, id),
+        ErpTable::Items => {
+            let number = text(current, "number").to_string();
+            if let Some((group, _)) = by_code(store, &UNIT_GROUPS, &format!("ITEM{number}")) {
+                remove_row(store, ctx, company, &UNIT_GROUPS, group);
+            }
+            let units: Vec<Uuid> = store
+                .rows(ITEM_UNITS_OF_MEASURE.table)
+                .filter(|(_, row)| {
+                    row.fields.get("itemNumber").and_then(Value::as_str) == Some(number.as_str())
+                })
+                .map(|(unit, _)| unit)
+                .collect();
+            for unit in units {
+                remove_row(store, ctx, company, &ITEM_UNITS_OF_MEASURE, unit);
+            }
+        }
         ErpTable::SalesInvoices | ErpTable::SalesOrders => {
             documents::header_deleted(store, ctx, company, set, id);
         }

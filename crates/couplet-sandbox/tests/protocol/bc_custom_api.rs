@@ -21,6 +21,17 @@ fn custom_url(sb: &Sandbox, set: &str) -> String {
 #[tokio::test]
 async fn every_custom_set_supports_create_get_filter_patch_and_delete() {
     let (sb, token) = empty_bc().await;
+    create(&sb, &token, "unitsOfMeasure", json!({"code": "PCS"})).await;
+    create(&sb, &token, "unitsOfMeasure", json!({"code": "BOX"})).await;
+    let bike = create(&sb, &token, "items", json!({"displayName": "Bike"})).await;
+    assert_eq!(bike["number"], "1000");
+    let (status, _) = post_json(
+        &custom_url(&sb, "priceListHeaders"),
+        &token,
+        json!({"code": "P1"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
     let cases = [
         (
             "resources",
@@ -44,17 +55,17 @@ async fn every_custom_set_supports_create_get_filter_patch_and_delete() {
         ),
         (
             "priceListLines",
-            json!({"priceListCode": "S00001", "assetType": "Item", "assetNumber": "1000", "unitPrice": 5}),
-            "assetNumber",
+            json!({"priceListCode": "P1", "assetType": "Item", "assetNumber": "1000", "unitPrice": 5}),
+            "unitOfMeasureCode",
         ),
         (
             "unitGroups",
-            json!({"code": "ITEM1000", "sourceType": "Item"}),
+            json!({"code": "RESOURCER0010", "sourceType": "Resource"}),
             "description",
         ),
         (
             "itemUnitsOfMeasure",
-            json!({"itemNumber": "1000", "code": "PCS", "qtyPerUnitOfMeasure": 1}),
+            json!({"itemNumber": "1000", "code": "BOX", "qtyPerUnitOfMeasure": 12}),
             "code",
         ),
     ];
@@ -82,7 +93,7 @@ async fn every_custom_set_supports_create_get_filter_patch_and_delete() {
             &url,
             &token,
             &[("If-Match", created["@odata.etag"].as_str().expect("etag"))],
-            json!({text_field: "X1"}),
+            json!({text_field: "PCS"}),
         )
         .await;
         assert_eq!(response.status(), StatusCode::OK, "{set}");
@@ -308,4 +319,118 @@ async fn metadata_of_each_api_lists_its_sets_with_max_lengths_and_navigations() 
         )
     );
     assert!(!custom.contains("<EntitySet Name=\"items\""));
+}
+
+#[tokio::test]
+async fn a_new_item_gets_its_unit_group_and_base_item_unit_of_measure() {
+    let (sb, token) = empty_bc().await;
+    create(&sb, &token, "unitsOfMeasure", json!({"code": "PCS"})).await;
+    let bike = create(
+        &sb,
+        &token,
+        "items",
+        json!({"displayName": "Bike", "baseUnitOfMeasureCode": "PCS"}),
+    )
+    .await;
+    let number = bike["number"].as_str().expect("number");
+    let (_, groups) = get_json(
+        &format!(
+            "{}?$filter=code eq 'ITEM{number}'",
+            custom_url(&sb, "unitGroups")
+        ),
+        &token,
+    )
+    .await;
+    let group = &groups["value"][0];
+    assert_eq!(group["sourceId"], bike["id"]);
+    assert_eq!(group["sourceType"], "Item");
+    let (_, units) = get_json(
+        &format!(
+            "{}?$filter=itemNumber eq '{number}'",
+            custom_url(&sb, "itemUnitsOfMeasure")
+        ),
+        &token,
+    )
+    .await;
+    let units = units["value"].as_array().expect("value");
+    assert_eq!(units.len(), 1);
+    assert_eq!(units[0]["code"], "PCS");
+    assert_eq!(units[0]["qtyPerUnitOfMeasure"], 1);
+
+    let deleted = Client::new()
+        .delete(format!(
+            "{}({})",
+            set_url(&sb, "items"),
+            bike["id"].as_str().expect("id")
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let (_, groups) = get_json(&custom_url(&sb, "unitGroups"), &token).await;
+    assert_eq!(
+        groups["value"].as_array().map(Vec::len),
+        Some(0),
+        "the unit group goes with the item"
+    );
+}
+
+#[tokio::test]
+async fn price_lines_and_item_units_must_name_existing_lists_items_and_units() {
+    let (sb, token) = empty_bc().await;
+    let (status, body) = post_json(
+        &custom_url(&sb, "priceListLines"),
+        &token,
+        json!({"assetType": "Item", "assetNumber": "1000"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "BadRequest_RequiredParamNotProvided");
+    let (status, body) = post_json(
+        &custom_url(&sb, "priceListLines"),
+        &token,
+        json!({"priceListCode": "NOPE"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "Internal_InvalidTableRelation");
+    post_json(
+        &custom_url(&sb, "priceListHeaders"),
+        &token,
+        json!({"code": "P1"}),
+    )
+    .await;
+    let (status, body) = post_json(
+        &custom_url(&sb, "priceListLines"),
+        &token,
+        json!({"priceListCode": "P1", "assetType": "Item", "assetNumber": "1000"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "no item 1000 yet");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("related table (Item)")
+    );
+    let (status, body) = post_json(
+        &custom_url(&sb, "itemUnitsOfMeasure"),
+        &token,
+        json!({"itemNumber": "1000", "code": "PCS"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "Internal_InvalidTableRelation");
+    let (status, _) = post_json(
+        &custom_url(&sb, "priceListHeaders"),
+        &token,
+        json!({"code": "P2", "sourceType": "Customer", "sourceNumber": "C99999"}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a customer price list names a customer"
+    );
 }

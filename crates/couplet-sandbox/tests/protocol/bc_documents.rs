@@ -183,7 +183,7 @@ async fn line_amounts_and_header_totals_are_computed_from_the_lines() {
     assert_eq!(order["status"], "Draft");
     assert_eq!(order["customerNumber"], buyer["number"]);
     assert_eq!(order["customerName"], "Buyer");
-    assert_eq!(order["number"], "101001");
+    assert_eq!(order["number"], "S-ORD101001");
     let lines_url = format!("{}/salesOrderLines", url_of(&sb, "salesOrders", &order));
     let (status, line) = post_json(
         &lines_url,
@@ -357,8 +357,42 @@ async fn deep_insert_creates_the_lines_and_deep_patch_is_refused() {
         Some(1),
         "a failed deep insert leaves nothing"
     );
-    let (_, all_lines) = get_json(&set_url(&sb, "salesOrderLines"), &token).await;
+    let (_, all_lines) = get_json(
+        &format!(
+            "{}?$filter=documentId eq {}",
+            set_url(&sb, "salesOrderLines"),
+            id(&order)
+        ),
+        &token,
+    )
+    .await;
     assert_eq!(all_lines["value"].as_array().map(Vec::len), Some(2));
+    let (_, orphans) = get_json(
+        &format!(
+            "{}?$filter=documentId ne {}",
+            set_url(&sb, "salesOrderLines"),
+            id(&order)
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(
+        orphans["value"].as_array().map(Vec::len),
+        Some(0),
+        "the failed deep insert's first line was removed"
+    );
+    let (status, refused) = get_json(&set_url(&sb, "salesOrderLines"), &token).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "top-level lines need a documentId filter"
+    );
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("You must specify an Id or a Document Id to get the lines.")
+    );
 
     let response = patch(
         &url_of(&sb, "salesOrders", &order),
@@ -382,7 +416,11 @@ async fn posting_a_draft_invoice_numbers_it_opens_it_and_makes_it_read_only() {
         json!({"customerId": buyer["id"], "salesInvoiceLines": [{"itemId": bike["id"], "quantity": 2}]}),
     )
     .await;
-    assert_eq!(invoice["number"], "102001");
+    assert_eq!(invoice["number"], "S-INV102001");
+    assert_eq!(
+        invoice["dueDate"], invoice["invoiceDate"],
+        "no payment terms: due at once"
+    );
     assert_eq!(invoice["status"], "Draft");
     let invoice_url = url_of(&sb, "salesInvoices", &invoice);
 
@@ -424,7 +462,7 @@ async fn posting_a_draft_invoice_numbers_it_opens_it_and_makes_it_read_only() {
         "the posted invoice keeps the draft's id"
     );
     assert_eq!(after["status"], "Open");
-    assert_eq!(after["number"], "103001");
+    assert_eq!(after["number"], "PS-INV103001");
     assert_eq!(after["remainingAmount"].as_f64(), Some(500.0));
 
     let (_, details) = get_json(
@@ -476,4 +514,326 @@ async fn posting_a_draft_invoice_numbers_it_opens_it_and_makes_it_read_only() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "posting twice is refused");
+}
+
+#[tokio::test]
+async fn expand_returns_lines_as_arrays_and_single_navigations_as_objects() {
+    let (sb, token) = empty_bc().await;
+    let eur = create(
+        &sb,
+        &token,
+        "currencies",
+        json!({"code": "EUR", "displayName": "Euro"}),
+    )
+    .await;
+    let pcs = create(
+        &sb,
+        &token,
+        "unitsOfMeasure",
+        json!({"code": "PCS", "displayName": "Piece"}),
+    )
+    .await;
+    let buyer = customer(
+        &sb,
+        &token,
+        json!({"displayName": "Buyer", "currencyCode": "EUR"}),
+    )
+    .await;
+    let bike = create(
+        &sb,
+        &token,
+        "items",
+        json!({"displayName": "Bike", "unitPrice": 10, "baseUnitOfMeasureCode": "PCS"}),
+    )
+    .await;
+    assert_eq!(bike["baseUnitOfMeasureId"], pcs["id"]);
+    let invoice = create(
+        &sb,
+        &token,
+        "salesInvoices",
+        json!({"customerId": buyer["id"], "salesInvoiceLines": [
+            {"itemId": bike["id"], "quantity": 1},
+            {"itemId": bike["id"], "quantity": 5}
+        ]}),
+    )
+    .await;
+    let terms = create(
+        &sb,
+        &token,
+        "paymentTerms",
+        json!({"code": "14D", "dueDateCalculation": "14D"}),
+    )
+    .await;
+    let with_terms = create(
+        &sb,
+        &token,
+        "salesInvoices",
+        json!({"customerId": buyer["id"], "paymentTermsId": terms["id"], "invoiceDate": "2024-01-31"}),
+    )
+    .await;
+    assert_eq!(with_terms["dueDate"], "2024-02-14");
+    assert_eq!(
+        invoice["currencyCode"], "EUR",
+        "the header takes the customer's currency"
+    );
+    let (status, body) = get_json(
+        &format!(
+            "{}?$expand=salesInvoiceLines($select=quantity,amountExcludingTax;$filter=quantity gt 2),customer($select=number),currency",
+            url_of(&sb, "salesInvoices", &invoice)
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let lines = body["salesInvoiceLines"].as_array().expect("array");
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["quantity"].as_f64(), Some(5.0));
+    assert!(
+        lines[0].get("description").is_none(),
+        "nested $select applies"
+    );
+    assert_eq!(body["customer"]["number"], buyer["number"]);
+    assert!(body["customer"].get("displayName").is_none());
+    assert_eq!(body["currency"]["id"], eur["id"]);
+
+    let (_, customers) = get_json(
+        &format!(
+            "{}?$expand=customerFinancialDetail,paymentTerm,contactsInformation",
+            set_url(&sb, "customers")
+        ),
+        &token,
+    )
+    .await;
+    let row = &customers["value"][0];
+    assert_eq!(row["customerFinancialDetail"]["number"], buyer["number"]);
+    assert_eq!(row["paymentTerm"], Value::Null, "no payment terms: null");
+    assert_eq!(row["contactsInformation"].as_array().map(Vec::len), Some(1));
+
+    let (_, item) = get_json(
+        &format!("{}?$expand=unitOfMeasure", url_of(&sb, "items", &bike)),
+        &token,
+    )
+    .await;
+    assert_eq!(item["unitOfMeasure"]["code"], "PCS");
+
+    let (status, body) = get_json(
+        &format!("{}?$expand=nothingHere", set_url(&sb, "salesInvoices")),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "BadRequest_NotFound");
+    let (status, _) = get_json(
+        &format!(
+            "{}?$expand=customer($select=bogus)",
+            set_url(&sb, "salesInvoices")
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn single_navigation_paths_return_the_related_entity() {
+    let (sb, token) = empty_bc().await;
+    let buyer = customer(&sb, &token, json!({"displayName": "Buyer"})).await;
+    let order = create(
+        &sb,
+        &token,
+        "salesOrders",
+        json!({"customerNumber": buyer["number"]}),
+    )
+    .await;
+    let (status, related) = get_json(
+        &format!("{}/customer", url_of(&sb, "salesOrders", &order)),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(related["id"], buyer["id"]);
+    let (status, _) = get_json(
+        &format!("{}/nothingHere", url_of(&sb, "salesOrders", &order)),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn expanding_lines_on_a_list_gives_each_document_its_own_lines_up_to_top() {
+    let (sb, token) = empty_bc().await;
+    let buyer = customer(&sb, &token, json!({"displayName": "Buyer"})).await;
+    let bike = item(&sb, &token, 1.0).await;
+    let mut expected = Vec::new();
+    for count in [1, 3, 0] {
+        let lines: Vec<Value> = (0..count)
+            .map(|n| json!({"itemId": bike["id"], "quantity": n + 1}))
+            .collect();
+        let order = create(
+            &sb,
+            &token,
+            "salesOrders",
+            json!({"customerId": buyer["id"], "salesOrderLines": lines}),
+        )
+        .await;
+        expected.push((id(&order), count));
+    }
+    let (status, body) = get_json(
+        &format!(
+            "{}?$expand=salesOrderLines($orderby=quantity desc;$top=2),customer($select=displayName)",
+            set_url(&sb, "salesOrders")
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let orders = body["value"].as_array().expect("value");
+    assert_eq!(orders.len(), 3);
+    for order in orders {
+        let (_, count) = expected
+            .iter()
+            .find(|(order_id, _)| order["id"] == *order_id)
+            .expect("known order");
+        let lines = order["salesOrderLines"].as_array().expect("array");
+        assert_eq!(lines.len(), (*count).min(2));
+        for line in lines {
+            assert_eq!(line["documentId"], order["id"]);
+        }
+        if *count == 3 {
+            assert_eq!(lines[0]["quantity"].as_f64(), Some(3.0), "nested $orderby");
+        }
+        assert_eq!(order["customer"]["displayName"], "Buyer");
+    }
+}
+
+#[tokio::test]
+async fn lines_are_addressed_below_their_document_as_the_documentation_shows() {
+    let (sb, token) = empty_bc().await;
+    let buyer = customer(&sb, &token, json!({"displayName": "Buyer"})).await;
+    let bike = item(&sb, &token, 10.0).await;
+    let order = create(
+        &sb,
+        &token,
+        "salesOrders",
+        json!({"customerId": buyer["id"]}),
+    )
+    .await;
+    let other = create(
+        &sb,
+        &token,
+        "salesOrders",
+        json!({"customerId": buyer["id"]}),
+    )
+    .await;
+    let lines_url = format!("{}/salesOrderLines", url_of(&sb, "salesOrders", &order));
+    let (_, line) = post_json(
+        &lines_url,
+        &token,
+        json!({"itemId": bike["id"], "quantity": 1}),
+    )
+    .await;
+    let line_url = format!("{lines_url}({})", id(&line));
+    let response = patch(
+        &line_url,
+        &token,
+        &[("If-Match", line["@odata.etag"].as_str().expect("etag"))],
+        json!({"quantity": 4}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (status, got) = get_json(&line_url, &token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(got["amountExcludingTax"].as_f64(), Some(40.0));
+    let elsewhere = format!(
+        "{}/salesOrderLines({})",
+        url_of(&sb, "salesOrders", &other),
+        id(&line)
+    );
+    let (status, body) = get_json(&elsewhere, &token).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a line is only found below its own document"
+    );
+    assert_eq!(body["error"]["code"], "Internal_RecordNotFound");
+    let deleted = Client::new()
+        .delete(&line_url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let (_, header) = get_json(&url_of(&sb, "salesOrders", &order), &token).await;
+    assert_eq!(header["totalAmountExcludingTax"].as_f64(), Some(0.0));
+}
+
+#[tokio::test]
+async fn ship_and_invoice_turns_an_order_into_a_posted_invoice_and_removes_the_order() {
+    let (sb, token) = empty_bc().await;
+    let buyer = customer(&sb, &token, json!({"displayName": "Buyer"})).await;
+    let bike = item(&sb, &token, 30.0).await;
+    let order = create(
+        &sb,
+        &token,
+        "salesOrders",
+        json!({"customerId": buyer["id"], "salesOrderLines": [{"itemId": bike["id"], "quantity": 2}]}),
+    )
+    .await;
+    let (status, _) = post_json(
+        &format!(
+            "{}/Microsoft.NAV.shipAndInvoice",
+            url_of(&sb, "salesOrders", &order)
+        ),
+        &token,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = get_json(&url_of(&sb, "salesOrders", &order), &token).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a fully invoiced order is deleted"
+    );
+    let (_, invoices) = get_json(
+        &format!(
+            "{}?$filter=orderId eq {}&$expand=salesInvoiceLines",
+            set_url(&sb, "salesInvoices"),
+            id(&order)
+        ),
+        &token,
+    )
+    .await;
+    let invoice = &invoices["value"][0];
+    assert_eq!(invoice["status"], "Open");
+    assert_eq!(invoice["orderNumber"], order["number"]);
+    assert_eq!(invoice["number"], "PS-INV103001");
+    assert_eq!(invoice["customerId"], buyer["id"]);
+    assert_eq!(invoice["totalAmountExcludingTax"].as_f64(), Some(60.0));
+    let lines = invoice["salesInvoiceLines"].as_array().expect("lines");
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["itemId"], bike["id"]);
+    assert_eq!(lines[0]["amountExcludingTax"].as_f64(), Some(60.0));
+    let (_, details) = get_json(
+        &format!(
+            "{}({})",
+            set_url(&sb, "customerFinancialDetails"),
+            id(&buyer)
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(details["balance"].as_f64(), Some(60.0));
+    let (status, body) = post_json(
+        &format!(
+            "{}/Microsoft.NAV.send",
+            url_of(&sb, "salesInvoices", invoice)
+        ),
+        &token,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
+    assert_eq!(body["error"]["code"], "BadRequest_MethodNotImplemented");
 }

@@ -261,3 +261,53 @@ async fn customers_carry_the_lookup_ids_but_not_the_custom_api_fields() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["code"], "BadRequest_NotFound");
 }
+
+#[tokio::test]
+async fn new_sets_page_with_maxpagesize_and_next_links_in_both_apis() {
+    let (sb, token) = empty_bc().await;
+    for code in ["AAA", "BBB", "CCC", "DDD", "EEE"] {
+        create(&sb, &token, "currencies", json!({"code": code})).await;
+        let (status, _) = post_json(
+            &set_url(&sb, "shippingAgents").replace("/api/v2.0", "/api/couplet/sync/v1.0"),
+            &token,
+            json!({"code": code}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    for first in [
+        format!(
+            "{}?$orderby=code desc&$select=code",
+            set_url(&sb, "currencies")
+        ),
+        format!(
+            "{}?$orderby=code desc&$select=code",
+            set_url(&sb, "shippingAgents").replace("/api/v2.0", "/api/couplet/sync/v1.0")
+        ),
+    ] {
+        let mut url = first;
+        let mut codes = Vec::new();
+        let mut pages = 0;
+        loop {
+            let response = Client::new()
+                .get(&url)
+                .bearer_auth(&token)
+                .header("Prefer", "odata.maxpagesize=2")
+                .send()
+                .await
+                .expect("get");
+            assert_eq!(response.status(), StatusCode::OK);
+            let body: Value = response.json().await.expect("json");
+            pages += 1;
+            for row in body["value"].as_array().expect("value") {
+                codes.push(row["code"].as_str().expect("code").to_string());
+            }
+            match body["@odata.nextLink"].as_str() {
+                Some(next) => url = next.to_string(),
+                None => break,
+            }
+        }
+        assert_eq!(pages, 3);
+        assert_eq!(codes, ["EEE", "DDD", "CCC", "BBB", "AAA"]);
+    }
+}

@@ -30,8 +30,8 @@ pub(crate) const LINE_TYPE: &[&str] = &[
     "Charge",
 ];
 
-/// Series of posted sales invoices (CRONUS `S-INV+`: 103001, 103002, ...).
-pub(crate) const POSTED_INVOICE_SERIES: Series = Series::new("", 103_001, 1, 6);
+/// Series of posted sales invoices (`PS-INV103001`, as in the documentation's examples).
+pub(crate) const POSTED_INVOICE_SERIES: Series = Series::new("PS-INV", 103_001, 1, 6);
 
 /// `salesInvoices` (page 30012): drafts and posted invoices in one set.
 pub(crate) static SALES_INVOICES: EntitySet = EntitySet {
@@ -103,7 +103,7 @@ pub(crate) static SALES_INVOICES: EntitySet = EntitySet {
         f("email", Kind::Text(80), Access::Write),
     ],
     unique: Some(("number", "No.")),
-    series: Some(Series::new("", 102_001, 1, 6)),
+    series: Some(Series::new("S-INV", 102_001, 1, 6)),
     verbs: Verbs::All,
     navs: &[
         Nav {
@@ -250,7 +250,7 @@ pub(crate) static SALES_ORDERS: EntitySet = EntitySet {
         f("email", Kind::Text(80), Access::Write),
     ],
     unique: Some(("number", "No.")),
-    series: Some(Series::new("", 101_001, 1, 6)),
+    series: Some(Series::new("S-ORD", 101_001, 1, 6)),
     verbs: Verbs::All,
     navs: &[
         Nav {

@@ -13,12 +13,51 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::config::WebhookTiming;
+use crate::erp::schema::{Api, custom_sets};
 
 pub(crate) use notifier::run;
 pub(crate) use routes::{handle, is_subscriptions_path};
 
 /// Entity sets the sandbox serves that Business Central documents as webhook resources (A12.6).
-const SUPPORTED_SETS: &[&str] = &["customers"];
+const SUPPORTED_SETS: &[&str] = &[
+    "customers",
+    "items",
+    "currencies",
+    "paymentTerms",
+    "shipmentMethods",
+    "unitsOfMeasure",
+    "salesInvoices",
+    "salesOrders",
+];
+
+/// The sets of an API that take webhook subscriptions: Microsoft's list for the standard API,
+/// every set of the custom API (its pages key on SystemId, as webhooks need).
+pub(super) fn supported_sets(api: Api) -> Box<dyn Iterator<Item = &'static str>> {
+    match api {
+        Api::Standard => Box::new(SUPPORTED_SETS.iter().copied()),
+        Api::Custom => Box::new(custom_sets().map(|s| s.name)),
+    }
+}
+
+/// The path of an API's entity sets, relative to the service root (`api/v2.0/`).
+pub(super) fn api_prefix(api: Api) -> &'static str {
+    match api {
+        Api::Standard => "api/v2.0/",
+        Api::Custom => CUSTOM_PREFIX,
+    }
+}
+
+/// [`api_prefix`] of the custom API.
+const CUSTOM_PREFIX: &str = "api/couplet/sync/v1.0/";
+
+/// The API of a subscription's resource path.
+pub(super) fn resource_api(resource: &str) -> Api {
+    if resource.contains(CUSTOM_PREFIX) {
+        Api::Custom
+    } else {
+        Api::Standard
+    }
+}
 
 /// The kind of change to one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,7 +142,11 @@ impl Hub {
     /// that cannot be subscribed to are dropped.
     pub(crate) fn record(&self, changes: Vec<Change>) {
         let mut changes = changes;
-        changes.retain(|c| SUPPORTED_SETS.contains(&c.set));
+        changes.retain(|c| {
+            supported_sets(Api::Standard)
+                .chain(supported_sets(Api::Custom))
+                .any(|s| s == c.set)
+        });
         if changes.is_empty() {
             return;
         }
@@ -130,6 +173,23 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::erp::{CUSTOM_GROUP, CUSTOM_PUBLISHER, CUSTOM_VERSION};
+
+    #[test]
+    fn the_custom_prefix_is_the_published_route() {
+        assert_eq!(
+            CUSTOM_PREFIX,
+            format!("api/{CUSTOM_PUBLISHER}/{CUSTOM_GROUP}/{CUSTOM_VERSION}/")
+        );
+        assert_eq!(
+            resource_api("/api/couplet/sync/v1.0/companies(x)/resources"),
+            Api::Custom
+        );
+        assert_eq!(
+            resource_api("/api/v2.0/companies(x)/customers"),
+            Api::Standard
+        );
+    }
 
     fn change(set: &'static str) -> Change {
         Change {

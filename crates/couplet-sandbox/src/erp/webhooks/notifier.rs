@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 
 use super::subscriptions::{self, Subscription, expiration_text};
-use super::{Change, ChangeType};
+use super::{Change, ChangeType, api_prefix, resource_api};
 use crate::Shared;
 use crate::clock::bc_time;
 
@@ -65,8 +65,10 @@ fn notifications(subscription: &Subscription, changes: &[Change], threshold: usi
     };
     let latest = matching.iter().map(|c| c.at).max().unwrap_or(first);
     let collection = format!(
-        "api/v2.0/companies({})/{}",
-        subscription.company, subscription.set
+        "{}companies({})/{}",
+        api_prefix(resource_api(&subscription.resource)),
+        subscription.company,
+        subscription.set
     );
     let entry = |resource: String, change_type: &str, at| {
         json!({

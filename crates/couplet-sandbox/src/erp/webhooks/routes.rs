@@ -6,13 +6,14 @@ use serde_json::{Map, Value, json};
 use url::Url;
 use uuid::Uuid;
 
-use super::SUPPORTED_SETS;
 use super::handshake::{self, UrlRefusal};
 use super::subscriptions::{self, Subscription, TableError};
+use super::{api_prefix, supported_sets};
 use crate::Shared;
 use crate::erp::errors::{error, method_not_allowed};
+use crate::erp::schema::Api;
 use crate::erp::schema::COMPANIES;
-use crate::erp::{Ctx, company_set, etag, if_match_accepts, json_response, ok_json, split_key};
+use crate::erp::{Ctx, api_set, etag, if_match_accepts, json_response, ok_json, split_key};
 use crate::http::{ApiRequest, ApiResponse};
 use crate::store::Store;
 
@@ -230,21 +231,27 @@ fn check_url(text: &str) -> Result<Url, ApiResponse> {
     })
 }
 
-/// The company and entity set of a resource path such as `/api/v2.0/companies(<id>)/customers`.
-fn parse_resource(store: &Store, resource: &str) -> Result<(Uuid, &'static str), ApiResponse> {
+/// The company and entity set of a resource path such as `/api/v2.0/companies(<id>)/customers`
+/// (or, on the custom API, `/api/couplet/sync/v1.0/companies(<id>)/resources`).
+fn parse_resource(
+    store: &Store,
+    api: Api,
+    resource: &str,
+) -> Result<(Uuid, &'static str), ApiResponse> {
+    let prefix = api_prefix(api);
     let shape = || {
         error(
             400,
             "BadRequest",
             &format!(
-                "The resource '{resource}' is not an API v2.0 entity set path; use /api/v2.0/companies(<company id>)/customers."
+                "The resource '{resource}' is not an entity set path of this API; use /{prefix}companies(<company id>)/<entity set>."
             ),
         )
     };
     let path = resource.split(['?', '#']).next().unwrap_or_default();
     let after = path
-        .find("api/v2.0/")
-        .map(|pos| &path[pos + "api/v2.0/".len()..])
+        .find(prefix)
+        .map(|pos| &path[pos + prefix.len()..])
         .ok_or_else(shape)?;
     let segments: Vec<&str> = after.split('/').filter(|s| !s.is_empty()).collect();
     let [company_segment, set_segment] = segments.as_slice() else {
@@ -268,15 +275,15 @@ fn parse_resource(store: &Store, resource: &str) -> Result<(Uuid, &'static str),
             400,
             "Application_DialogException",
             &format!(
-                "Webhook subscriptions are made on an entity set, not on one record: use /api/v2.0/companies({company})/{set_name}."
+                "Webhook subscriptions are made on an entity set, not on one record: use /{prefix}companies({company})/{set_name}."
             ),
         ));
     }
-    if let Some(set) = SUPPORTED_SETS.iter().copied().find(|s| *s == set_name) {
+    if let Some(set) = supported_sets(api).find(|s| *s == set_name) {
         return Ok((company, set));
     }
-    let supported = SUPPORTED_SETS.join(", ");
-    Err(if company_set(set_name).is_some() {
+    let supported = supported_sets(api).collect::<Vec<_>>().join(", ");
+    Err(if api_set(api, set_name).is_some() {
         error(
             400,
             "Application_DialogException",
@@ -344,7 +351,7 @@ fn create(shared: &Shared, ctx: &Ctx<'_>, req: &ApiRequest) -> Result<ApiRespons
     let url = check_url(&notification_url)?;
     let (company, set) = {
         let store = shared.lock();
-        let target = parse_resource(&store, &resource)?;
+        let target = parse_resource(&store, ctx.api, &resource)?;
         let count = subscriptions::active(&store, Utc::now())
             .map_err(|e| table_failed(&e))?
             .len();
@@ -422,7 +429,7 @@ fn renew(
         let current = matched(&store, req, id)?;
         let body = parse_body(req)?;
         if let Some(resource) = &body.resource {
-            let target = parse_resource(&store, resource)?;
+            let target = parse_resource(&store, ctx.api, resource)?;
             if target != (current.company, current.set.as_str()) {
                 return Err(error(
                     400,
