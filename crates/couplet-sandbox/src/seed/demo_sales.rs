@@ -9,9 +9,11 @@ use super::contacts::{
     CompanyContact, Person, company_contact, contact_number, crm_contact, person_contact,
 };
 use super::documents::{self, Account, Customer, Document, Line, Opportunity};
+use super::documents::{draft_number, order_number};
 use super::items::{ItemSpec, bc_item, crm_product};
 use super::key::Key;
 use crate::erp::schema::{CONTACTS, ITEMS, OPPORTUNITIES, SALES_INVOICES, SALES_ORDERS};
+use crate::erp::schema::{POSTED_INVOICE_SERIES, POSTED_INVOICE_SERIES_NAME};
 use crate::ids::named_guid;
 
 /// CRONUS items: number, name, unit, unit price.
@@ -170,7 +172,7 @@ pub(super) fn contacts_and_sales(
         let date = (c.i * 11) as i64;
         if let Some((lines, paid)) = posted_invoice(c.i, ids) {
             invoices += 1;
-            let number = (103_000 + invoices).to_string();
+            let number = POSTED_INVOICE_SERIES.format(103_000 + invoices);
             documents::invoice(
                 b,
                 &Document {
@@ -184,7 +186,7 @@ pub(super) fn contacts_and_sales(
             );
         } else if c.i < 12 {
             drafts += 1;
-            let number = (102_000 + drafts).to_string();
+            let number = draft_number(102_000 + drafts);
             let lines = [line(c.i, 3.0, ids, false)];
             documents::invoice(
                 b,
@@ -200,7 +202,7 @@ pub(super) fn contacts_and_sales(
         }
         if c.i < 6 {
             orders += 1;
-            let number = (101_000 + orders).to_string();
+            let number = order_number(101_000 + orders);
             let lines = [
                 line(c.i + 2, 4.0, ids, false),
                 line(c.i + 9, 2.0, ids, false),
@@ -237,7 +239,7 @@ pub(super) fn contacts_and_sales(
     }
     b.store.set_series(CONTACTS.name, contacts);
     b.store
-        .set_series("salesInvoices.posted", 103_000 + invoices);
+        .set_series(POSTED_INVOICE_SERIES_NAME, 103_000 + invoices);
     b.store.set_series(SALES_INVOICES.name, 102_000 + drafts);
     b.store.set_series(SALES_ORDERS.name, 101_000 + orders);
     b.store.set_series(OPPORTUNITIES.name, opportunities);

@@ -18,6 +18,20 @@ use crate::erp::schema::{
     EntitySet, OPPORTUNITIES, SALES_INVOICE_LINES, SALES_INVOICES, SALES_ORDER_LINES, SALES_ORDERS,
 };
 
+/// The number of a draft invoice with counter `n`, in the draft invoices' series.
+pub(super) fn draft_number(n: u64) -> String {
+    SALES_INVOICES
+        .series
+        .map_or_else(|| n.to_string(), |s| s.format(n))
+}
+
+/// The number of a sales order with counter `n`, in the orders' series.
+pub(super) fn order_number(n: u64) -> String {
+    SALES_ORDERS
+        .series
+        .map_or_else(|| n.to_string(), |s| s.format(n))
+}
+
 /// Money as the services round it.
 fn money(value: f64) -> f64 {
     (value * 100.0).round() / 100.0

@@ -10,6 +10,7 @@ use super::catalog;
 use super::contacts::{
     CompanyContact, Person, company_contact, contact_number, crm_contact, person_contact,
 };
+use super::documents::order_number;
 use super::documents::{self, Account, Customer, Document, Line, Opportunity};
 use super::items::{ItemSpec, bc_item, crm_product};
 use super::key::Key;
@@ -17,6 +18,7 @@ use super::names::{generated_name, person};
 use super::parties::{CustomerRow, account, customer};
 use super::people::{SALESPEOPLE_DEMO, email, human, salesperson};
 use crate::erp::schema::{CONTACTS, CUSTOMERS, ITEMS, OPPORTUNITIES, SALES_ORDERS};
+use crate::erp::schema::{POSTED_INVOICE_SERIES, POSTED_INVOICE_SERIES_NAME};
 use crate::ids::sequential_guid;
 
 /// One customer (and one account) in this many has a contact person.
@@ -123,7 +125,7 @@ fn bc_side(b: &mut Builder, n: usize, item_count: usize) {
         let (mut balance, mut sales) = (0.0, 0.0);
         if i.is_multiple_of(INVOICE_EVERY) && !items.is_empty() {
             invoices += 1;
-            let posted = (103_000 + invoices).to_string();
+            let posted = POSTED_INVOICE_SERIES.format(103_000 + invoices);
             let lines = two_lines(i, &items, &ids);
             let paid = (i / INVOICE_EVERY) % 2 == 1;
             balance = documents::invoice(
@@ -180,7 +182,7 @@ fn bc_side(b: &mut Builder, n: usize, item_count: usize) {
         if i.is_multiple_of(ORDER_EVERY) && !items.is_empty() {
             orders += 1;
             let lines = two_lines(orders as usize, &items, &ids);
-            let number = (101_000 + orders).to_string();
+            let number = order_number(101_000 + orders);
             documents::order(
                 b,
                 &Document {
@@ -197,7 +199,7 @@ fn bc_side(b: &mut Builder, n: usize, item_count: usize) {
     b.store.set_series(CUSTOMERS.name, 10 * n as u64);
     b.store.set_series(CONTACTS.name, contacts);
     b.store
-        .set_series("salesInvoices.posted", 103_000 + invoices);
+        .set_series(POSTED_INVOICE_SERIES_NAME, 103_000 + invoices);
     b.store.set_series(SALES_ORDERS.name, 101_000 + orders);
     b.store.set_series(OPPORTUNITIES.name, opportunities);
 }

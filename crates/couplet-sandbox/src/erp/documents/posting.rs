@@ -7,8 +7,9 @@ use super::super::errors::error;
 use super::super::record_not_found;
 use super::super::rules::{amount, by_id, dialog, guid, number, text, today};
 use super::super::schema::{
-    CUSTOMER_FINANCIAL_DETAILS, CUSTOMERS, EntitySet, POSTED_INVOICE_SERIES, SALES_INVOICE_LINES,
-    SALES_INVOICES, SALES_ORDER_LINES, SALES_ORDERS,
+    CUSTOMER_FINANCIAL_DETAILS, CUSTOMERS, EntitySet, POSTED_INVOICE_SERIES,
+    POSTED_INVOICE_SERIES_NAME, SALES_INVOICE_LINES, SALES_INVOICES, SALES_ORDER_LINES,
+    SALES_ORDERS,
 };
 use super::super::write::{next_number, remove_row, store_row};
 use super::super::{Ctx, Store};
@@ -133,7 +134,7 @@ fn ship_and_invoice(
     let posted_number = next_number(
         store,
         &SALES_INVOICES,
-        "salesInvoices.posted",
+        POSTED_INVOICE_SERIES_NAME,
         POSTED_INVOICE_SERIES,
     );
     let day = today(store);
@@ -217,7 +218,7 @@ fn post_invoice(
     let posted_number = next_number(
         store,
         &SALES_INVOICES,
-        "salesInvoices.posted",
+        POSTED_INVOICE_SERIES_NAME,
         POSTED_INVOICE_SERIES,
     );
     let total = number(&invoice, "totalAmountIncludingTax");

@@ -31,6 +31,9 @@ pub(crate) const LINE_TYPE: &[&str] = &[
 ];
 
 /// Series of posted sales invoices (`PS-INV103001`, as in the documentation's examples).
+/// The key posted invoices' number series is kept under.
+pub(crate) const POSTED_INVOICE_SERIES_NAME: &str = "salesInvoices.posted";
+/// Posted invoices' number series.
 pub(crate) const POSTED_INVOICE_SERIES: Series = Series::new("PS-INV", 103_001, 1, 6);
 
 /// `salesInvoices` (page 30012): drafts and posted invoices in one set.
