@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::names::{address, domain};
 use super::{Builder, catalog};
 use crate::crm::schema::ACCOUNTS;
-use crate::erp::schema::CUSTOMERS;
+use crate::erp::schema::{CUSTOMER_FINANCIAL_DETAILS, CUSTOMERS};
 use crate::ids::named_guid;
 
 /// A customer to write: the `i`-th of its seed, with what it is linked to.
@@ -59,8 +59,6 @@ pub(super) fn customer(b: &mut Builder, c: &CustomerRow<'_>) {
             "type": "Company",
             "salespersonCode": c.salesperson,
             "balanceDue": c.balance,
-            "totalSalesExcludingTax": c.sales,
-            "overdueAmount": 0.0,
             "creditLimit": if i.is_multiple_of(3) { 0.0 } else { ((i % 5) * 10_000) as f64 },
             "taxLiable": i.is_multiple_of(2),
             "currencyCode": "",
@@ -76,6 +74,13 @@ pub(super) fn customer(b: &mut Builder, c: &CustomerRow<'_>) {
         }
     }
     b.bc(&CUSTOMERS, c.id, values);
+    // Business Central serves every customer's financial details.
+    b.bc(
+        &CUSTOMER_FINANCIAL_DETAILS,
+        c.id,
+        json!({"number": c.number, "balance": c.balance, "totalSalesExcludingTax": c.sales,
+               "overdueAmount": 0.0}),
+    );
 }
 
 #[allow(clippy::too_many_arguments)]
