@@ -119,38 +119,57 @@ pub(crate) fn count_response(
 }
 
 /// The keys a filter limits rows to, when it names them (`key eq g`, `key eq g1 or key eq
-/// g2`, `key in (...)`, or such a condition inside an `and`): the index answers those
-/// without a scan, as the real services do.
-fn named_keys(filter: &Expr, key: &str) -> Option<BTreeSet<Uuid>> {
-    let is_key =
-        |e: &Expr| matches!(e, Expr::Property(p) if p.len() == 1 && p[0].eq_ignore_ascii_case(key));
+/// g2`, `key in (...)`, or such a condition inside an `and`) or names a GUID that rows of the
+/// table refer to through an indexed field (`documentId eq g`, `_salesorderid_value in (...)`):
+/// the indexes answer those without a scan, as the real services do.
+fn named_keys(filter: &Expr, table: TableId, store: &Store) -> Option<BTreeSet<Uuid>> {
+    let keys_for = |field: &Expr, ids: &mut dyn Iterator<Item = Uuid>| -> Option<BTreeSet<Uuid>> {
+        let Expr::Property(path) = field else {
+            return None;
+        };
+        let [name] = path.as_slice() else {
+            return None;
+        };
+        if name.eq_ignore_ascii_case(table.key_field()) {
+            return Some(ids.collect());
+        }
+        let indexed = table
+            .indexed_fields()
+            .iter()
+            .find(|f| f.eq_ignore_ascii_case(name))?;
+        Some(
+            ids.flat_map(|id| store.ids_with(table, indexed, &id.to_string()))
+                .collect(),
+        )
+    };
     match filter {
         Expr::Compare {
             op: ComparisonOp::Eq,
             left,
             right,
         } => match (left.as_ref(), right.as_ref()) {
-            (l, Expr::Literal(Literal::Guid(g))) | (Expr::Literal(Literal::Guid(g)), l)
-                if is_key(l) =>
-            {
-                Some(BTreeSet::from([*g]))
+            (field, Expr::Literal(Literal::Guid(g))) | (Expr::Literal(Literal::Guid(g)), field) => {
+                keys_for(field, &mut std::iter::once(*g))
             }
             _ => None,
         },
-        Expr::In { operand, values } if is_key(operand) => values
-            .iter()
-            .map(|v| match v {
-                Literal::Guid(g) => Some(*g),
-                _ => None,
-            })
-            .collect(),
+        Expr::In { operand, values } => {
+            let guids: Option<Vec<Uuid>> = values
+                .iter()
+                .map(|v| match v {
+                    Literal::Guid(g) => Some(*g),
+                    _ => None,
+                })
+                .collect();
+            keys_for(operand, &mut guids?.into_iter())
+        }
         Expr::Or(parts) => parts.iter().try_fold(BTreeSet::new(), |mut all, p| {
-            all.extend(named_keys(p, key)?);
+            all.extend(named_keys(p, table, store)?);
             Some(all)
         }),
         Expr::And(parts) => parts
             .iter()
-            .filter_map(|p| named_keys(p, key))
+            .filter_map(|p| named_keys(p, table, store))
             .reduce(|a, b| a.intersection(&b).copied().collect()),
         _ => None,
     }
@@ -173,7 +192,7 @@ fn candidates<'a>(
     filter: Option<&Expr>,
     walk: &Walk,
 ) -> Box<dyn Iterator<Item = (Uuid, Row)> + 'a> {
-    if let Some(keys) = filter.and_then(|f| named_keys(f, table.key_field())) {
+    if let Some(keys) = filter.and_then(|f| named_keys(f, table, store)) {
         let rows = keys
             .into_iter()
             .filter_map(move |k| store.get(table, &k).map(|row| (k, row)));
@@ -377,28 +396,96 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_filter_on_a_reference_finds_the_rows_through_the_index() {
+        use crate::query::{Dialect, parse_filter};
+        let details = TableId::Crm(CrmTable::SalesOrderDetails);
+        let (order, other) = (Uuid::from_u128(7), Uuid::from_u128(8));
+        let mut store = Store::in_memory(Utc::now()).expect("opens");
+        for (i, parent) in [order, other, order].into_iter().enumerate() {
+            let Value::Object(map) =
+                json!({"_salesorderid_value": parent.to_string(), "quantity": i})
+            else {
+                unreachable!("object literal")
+            };
+            store.put(
+                details,
+                Uuid::from_u128(100 + i as u128),
+                Row {
+                    fields: Fields::from_map(details, map),
+                    version: 1,
+                    modified: Utc::now(),
+                    modified_by: Uuid::nil(),
+                },
+            );
+        }
+        let f = parse_filter(
+            &format!("_salesorderid_value eq {order}"),
+            Dialect::Dataverse,
+        )
+        .expect("parses");
+        assert_eq!(
+            named_keys(&f, details, &store),
+            Some(BTreeSet::from([Uuid::from_u128(100), Uuid::from_u128(102)]))
+        );
+        let f = parse_filter(
+            &format!("_salesorderid_value in ({order},{other}) and quantity gt 0"),
+            Dialect::Dataverse,
+        )
+        .expect("parses");
+        let page = list(
+            &store,
+            details,
+            &ListSpec {
+                filter: Some(&f),
+                ..spec(&[], None, None)
+            },
+        );
+        assert_eq!(
+            page.total,
+            Some(2),
+            "the index finds three, the filter keeps two"
+        );
+        store.remove(details, &Uuid::from_u128(100));
+        let f = parse_filter(
+            &format!("_salesorderid_value eq {order}"),
+            Dialect::Dataverse,
+        )
+        .expect("parses");
+        assert_eq!(
+            named_keys(&f, details, &store),
+            Some(BTreeSet::from([Uuid::from_u128(102)])),
+            "a removed row leaves the index"
+        );
+    }
+
+    #[test]
     fn a_filter_naming_keys_is_answered_from_the_index_and_still_applies_its_other_conditions() {
         use crate::query::{Dialect, parse_filter};
         let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        let accounts = TableId::Crm(CrmTable::Accounts);
+        let empty = Store::in_memory(Utc::now()).expect("opens");
         let f = parse_filter(
             &format!("accountid eq {a} or accountid eq {b}"),
             Dialect::Dataverse,
         )
         .expect("parses");
-        assert_eq!(named_keys(&f, "accountid"), Some(BTreeSet::from([a, b])));
+        assert_eq!(
+            named_keys(&f, accounts, &empty),
+            Some(BTreeSet::from([a, b]))
+        );
         let f = parse_filter(
             &format!("statecode eq 0 and accountid eq {c}"),
             Dialect::Dataverse,
         )
         .expect("parses");
-        assert_eq!(named_keys(&f, "accountid"), Some(BTreeSet::from([c])));
+        assert_eq!(named_keys(&f, accounts, &empty), Some(BTreeSet::from([c])));
         let f = parse_filter(
             &format!("accountid eq {a} or name eq 'x'"),
             Dialect::Dataverse,
         )
         .expect("parses");
         assert_eq!(
-            named_keys(&f, "accountid"),
+            named_keys(&f, accounts, &empty),
             None,
             "an or with another field needs a scan"
         );

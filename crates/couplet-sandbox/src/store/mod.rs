@@ -132,6 +132,7 @@ impl Store {
             file_backed: false,
         };
         store.take_over_old_rows()?;
+        store.index_references_once()?;
         store.load_counters(clock_start)?;
         Ok(store)
     }
@@ -194,6 +195,31 @@ impl Store {
                 );
             }
         }
+        Ok(())
+    }
+
+    /// Fills the reference index from the rows of a state file written before it existed
+    /// (once; a new file has no rows yet).
+    fn index_references_once(&mut self) -> Result<(), StoreError> {
+        const DONE: &str = "refs.indexed";
+        if self.meta(DONE).is_some() {
+            return Ok(());
+        }
+        for table in TableId::all() {
+            if table.indexed_fields().is_empty() {
+                continue;
+            }
+            let mut after = None;
+            loop {
+                let chunk: Vec<(Uuid, Row)> = self.rows_after(*table, after).take(1_000).collect();
+                let Some((last, _)) = chunk.last() else { break };
+                after = Some(*last);
+                for (id, row) in &chunk {
+                    self.write_refs(*table, *id, row)?;
+                }
+            }
+        }
+        self.save_meta(DONE, "1");
         Ok(())
     }
 

@@ -237,6 +237,7 @@ impl Store {
             sort_value(table, row),
             fields,
         ])?;
+        self.write_refs(table, id, row)?;
         for field in table.unique_fields() {
             let mut clear = self
                 .conn
@@ -280,12 +281,71 @@ impl Store {
             self.conn
                 .prepare_cached("DELETE FROM uniques WHERE tbl = ?1 AND id = ?2")?
                 .execute(params![table.name(), id.as_bytes().as_slice()])?;
+            if !table.indexed_fields().is_empty() {
+                self.conn
+                    .prepare_cached("DELETE FROM refs WHERE tbl = ?1 AND id = ?2")?
+                    .execute(params![table.name(), id.as_bytes().as_slice()])?;
+            }
             Ok(())
         })();
         if let Err(e) = removed {
             tracing::error!(table = table.name(), %id, "cannot write the state: {e}");
         }
         Some(previous)
+    }
+
+    /// Keeps the reference index of a written row: its indexed fields' values (those that are
+    /// set).
+    pub(super) fn write_refs(
+        &mut self,
+        table: TableId,
+        id: Uuid,
+        row: &Row,
+    ) -> Result<(), StoreError> {
+        if table.indexed_fields().is_empty() {
+            return Ok(());
+        }
+        self.conn
+            .prepare_cached("DELETE FROM refs WHERE tbl = ?1 AND id = ?2")?
+            .execute(params![table.name(), id.as_bytes().as_slice()])?;
+        for field in table.indexed_fields() {
+            if let Some(Value::String(v)) = row.fields.get(field)
+                && !v.is_empty()
+            {
+                self.conn
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO refs (tbl, field, value, id) VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![table.name(), field, v, id.as_bytes().as_slice()])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The keys of the rows whose indexed `field` equals `value` (see
+    /// [`TableId::indexed_fields`]), in key order.
+    pub(crate) fn ids_with(&self, table: TableId, field: &str, value: &str) -> Vec<Uuid> {
+        let found = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM refs WHERE tbl = ?1 AND field = ?2 AND value = ?3 ORDER BY id",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map(params![table.name(), field, value], |r| {
+                    r.get::<_, Vec<u8>>(0)
+                })?
+                .collect::<Result<Vec<_>, _>>()
+            });
+        match found {
+            Ok(ids) => ids
+                .into_iter()
+                .filter_map(|b| Uuid::from_slice(&b).ok())
+                .collect(),
+            Err(e) => {
+                tracing::error!(table = table.name(), "cannot read the state: {e}");
+                Vec::new()
+            }
+        }
     }
 
     /// The key of the row whose unique `field` equals `value`.

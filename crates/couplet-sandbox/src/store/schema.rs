@@ -15,6 +15,11 @@ CREATE TABLE IF NOT EXISTS uniques (
     PRIMARY KEY (tbl, field, value)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS uniques_by_row ON uniques (tbl, id);
+CREATE TABLE IF NOT EXISTS refs (
+    tbl TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, id BLOB NOT NULL,
+    PRIMARY KEY (tbl, field, value, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS refs_by_row ON refs (tbl, id);
 CREATE TABLE IF NOT EXISTS tombstones (
     tbl TEXT NOT NULL, version INTEGER NOT NULL, id BLOB NOT NULL, deleted TEXT NOT NULL,
     PRIMARY KEY (tbl, version)

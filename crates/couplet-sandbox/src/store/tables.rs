@@ -5,6 +5,7 @@
 use std::sync::LazyLock;
 
 use crate::crm::tables::CrmTable;
+use crate::erp::schema::Link;
 use crate::erp::tables::ErpTable;
 
 /// A table the sandbox keeps.
@@ -25,6 +26,7 @@ struct Spec {
     modified_field: Option<&'static str>,
     tracks_changes: bool,
     unique_fields: Vec<&'static str>,
+    indexed_fields: Vec<&'static str>,
     columns: Vec<&'static str>,
 }
 
@@ -66,6 +68,7 @@ impl TableId {
                     modified_field: set.field("lastModifiedDateTime").map(|f| f.name),
                     tracks_changes: false,
                     unique_fields: set.unique.iter().map(|(field, _)| *field).collect(),
+                    indexed_fields: erp_back_references(self),
                     columns: set.fields.iter().map(|f| f.name).collect(),
                 }
             }
@@ -78,6 +81,7 @@ impl TableId {
                     modified_field: Some("modifiedon"),
                     tracks_changes: table.change_tracking,
                     unique_fields: table.unique.to_vec(),
+                    indexed_fields: crm_back_references(table.set),
                     columns: table.columns().map(|c| c.name).collect(),
                 }
             }
@@ -116,6 +120,13 @@ impl TableId {
         &self.spec().unique_fields
     }
 
+    /// Fields through which rows of other tables find this table's rows (lines' `documentId`,
+    /// details' `_salesorderid_value`): kept in an index so a document's lines, a `$filter` on
+    /// them and `$expand` of a collection need no scan.
+    pub(crate) fn indexed_fields(self) -> &'static [&'static str] {
+        &self.spec().indexed_fields
+    }
+
     /// The wire columns of a row, in storage order.
     pub(crate) fn columns(self) -> &'static [&'static str] {
         &self.spec().columns
@@ -125,4 +136,33 @@ impl TableId {
     pub(crate) fn from_name(name: &str) -> Option<TableId> {
         TableId::all().iter().copied().find(|t| t.name() == name)
     }
+}
+
+/// The fields of `table` that Business Central collection navigations (`Link::Many`) follow.
+fn erp_back_references(table: TableId) -> Vec<&'static str> {
+    let mut fields: Vec<&'static str> = ErpTable::ALL
+        .iter()
+        .flat_map(|t| t.set().navs)
+        .filter(|nav| nav.target.table == table)
+        .filter_map(|nav| match nav.link {
+            Link::Many(field) => Some(field),
+            Link::One(_) => None,
+        })
+        .collect();
+    fields.sort_unstable();
+    fields.dedup();
+    fields
+}
+
+/// The lookup columns of the Dataverse table `set` that one-to-many relationships follow.
+fn crm_back_references(set: &str) -> Vec<&'static str> {
+    let mut fields: Vec<&'static str> = CrmTable::ALL
+        .iter()
+        .flat_map(|t| t.table().collections)
+        .filter(|collection| collection.set == set)
+        .map(|collection| collection.via)
+        .collect();
+    fields.sort_unstable();
+    fields.dedup();
+    fields
 }

@@ -281,3 +281,38 @@ fn salespeople_saved_under_the_first_table_name_are_kept() {
     assert_eq!(row.fields.get("code"), Some(&Value::String("JR".into())));
     assert_eq!(store.find_unique(salespeople, "code", "JR"), Some(id));
 }
+
+#[test]
+fn a_state_file_from_before_the_reference_index_gets_it_on_open() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("state.sqlite");
+    let lines = TableId::Erp(ErpTable::SalesOrderLines);
+    let (line, order) = (Uuid::from_u128(11), Uuid::from_u128(12));
+    {
+        let mut store = Store::open(&path, Utc::now()).expect("opens");
+        let mut fields = Map::new();
+        fields.insert("documentId".into(), Value::String(order.to_string()));
+        store.put(
+            lines,
+            line,
+            Row {
+                fields: Fields::from_map(lines, fields),
+                version: 3,
+                modified: Utc::now(),
+                modified_by: Uuid::nil(),
+            },
+        );
+        store.mark_seeded();
+    }
+    {
+        // As a file written before the index: no entries, and no note that it was filled.
+        let conn = Connection::open(&path).expect("reopens");
+        conn.execute_batch("DELETE FROM refs; DELETE FROM meta WHERE key = 'refs.indexed';")
+            .expect("older file");
+    }
+    let store = Store::open(&path, Utc::now()).expect("opens the older file");
+    assert_eq!(
+        store.ids_with(lines, "documentId", &order.to_string()),
+        vec![line]
+    );
+}

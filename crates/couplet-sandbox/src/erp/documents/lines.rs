@@ -187,13 +187,14 @@ pub(crate) fn document_lines(
     id: Uuid,
 ) -> Vec<(Uuid, Map<String, Value>)> {
     let lines = lines_of(header);
-    let wanted = id.to_string();
     store
-        .rows(lines.table)
-        .filter(|(_, row)| {
-            row.fields.get("documentId").and_then(Value::as_str) == Some(wanted.as_str())
+        .ids_with(lines.table, "documentId", &id.to_string())
+        .into_iter()
+        .filter_map(|line_id| {
+            store
+                .get(lines.table, &line_id)
+                .map(|row| (line_id, row.fields.to_map()))
         })
-        .map(|(line_id, row)| (line_id, row.fields.to_map()))
         .collect()
 }
 
