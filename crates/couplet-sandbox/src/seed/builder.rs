@@ -23,6 +23,8 @@ pub(super) struct Builder {
     pub(super) story: Vec<DemoCoupling>,
     /// Each table's row of defaults, built on first use.
     pub(super) defaults: HashMap<TableId, Fields>,
+    /// Whether the row being written replaces one (an edit of the story) rather than being new.
+    pub(super) replacing: bool,
 }
 
 impl Builder {
@@ -30,6 +32,15 @@ impl Builder {
     pub(super) fn tick(&mut self) -> (DateTime<Utc>, u64) {
         self.time += Duration::milliseconds(1_237);
         (self.time, self.store.next_version())
+    }
+
+    /// Stores a row: a new one without the bookkeeping of replacing one.
+    fn write(&mut self, table: TableId, id: Uuid, row: Row) {
+        if self.replacing {
+            self.store.put(table, id, row);
+        } else {
+            self.store.put_new(table, id, row);
+        }
     }
 
     /// The table's row with every column at its default, then `values` (a JSON object) set
@@ -59,7 +70,7 @@ impl Builder {
         let mut fields = self.fields(set.table, || set.defaults(), values);
         fields.set("id", Value::String(id.to_string()));
         fields.set("lastModifiedDateTime", Value::String(bc_time(time)));
-        self.store.put(
+        self.write(
             set.table,
             id,
             Row {
@@ -81,7 +92,9 @@ impl Builder {
         if let Value::Object(changes) = changes {
             fields.extend(changes);
         }
-        self.bc(set, id, Value::Object(fields))
+        self.replacing = true;
+        self.bc(set, id, Value::Object(fields));
+        self.replacing = false;
     }
 
     /// Writes a Dataverse row of `table` as user `by` made it.
@@ -108,7 +121,7 @@ impl Builder {
                 Value::String(BUSINESS_UNIT_ID.to_string()),
             );
         }
-        self.store.put(
+        self.write(
             table.table,
             id,
             Row {
@@ -131,7 +144,9 @@ impl Builder {
         if let Value::Object(changes) = changes {
             fields.extend(changes);
         }
+        self.replacing = true;
         self.crm(table, id, by, Value::Object(fields));
+        self.replacing = false;
     }
 
     /// Records that an earlier synchronization of `mapping` left the two rows coupled and in

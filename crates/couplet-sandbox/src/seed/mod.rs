@@ -55,6 +55,7 @@ pub(crate) fn fill(store: Store, seed: Seed) -> Store {
         time: base_time(),
         story: Vec::new(),
         defaults: Default::default(),
+        replacing: false,
     };
     b.store.begin_bulk_load();
     b.store.begin();

@@ -215,7 +215,7 @@ impl Store {
                 let Some((last, _)) = chunk.last() else { break };
                 after = Some(*last);
                 for (id, row) in &chunk {
-                    self.write_refs(*table, *id, row)?;
+                    self.write_refs(*table, *id, row, false)?;
                 }
             }
         }

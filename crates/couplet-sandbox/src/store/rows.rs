@@ -216,12 +216,26 @@ impl Store {
 
     /// Inserts or replaces a row, keeping the unique-value index in step.
     pub(crate) fn put(&mut self, table: TableId, id: Uuid, row: Row) {
-        if let Err(e) = self.write_row(table, id, &row) {
+        if let Err(e) = self.write_row(table, id, &row, false) {
             tracing::error!(table = table.name(), %id, "cannot write the state: {e}");
         }
     }
 
-    fn write_row(&mut self, table: TableId, id: Uuid, row: &Row) -> Result<(), StoreError> {
+    /// Stores a row whose key the table does not have yet (the initial data): like
+    /// [`Store::put`], without clearing index entries of a previous version.
+    pub(crate) fn put_new(&mut self, table: TableId, id: Uuid, row: Row) {
+        if let Err(e) = self.write_row(table, id, &row, true) {
+            tracing::error!(table = table.name(), %id, "cannot write the state: {e}");
+        }
+    }
+
+    fn write_row(
+        &mut self,
+        table: TableId,
+        id: Uuid,
+        row: &Row,
+        new: bool,
+    ) -> Result<(), StoreError> {
         let fields = serde_json::to_vec(row.fields.values())
             .map_err(|e| StoreError::Corrupt(format!("row {id}: {e}")))?;
         let sql = format!(
@@ -237,12 +251,15 @@ impl Store {
             sort_value(table, row),
             fields,
         ])?;
-        self.write_refs(table, id, row)?;
+        self.write_refs(table, id, row, new)?;
         for field in table.unique_fields() {
-            let mut clear = self
-                .conn
-                .prepare_cached("DELETE FROM uniques WHERE tbl = ?1 AND field = ?2 AND id = ?3")?;
-            clear.execute(params![table.name(), field, id.as_bytes().as_slice()])?;
+            if !new {
+                self.conn
+                    .prepare_cached(
+                        "DELETE FROM uniques WHERE tbl = ?1 AND field = ?2 AND id = ?3",
+                    )?
+                    .execute(params![table.name(), field, id.as_bytes().as_slice()])?;
+            }
             if let Some(Value::String(v)) = row.fields.get(field)
                 && !v.is_empty()
             {
@@ -295,19 +312,22 @@ impl Store {
     }
 
     /// Keeps the reference index of a written row: its indexed fields' values (those that are
-    /// set).
+    /// set). A `new` row has no entries to clear.
     pub(super) fn write_refs(
         &mut self,
         table: TableId,
         id: Uuid,
         row: &Row,
+        new: bool,
     ) -> Result<(), StoreError> {
         if table.indexed_fields().is_empty() {
             return Ok(());
         }
-        self.conn
-            .prepare_cached("DELETE FROM refs WHERE tbl = ?1 AND id = ?2")?
-            .execute(params![table.name(), id.as_bytes().as_slice()])?;
+        if !new {
+            self.conn
+                .prepare_cached("DELETE FROM refs WHERE tbl = ?1 AND id = ?2")?
+                .execute(params![table.name(), id.as_bytes().as_slice()])?;
+        }
         for field in table.indexed_fields() {
             if let Some(Value::String(v)) = row.fields.get(field)
                 && !v.is_empty()
