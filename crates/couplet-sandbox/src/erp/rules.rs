@@ -121,10 +121,9 @@ pub(super) fn link(
     set: &EntitySet,
     fields: &mut Map<String, Value>,
     given: &Map<String, Value>,
-    code_field: Option<&str>,
-    id_field: Option<&str>,
-    target: &EntitySet,
+    relation: &Relation,
 ) -> Result<Option<Map<String, Value>>, ApiResponse> {
+    let (code_field, id_field, target) = (relation.code, relation.id, relation.target);
     let key = target.unique.map_or("code", |(k, _)| k);
     if let Some(id_field) = id_field.filter(|f| given.contains_key(*f)) {
         let Some(id) = guid(fields, id_field) else {
@@ -169,6 +168,84 @@ pub(super) fn required(fields: &Map<String, Value>, name: &str) -> Result<(), Ap
     Ok(())
 }
 
+/// A row's reference to a row of another set: by business key (`currencyCode`), by id
+/// (`currencyId`), or both kept in step.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Relation {
+    /// The field holding the target's business key.
+    pub code: Option<&'static str>,
+    /// The field holding the target's id.
+    pub id: Option<&'static str>,
+    /// The set referred to.
+    pub target: &'static EntitySet,
+}
+
+/// A reference by business key.
+pub(super) const fn by_key(code: &'static str, target: &'static EntitySet) -> Relation {
+    Relation {
+        code: Some(code),
+        id: None,
+        target,
+    }
+}
+
+/// A reference by id.
+pub(super) const fn by_id_field(id: &'static str, target: &'static EntitySet) -> Relation {
+    Relation {
+        code: None,
+        id: Some(id),
+        target,
+    }
+}
+
+/// A reference by business key and id, kept in step.
+pub(super) const fn by_both(
+    code: &'static str,
+    id: &'static str,
+    target: &'static EntitySet,
+) -> Relation {
+    Relation {
+        code: Some(code),
+        id: Some(id),
+        target,
+    }
+}
+
+/// The references a table's rows always make (the rules below add the conditional ones).
+fn relations(table: ErpTable) -> &'static [Relation] {
+    const CUSTOMER: &[Relation] = &[
+        by_both("currencyCode", "currencyId", &CURRENCIES),
+        by_id_field("paymentTermsId", &PAYMENT_TERMS),
+        by_id_field("shipmentMethodId", &SHIPMENT_METHODS),
+        by_key("customerPriceGroup", &CUSTOMER_PRICE_GROUPS),
+        by_key("shippingAgentCode", &SHIPPING_AGENTS),
+    ];
+    const ITEM: &[Relation] = &[by_both(
+        "baseUnitOfMeasureCode",
+        "baseUnitOfMeasureId",
+        &UNITS_OF_MEASURE,
+    )];
+    const RESOURCE: &[Relation] = &[by_key("baseUnitOfMeasureCode", &UNITS_OF_MEASURE)];
+    const PRICE_LIST: &[Relation] = &[by_key("currencyCode", &CURRENCIES)];
+    const PRICE_LINE: &[Relation] = &[
+        by_key("priceListCode", &PRICE_LIST_HEADERS),
+        by_key("currencyCode", &CURRENCIES),
+    ];
+    const ITEM_UNIT: &[Relation] = &[
+        by_key("itemNumber", &ITEMS),
+        by_key("code", &UNITS_OF_MEASURE),
+    ];
+    match table {
+        ErpTable::Customers => CUSTOMER,
+        ErpTable::Items => ITEM,
+        ErpTable::Resources => RESOURCE,
+        ErpTable::PriceListHeaders => PRICE_LIST,
+        ErpTable::PriceListLines => PRICE_LINE,
+        ErpTable::ItemUnitsOfMeasure => ITEM_UNIT,
+        _ => &[],
+    }
+}
+
 /// Today's date in the sandbox clock (`2024-01-31`).
 pub(super) fn today(store: &mut Store) -> String {
     store.now().format("%Y-%m-%d").to_string()
@@ -186,87 +263,20 @@ pub(super) fn prepare(
     let TableId::Erp(table) = set.table else {
         return Ok(());
     };
+    let must_have: &[&str] = match table {
+        ErpTable::PriceListLines => &["priceListCode"],
+        ErpTable::ItemUnitsOfMeasure => &["itemNumber", "code"],
+        _ => &[],
+    };
+    for field in must_have {
+        required(fields, field)?;
+    }
+    for relation in relations(table) {
+        link(store, set, fields, given, relation)?;
+    }
     match table {
-        ErpTable::Customers => {
-            link(
-                store,
-                set,
-                fields,
-                given,
-                Some("currencyCode"),
-                Some("currencyId"),
-                &CURRENCIES,
-            )?;
-            link(
-                store,
-                set,
-                fields,
-                given,
-                None,
-                Some("paymentTermsId"),
-                &PAYMENT_TERMS,
-            )?;
-            link(
-                store,
-                set,
-                fields,
-                given,
-                None,
-                Some("shipmentMethodId"),
-                &SHIPMENT_METHODS,
-            )?;
-            link(
-                store,
-                set,
-                fields,
-                given,
-                Some("customerPriceGroup"),
-                None,
-                &CUSTOMER_PRICE_GROUPS,
-            )?;
-            link(
-                store,
-                set,
-                fields,
-                given,
-                Some("shippingAgentCode"),
-                None,
-                &SHIPPING_AGENTS,
-            )?;
-        }
-        ErpTable::Items => {
-            link(
-                store,
-                set,
-                fields,
-                given,
-                Some("baseUnitOfMeasureCode"),
-                Some("baseUnitOfMeasureId"),
-                &UNITS_OF_MEASURE,
-            )?;
-        }
         ErpTable::Contacts => prepare_contact(store, set, fields)?,
-        ErpTable::Resources => {
-            link(
-                store,
-                set,
-                fields,
-                given,
-                Some("baseUnitOfMeasureCode"),
-                None,
-                &UNITS_OF_MEASURE,
-            )?;
-        }
         ErpTable::PriceListHeaders => {
-            link(
-                store,
-                set,
-                fields,
-                given,
-                Some("currencyCode"),
-                None,
-                &CURRENCIES,
-            )?;
             let source = match text(fields, "sourceType") {
                 "Customer" => Some(&CUSTOMERS),
                 "Customer_x0020_Price_x0020_Group" => Some(&CUSTOMER_PRICE_GROUPS),
@@ -274,59 +284,18 @@ pub(super) fn prepare(
                 _ => None,
             };
             if let Some(source) = source {
-                link(
-                    store,
-                    set,
-                    fields,
-                    given,
-                    Some("sourceNumber"),
-                    None,
-                    source,
-                )?;
+                link(store, set, fields, given, &by_key("sourceNumber", source))?;
             }
         }
         ErpTable::PriceListLines => {
-            required(fields, "priceListCode")?;
-            link(
-                store,
-                set,
-                fields,
-                given,
-                Some("priceListCode"),
-                None,
-                &PRICE_LIST_HEADERS,
-            )?;
-            link(
-                store,
-                set,
-                fields,
-                given,
-                Some("currencyCode"),
-                None,
-                &CURRENCIES,
-            )?;
             let asset = match text(fields, "assetType") {
                 "Item" => Some(&ITEMS),
                 "Resource" => Some(&RESOURCES),
                 _ => None,
             };
             if let Some(asset) = asset {
-                link(store, set, fields, given, Some("assetNumber"), None, asset)?;
+                link(store, set, fields, given, &by_key("assetNumber", asset))?;
             }
-        }
-        ErpTable::ItemUnitsOfMeasure => {
-            required(fields, "itemNumber")?;
-            required(fields, "code")?;
-            link(store, set, fields, given, Some("itemNumber"), None, &ITEMS)?;
-            link(
-                store,
-                set,
-                fields,
-                given,
-                Some("code"),
-                None,
-                &UNITS_OF_MEASURE,
-            )?;
         }
         ErpTable::Opportunities => prepare_opportunity(store, set, fields, given, current)?,
         ErpTable::SalesInvoices | ErpTable::SalesOrders => {

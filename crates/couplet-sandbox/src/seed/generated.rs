@@ -49,6 +49,18 @@ fn generated_item(prefix: &str, k: usize) -> GeneratedItem {
     }
 }
 
+impl GeneratedItem {
+    fn spec(&self) -> ItemSpec<'_> {
+        ItemSpec {
+            number: &self.number,
+            name: &self.name,
+            unit: self.unit,
+            price: self.price,
+            cost: (self.price * 0.6).round(),
+        }
+    }
+}
+
 fn prefix_name(prefix: &str) -> &'static str {
     if prefix.is_empty() { "Item" } else { "Product" }
 }
@@ -90,15 +102,8 @@ fn bc_side(b: &mut Builder, n: usize, item_count: usize) {
         .iter()
         .enumerate()
         .map(|(k, item)| {
-            let spec = ItemSpec {
-                number: &item.number,
-                name: &item.name,
-                unit: item.unit,
-                price: item.price,
-                cost: (item.price * 0.6).round(),
-            };
             (
-                bc_item(b, Key::Seq(k as u64), &spec, k as u64 + 1),
+                bc_item(b, Key::Seq(k as u64), &item.spec(), k as u64 + 1),
                 Uuid::nil(),
             )
         })
@@ -236,14 +241,7 @@ fn crm_side(b: &mut Builder, n: usize, item_count: usize, owners: &[Uuid]) {
         .iter()
         .enumerate()
         .map(|(k, item)| {
-            let spec = ItemSpec {
-                number: &item.number,
-                name: &item.name,
-                unit: item.unit,
-                price: item.price,
-                cost: (item.price * 0.6).round(),
-            };
-            let product = crm_product(b, Key::Seq(k as u64), &spec, owners[0]);
+            let product = crm_product(b, Key::Seq(k as u64), &item.spec(), owners[0]);
             (product.id, product.unit)
         })
         .collect();

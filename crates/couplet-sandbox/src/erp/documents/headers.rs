@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use super::super::Store;
 use super::super::rules::{
-    NIL, amount, by_code, by_id, dialog, guid, invalid_relation, link, number, text, today,
-    unknown_id,
+    NIL, Relation, amount, by_both, by_code, by_id, by_id_field, dialog, guid, invalid_relation,
+    link, number, text, today, unknown_id,
 };
 use super::super::schema::{
     CURRENCIES, CUSTOMERS, EntitySet, PAYMENT_TERMS, SALES_INVOICES, SALESPEOPLE, SHIPMENT_METHODS,
@@ -15,6 +15,13 @@ use super::check_customer_blocked;
 use crate::http::ApiResponse;
 
 /// Fills a header from its customer and checks its lookups.
+/// The references every invoice and order header makes besides its customer.
+const HEADER_RELATIONS: &[Relation] = &[
+    by_both("currencyCode", "currencyId", &CURRENCIES),
+    by_id_field("paymentTermsId", &PAYMENT_TERMS),
+    by_id_field("shipmentMethodId", &SHIPMENT_METHODS),
+];
+
 pub(crate) fn prepare_header(
     store: &mut Store,
     set: &EntitySet,
@@ -42,33 +49,9 @@ pub(crate) fn prepare_header(
         check_customer_blocked(&customer, "create")?;
         fill_from_customer(fields, given, customer_id, &customer);
     }
-    link(
-        store,
-        set,
-        fields,
-        given,
-        Some("currencyCode"),
-        Some("currencyId"),
-        &CURRENCIES,
-    )?;
-    link(
-        store,
-        set,
-        fields,
-        given,
-        None,
-        Some("paymentTermsId"),
-        &PAYMENT_TERMS,
-    )?;
-    link(
-        store,
-        set,
-        fields,
-        given,
-        None,
-        Some("shipmentMethodId"),
-        &SHIPMENT_METHODS,
-    )?;
+    for relation in HEADER_RELATIONS {
+        link(store, set, fields, given, relation)?;
+    }
     let salesperson = text(fields, "salesperson").to_string();
     if !salesperson.is_empty() && by_code(store, &SALESPEOPLE, &salesperson).is_none() {
         return Err(invalid_relation(

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::super::errors::error;
 use super::super::record_not_found;
-use super::super::rules::{amount, by_id, guid, link, number, text};
+use super::super::rules::{amount, by_both, by_id, guid, link, number, text};
 use super::super::schema::{EntitySet, ITEMS, SALES_INVOICES, UNITS_OF_MEASURE};
 use super::super::write::{remove_row, store_row};
 use super::super::{Ctx, Store};
@@ -54,9 +54,7 @@ pub(crate) fn prepare_line(
             set,
             fields,
             given,
-            Some("lineObjectNumber"),
-            Some("itemId"),
-            &ITEMS,
+            &by_both("lineObjectNumber", "itemId", &ITEMS),
         )?;
         if let Some(item) = item {
             if item.get("blocked") == Some(&Value::Bool(true)) {
@@ -96,9 +94,7 @@ pub(crate) fn prepare_line(
         set,
         fields,
         given,
-        Some("unitOfMeasureCode"),
-        Some("unitOfMeasureId"),
-        &UNITS_OF_MEASURE,
+        &by_both("unitOfMeasureCode", "unitOfMeasureId", &UNITS_OF_MEASURE),
     )?;
     compute_line(fields, given);
     Ok(())
