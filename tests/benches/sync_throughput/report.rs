@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use couplet_model::Run;
+use couplet_model::{Run, RunState};
 
 use crate::floor::Floor;
 
@@ -51,6 +51,18 @@ pub struct Measured {
 }
 
 impl Measured {
+    /// The ratio for the table; a run that did not synchronize everything has none.
+    fn ratio_text(&self) -> String {
+        let c = &self.run.counters;
+        if c.failed > 0 {
+            format!("none: {} of {} failed", c.failed, self.records)
+        } else if self.run.state != RunState::Succeeded {
+            format!("none: the run {}", self.run.state.as_str())
+        } else {
+            format!("{:.1}", self.ratio())
+        }
+    }
+
     fn ratio(&self) -> f64 {
         let floor = self.floor.time.as_secs_f64();
         if floor > 0.0 {
@@ -100,10 +112,10 @@ impl Measured {
                 .unwrap_or_default()
         );
         println!(
-            "wall {:.2} s; floor {:.2} s; ratio {:.1}",
+            "wall {:.2} s; floor {:.2} s; ratio {}",
             self.wall.as_secs_f64(),
             self.floor.time.as_secs_f64(),
-            self.ratio()
+            self.ratio_text()
         );
         for line in &self.floor.arithmetic {
             println!("  floor: {line}");
@@ -140,11 +152,11 @@ pub fn print_table(results: &[Measured]) {
             m.records.to_string()
         };
         println!(
-            "| {} | {records} | {:.2} s | {:.2} s | {:.1} | {} ({}) | {} ({}) | {} | {} |",
+            "| {} | {records} | {:.2} s | {:.2} s | {} | {} ({}) | {} ({}) | {} | {} |",
             m.name,
             m.wall.as_secs_f64(),
             m.floor.time.as_secs_f64(),
-            m.ratio(),
+            m.ratio_text(),
             m.bc.requests,
             m.per_thousand(m.bc.requests),
             m.dv.requests,
