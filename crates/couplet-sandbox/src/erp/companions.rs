@@ -156,6 +156,9 @@ pub(super) fn customer_saved(
             }
             (contact_id, contact, relation, false)
         }
+        // Business Central makes the contact when the customer is inserted; changing a customer
+        // that has none (one imported without it) leaves it without.
+        None if previous.is_some() => return,
         None => {
             let contact_id = Uuid::new_v4();
             let number = CONTACTS

@@ -837,3 +837,38 @@ async fn ship_and_invoice_turns_an_order_into_a_posted_invoice_and_removes_the_o
     assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
     assert_eq!(body["error"]["code"], "BadRequest_MethodNotImplemented");
 }
+
+#[tokio::test]
+async fn changing_a_customer_that_has_no_company_contact_does_not_make_one() {
+    // Generated customers mostly have none, as customers imported without triggers.
+    let sb = sandbox(Seed::Records(3)).await;
+    let token = token(&sb, &sb.info().erp_scope.clone()).await;
+    let (_, customers) = get_json(&set_url(&sb, "customers"), &token).await;
+    let without = customers["value"]
+        .as_array()
+        .expect("customers")
+        .iter()
+        .find(|c| c["number"] == "C00020")
+        .expect("the second generated customer")
+        .clone();
+    let (_, before) = get_json(&set_url(&sb, "contacts"), &token).await;
+    let response = patch(
+        &url_of(&sb, "customers", &without),
+        &token,
+        &[("If-Match", "*")],
+        json!({"displayName": "Renamed Without A Contact", "phoneNumber": "+1 206 555 0100"}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (_, after) = get_json(&set_url(&sb, "contacts"), &token).await;
+    assert_eq!(
+        after["value"], before["value"],
+        "no contact was made or changed"
+    );
+    let (_, relations) = get_json(
+        &format!("{}/contactsInformation", url_of(&sb, "customers", &without)),
+        &token,
+    )
+    .await;
+    assert_eq!(relations["value"], json!([]));
+}
