@@ -14,8 +14,10 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// The back-off before the first retry; doubled for each further one.
     pub base_delay: Duration,
-    /// The longest single wait. A `Retry-After` above it ends the retries with the error.
+    /// The longest back-off between attempts when the service names no wait.
     pub max_delay: Duration,
+    /// The longest `Retry-After` obeyed; a longer one ends the retries with the error.
+    pub max_retry_after: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -24,6 +26,9 @@ impl Default for RetryPolicy {
             max_attempts: 6,
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(60),
+            // Dataverse's service protection measures 300 s windows and may ask to wait for the
+            // rest of one; giving up earlier fails every record of a throttled bulk write.
+            max_retry_after: Duration::from_secs(300),
         }
     }
 }
@@ -44,7 +49,7 @@ impl RetryPolicy {
             return None;
         }
         match err.retry_after {
-            Some(wait) if wait > self.max_delay => None,
+            Some(wait) if wait > self.max_retry_after => None,
             Some(wait) => Some(wait),
             None => Some(self.backoff(attempt)),
         }
@@ -112,6 +117,12 @@ mod tests {
         let mut e = status(429);
         e.retry_after = Some(Duration::from_secs(7));
         assert_eq!(p.delay_after(1, &e), Some(Duration::from_secs(7)));
+        e.retry_after = Some(Duration::from_secs(240));
+        assert_eq!(
+            p.delay_after(1, &e),
+            Some(Duration::from_secs(240)),
+            "a wait for the rest of Dataverse's 300 s window is obeyed"
+        );
         e.retry_after = Some(Duration::from_secs(600));
         assert_eq!(p.delay_after(1, &e), None);
     }
@@ -129,6 +140,7 @@ mod tests {
             max_attempts: 10,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(1),
+            ..RetryPolicy::default()
         };
         for _ in 0..50 {
             let first = p.backoff(1);

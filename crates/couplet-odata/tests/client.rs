@@ -125,6 +125,7 @@ fn fast_policy() -> RetryPolicy {
         max_attempts: 4,
         base_delay: Duration::from_millis(20),
         max_delay: Duration::from_secs(3),
+        max_retry_after: Duration::from_secs(3),
     }
 }
 
