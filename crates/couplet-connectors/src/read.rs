@@ -127,6 +127,17 @@ impl Source<'_> {
         Ok(out)
     }
 
+    /// Reads every row matching `filter` (wire names), key order, with the key, modified-on,
+    /// modified-by and ETag only: the cheapest way to learn what a bulk write stamped.
+    pub(crate) async fn all_matching(&self, filter: &Filter) -> Result<Vec<Record>, EndpointError> {
+        let url = QueryBuilder::new()
+            .select(self.select(&[])?)
+            .filter(Some(filter))
+            .orderby(&format!("{} asc", self.def.key))
+            .url(&self.collection_url);
+        self.all(url, self.max_page, &[]).await
+    }
+
     /// Reads every page from `url`.
     async fn all(
         &self,

@@ -611,6 +611,31 @@ async fn many_dataverse_creates_go_in_one_create_multiple_request() {
 }
 
 #[tokio::test]
+async fn a_thousand_creates_cost_one_create_multiple_and_one_read_back() {
+    let sb = sandbox().await;
+    let endpoint = dv(&sb);
+    // As a sync does first: WhoAmI names the integration user, whose new rows are read back.
+    endpoint.integration_user().await.expect("WhoAmI");
+    let p = prefix();
+    let names: Vec<String> = (0..1_000).map(|i| format!("many {i}")).collect();
+    let before = sb.stats().crm;
+    let outcomes = endpoint.write("account", account_creates(&p, &names)).await;
+    let after = sb.stats().crm;
+    assert_eq!(after.writes - before.writes, 1, "one CreateMultiple");
+    assert_eq!(
+        after.reads - before.reads,
+        1,
+        "one read of the rows created since the request started"
+    );
+    let stamped = outcomes
+        .iter()
+        .map(|o| o.as_ref().expect("created"))
+        .filter(|o| o.created && o.etag.is_some())
+        .count();
+    assert_eq!(stamped, 1_000, "every record has its timestamp and ETag");
+}
+
+#[tokio::test]
 async fn a_bad_record_in_a_bulk_create_fails_alone() {
     let sb = sandbox().await;
     let endpoint = dv(&sb);

@@ -14,8 +14,10 @@ use uuid::Uuid;
 use crate::EngineError;
 use crate::planner::{FieldChange, Plan, PlannedOp};
 
-/// Writes per call to [`Endpoint::write`]; connectors batch further as their service allows.
-const WRITE_CHUNK: usize = 100;
+/// Writes per call to [`Endpoint::write`]: as many as one Dataverse `CreateMultiple` takes
+/// (Microsoft suggests about 1,000); connectors split further as their service requires (BC's
+/// `$batch` takes 100).
+const WRITE_CHUNK: usize = 1_000;
 
 /// Where a page's results go.
 pub struct ApplyTarget<'a> {

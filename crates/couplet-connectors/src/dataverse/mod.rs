@@ -49,6 +49,8 @@ pub struct Dataverse {
     api: String,
     /// Tables that refused `CreateMultiple`; they are written one record at a time.
     single_writes_only: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<&'static str>>>,
+    /// The integration user, once `WhoAmI` named it.
+    me: std::sync::Arc<std::sync::OnceLock<Uuid>>,
 }
 
 impl Dataverse {
@@ -81,6 +83,7 @@ impl Dataverse {
             root,
             api,
             single_writes_only: Default::default(),
+            me: Default::default(),
         })
     }
 
@@ -249,6 +252,7 @@ impl Endpoint for Dataverse {
                     format!("WhoAmI at {who_url} answered without a valid UserId: {who}"),
                 )
             })?;
+        let _ = self.me.set(id);
         let user_url = format!("{}/systemusers({id})?$select=fullname", self.api);
         let user = self.get_json(&user_url).await?;
         Ok(IntegrationUser {
