@@ -37,9 +37,10 @@ pub(super) struct Pass<'e> {
 /// match candidates instead of querying it per handful of records.
 const POOL_FROM: usize = 200;
 
-/// How many records are written and committed together: what a crash may lose at most, and
-/// how long a cancel may wait.
-const COMMIT_CHUNK: usize = 500;
+/// How many records are written and committed together: what a crash may lose at most (a
+/// rerun recognises the records it created), how long a cancel may wait, and as many as one
+/// Dataverse `CreateMultiple` takes.
+const COMMIT_CHUNK: usize = 1_000;
 
 impl<'e> Pass<'e> {
     /// Reads the destination schema, the lookup tables and the keys in use.
