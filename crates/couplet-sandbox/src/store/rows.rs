@@ -138,18 +138,20 @@ impl Store {
 
     /// Keys of the rows of a table deleted after version `after` up to `upto`, in order.
     pub(crate) fn deletions(&self, table: TableId, after: u64, upto: u64) -> Vec<Uuid> {
-        let found = self
-            .conn
-            .prepare_cached(
-                "SELECT id FROM tombstones WHERE tbl = ?1 AND version > ?2 AND version <= ?3
-                 ORDER BY version",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map(params![table.name(), to_i64(after), to_i64(upto)], |r| {
-                    r.get::<_, Vec<u8>>(0)
-                })?
+        self.ids_of(
+            table,
+            "SELECT id FROM tombstones WHERE tbl = ?1 AND version > ?2 AND version <= ?3
+             ORDER BY version",
+            params![table.name(), to_i64(after), to_i64(upto)],
+        )
+    }
+
+    /// The ids (first column) a query returns; none, logged, when the state cannot be read.
+    fn ids_of(&self, table: TableId, sql: &str, params: impl rusqlite::Params) -> Vec<Uuid> {
+        let found = self.conn.prepare_cached(sql).and_then(|mut stmt| {
+            stmt.query_map(params, |r| r.get::<_, Vec<u8>>(0))?
                 .collect::<Result<Vec<_>, _>>()
-            });
+        });
         match found {
             Ok(ids) => ids
                 .into_iter()
@@ -345,27 +347,11 @@ impl Store {
     /// The keys of the rows whose indexed `field` equals `value` (see
     /// [`TableId::indexed_fields`]), in key order.
     pub(crate) fn ids_with(&self, table: TableId, field: &str, value: &str) -> Vec<Uuid> {
-        let found = self
-            .conn
-            .prepare_cached(
-                "SELECT id FROM refs WHERE tbl = ?1 AND field = ?2 AND value = ?3 ORDER BY id",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map(params![table.name(), field, value], |r| {
-                    r.get::<_, Vec<u8>>(0)
-                })?
-                .collect::<Result<Vec<_>, _>>()
-            });
-        match found {
-            Ok(ids) => ids
-                .into_iter()
-                .filter_map(|b| Uuid::from_slice(&b).ok())
-                .collect(),
-            Err(e) => {
-                tracing::error!(table = table.name(), "cannot read the state: {e}");
-                Vec::new()
-            }
-        }
+        self.ids_of(
+            table,
+            "SELECT id FROM refs WHERE tbl = ?1 AND field = ?2 AND value = ?3 ORDER BY id",
+            params![table.name(), field, value],
+        )
     }
 
     /// The key of the row whose unique `field` equals `value`.
