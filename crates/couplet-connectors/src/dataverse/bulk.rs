@@ -59,25 +59,26 @@ impl Dataverse {
         let source = self.source(def);
         let mut found = match window {
             Some(since) => {
-                let creator = self
-                    .me
-                    .get()
-                    .map(|me| Filter::eq("_createdby_value", Literal::Guid(*me)));
-                let filter = Filter::all([
-                    Some(Filter::cmp("createdon", CmpOp::Ge, Literal::DateTime(since))),
-                    creator,
-                ]);
-                match filter {
-                    Some(filter) => source.all_matching(&filter).await?,
-                    None => Vec::new(),
+                let mut parts = vec![Filter::cmp(
+                    "createdon",
+                    CmpOp::Ge,
+                    Literal::DateTime(since),
+                )];
+                if let Some(me) = self.me.get() {
+                    parts.push(Filter::eq("_createdby_value", Literal::Guid(*me)));
                 }
+                source.all_matching(&Filter::And(parts)).await?
             }
             None => Vec::new(),
         };
         let wanted: HashSet<Uuid> = ids.iter().copied().collect();
         found.retain(|r| wanted.contains(&r.id));
         let seen: HashSet<Uuid> = found.iter().map(|r| r.id).collect();
-        let missing: Vec<Uuid> = ids.iter().copied().filter(|id| !seen.contains(id)).collect();
+        let missing: Vec<Uuid> = ids
+            .iter()
+            .copied()
+            .filter(|id| !seen.contains(id))
+            .collect();
         if !missing.is_empty() {
             found.extend(source.by_ids(&missing, &[]).await?);
         }
