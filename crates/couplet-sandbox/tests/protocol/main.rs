@@ -82,6 +82,7 @@ mod auth;
 mod bc_custom_api;
 mod bc_documents;
 mod bc_entities;
+mod bc_navigation;
 mod bc_webhooks;
 mod bulk;
 mod business_central;
