@@ -12,6 +12,10 @@ use crate::error::ODataError;
 /// The most requests Business Central online accepts in one batch.
 pub const MAX_BATCH_REQUESTS: usize = 100;
 
+/// Batches in flight at once: Business Central serves 5 requests of a user at a time (more
+/// wait in its queue); one slot is left for the reads of the same run.
+pub const BATCH_CONCURRENCY: usize = 4;
+
 /// One request inside a batch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchRequest {
@@ -161,8 +165,9 @@ fn inner_result(
 }
 
 impl ODataClient {
-    /// Sends `requests` to the `$batch` URL in batches of at most [`MAX_BATCH_REQUESTS`]; one
-    /// result per request, in order. A batch that fails as a whole fails each of its requests.
+    /// Sends `requests` to the `$batch` URL in batches of at most [`MAX_BATCH_REQUESTS`], up to
+    /// [`BATCH_CONCURRENCY`] at once; one result per request, in order. A batch that fails as a
+    /// whole fails each of its requests.
     /// Inner requests answered 429 or 5xx are sent again (alone, in a smaller batch) per the
     /// retry policy, waiting for the longest `Retry-After` among them.
     pub async fn batch(
@@ -172,8 +177,14 @@ impl ODataClient {
     ) -> Vec<Result<BatchResponse, ODataError>> {
         let mut results: Vec<Result<BatchResponse, ODataError>> =
             Vec::with_capacity(requests.len());
-        for chunk in requests.chunks(MAX_BATCH_REQUESTS) {
-            results.extend(self.send_batch(batch_url, chunk).await);
+        for wave in requests.chunks(MAX_BATCH_REQUESTS * BATCH_CONCURRENCY) {
+            let mut sending = Vec::with_capacity(BATCH_CONCURRENCY);
+            for chunk in wave.chunks(MAX_BATCH_REQUESTS) {
+                sending.push(self.send_batch(batch_url, chunk));
+            }
+            for answer in futures::future::join_all(sending).await {
+                results.extend(answer);
+            }
         }
         let policy = self.retry_policy();
         let mut attempt = 1;
