@@ -59,6 +59,42 @@ pub(crate) static OPPORTUNITIES: Table = Table {
     }],
 };
 
+/// A document header's columns: the ones before `;`, the shipping, address and total columns
+/// orders and invoices share (in their wire order), then the ones after.
+macro_rules! header_columns {
+    ($($before:expr),* ; $($after:expr),* $(,)?) => {
+        &[
+            $($before,)*
+            w("shippingmethodcode", Kind::Choice(SHIPPING_METHOD)),
+            w("willcall", Kind::Bool),
+            w("ispricelocked", Kind::Bool),
+            w("billto_name", Kind::Text(200)),
+            w("billto_line1", Kind::Text(250)),
+            w("billto_line2", Kind::Text(250)),
+            w("billto_line3", Kind::Text(250)),
+            w("billto_city", Kind::Text(80)),
+            w("billto_stateorprovince", Kind::Text(50)),
+            w("billto_postalcode", Kind::Text(20)),
+            w("billto_country", Kind::Text(80)),
+            w("shipto_name", Kind::Text(200)),
+            w("shipto_line1", Kind::Text(250)),
+            w("shipto_line2", Kind::Text(250)),
+            w("shipto_line3", Kind::Text(250)),
+            w("shipto_city", Kind::Text(80)),
+            w("shipto_stateorprovince", Kind::Text(50)),
+            w("shipto_postalcode", Kind::Text(20)),
+            w("shipto_country", Kind::Text(80)),
+            ro("totallineitemamount", Kind::Decimal),
+            ro("totaltax", Kind::Decimal),
+            ro("totalamount", Kind::Decimal),
+            w("discountamount", Kind::Decimal),
+            w("discountpercentage", Kind::Number),
+            w("freightamount", Kind::Decimal),
+            $($after),*
+        ]
+    };
+}
+
 /// `salesorder` / `salesorders`.
 pub(crate) static SALESORDERS: Table = Table {
     set: "salesorders",
@@ -66,7 +102,7 @@ pub(crate) static SALESORDERS: Table = Table {
     key: "salesorderid",
     primary_name: "name",
     table: TableId::Crm(CrmTable::SalesOrders),
-    own_columns: &[
+    own_columns: header_columns![
         c("salesorderid", Kind::Guid, Access::Key),
         w("name", Kind::Text(300)),
         w("ordernumber", Kind::Text(100)),
@@ -77,32 +113,7 @@ pub(crate) static SALESORDERS: Table = Table {
         w("submitstatus", Kind::Int(0, 1_000_000_000)),
         w("submitstatusdescription", Kind::Text(2000)),
         w("freighttermscode", Kind::Choice(FREIGHT_TERMS)),
-        w("paymenttermscode", Kind::Choice(PAYMENT_TERMS)),
-        w("shippingmethodcode", Kind::Choice(SHIPPING_METHOD)),
-        w("willcall", Kind::Bool),
-        w("ispricelocked", Kind::Bool),
-        w("billto_name", Kind::Text(200)),
-        w("billto_line1", Kind::Text(250)),
-        w("billto_line2", Kind::Text(250)),
-        w("billto_line3", Kind::Text(250)),
-        w("billto_city", Kind::Text(80)),
-        w("billto_stateorprovince", Kind::Text(50)),
-        w("billto_postalcode", Kind::Text(20)),
-        w("billto_country", Kind::Text(80)),
-        w("shipto_name", Kind::Text(200)),
-        w("shipto_line1", Kind::Text(250)),
-        w("shipto_line2", Kind::Text(250)),
-        w("shipto_line3", Kind::Text(250)),
-        w("shipto_city", Kind::Text(80)),
-        w("shipto_stateorprovince", Kind::Text(50)),
-        w("shipto_postalcode", Kind::Text(20)),
-        w("shipto_country", Kind::Text(80)),
-        ro("totallineitemamount", Kind::Decimal),
-        ro("totaltax", Kind::Decimal),
-        ro("totalamount", Kind::Decimal),
-        w("discountamount", Kind::Decimal),
-        w("discountpercentage", Kind::Number),
-        w("freightamount", Kind::Decimal),
+        w("paymenttermscode", Kind::Choice(PAYMENT_TERMS));
         w("statecode", Kind::Choice(ORDER_STATE)),
         w("statuscode", Kind::Choice(ORDER_STATUS)),
         w("_customerid_value", CUSTOMER),
@@ -192,39 +203,14 @@ pub(crate) static INVOICES: Table = Table {
     key: "invoiceid",
     primary_name: "name",
     table: TableId::Crm(CrmTable::Invoices),
-    own_columns: &[
+    own_columns: header_columns![
         c("invoiceid", Kind::Guid, Access::Key),
         w("name", Kind::Text(300)),
         w("invoicenumber", Kind::Text(100)),
         w("description", Kind::Text(2000)),
         w("datedelivered", Kind::Date),
         w("duedate", Kind::Date),
-        w("paymenttermscode", Kind::Choice(PAYMENT_TERMS)),
-        w("shippingmethodcode", Kind::Choice(SHIPPING_METHOD)),
-        w("willcall", Kind::Bool),
-        w("ispricelocked", Kind::Bool),
-        w("billto_name", Kind::Text(200)),
-        w("billto_line1", Kind::Text(250)),
-        w("billto_line2", Kind::Text(250)),
-        w("billto_line3", Kind::Text(250)),
-        w("billto_city", Kind::Text(80)),
-        w("billto_stateorprovince", Kind::Text(50)),
-        w("billto_postalcode", Kind::Text(20)),
-        w("billto_country", Kind::Text(80)),
-        w("shipto_name", Kind::Text(200)),
-        w("shipto_line1", Kind::Text(250)),
-        w("shipto_line2", Kind::Text(250)),
-        w("shipto_line3", Kind::Text(250)),
-        w("shipto_city", Kind::Text(80)),
-        w("shipto_stateorprovince", Kind::Text(50)),
-        w("shipto_postalcode", Kind::Text(20)),
-        w("shipto_country", Kind::Text(80)),
-        ro("totallineitemamount", Kind::Decimal),
-        ro("totaltax", Kind::Decimal),
-        ro("totalamount", Kind::Decimal),
-        w("discountamount", Kind::Decimal),
-        w("discountpercentage", Kind::Number),
-        w("freightamount", Kind::Decimal),
+        w("paymenttermscode", Kind::Choice(PAYMENT_TERMS));
         w("statecode", Kind::Choice(INVOICE_STATE)),
         w("statuscode", Kind::Choice(INVOICE_STATUS)),
         w("_customerid_value", CUSTOMER),

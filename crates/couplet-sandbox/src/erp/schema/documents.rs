@@ -36,6 +36,43 @@ pub(crate) const POSTED_INVOICE_SERIES_NAME: &str = "salesInvoices.posted";
 /// Posted invoices' number series.
 pub(crate) const POSTED_INVOICE_SERIES: Series = Series::new("PS-INV", 103_001, 1, 6);
 
+/// A header's field list: the fields before `;`, the customer and address fields invoice and
+/// order headers share (in their wire order), then the fields after.
+macro_rules! header_fields {
+    ($($before:expr),* ; $($after:expr),* $(,)?) => {
+        &[
+            $($before,)*
+            f("customerId", Kind::Guid, Access::Write),
+            f("customerNumber", Kind::Code(20), Access::Write),
+            f("customerName", Kind::Text(100), Access::ReadOnly),
+            f("billToName", Kind::Text(100), Access::ReadOnly),
+            f("billToCustomerId", Kind::Guid, Access::Write),
+            f("billToCustomerNumber", Kind::Code(20), Access::Write),
+            f("shipToName", Kind::Text(100), Access::Write),
+            f("shipToContact", Kind::Text(100), Access::Write),
+            f("sellToAddressLine1", Kind::Text(100), Access::Write),
+            f("sellToAddressLine2", Kind::Text(50), Access::Write),
+            f("sellToCity", Kind::Text(30), Access::Write),
+            f("sellToCountry", Kind::Code(10), Access::Write),
+            f("sellToState", Kind::Text(30), Access::Write),
+            f("sellToPostCode", Kind::Code(20), Access::Write),
+            f("billToAddressLine1", Kind::Text(100), Access::Write),
+            f("billToAddressLine2", Kind::Text(50), Access::Write),
+            f("billToCity", Kind::Text(30), Access::Write),
+            f("billToCountry", Kind::Code(10), Access::Write),
+            f("billToState", Kind::Text(30), Access::Write),
+            f("billToPostCode", Kind::Code(20), Access::Write),
+            f("shipToAddressLine1", Kind::Text(100), Access::Write),
+            f("shipToAddressLine2", Kind::Text(50), Access::Write),
+            f("shipToCity", Kind::Text(30), Access::Write),
+            f("shipToCountry", Kind::Code(10), Access::Write),
+            f("shipToState", Kind::Text(30), Access::Write),
+            f("shipToPostCode", Kind::Code(20), Access::Write),
+            $($after),*
+        ]
+    };
+}
+
 /// `salesInvoices` (page 30012): drafts and posted invoices in one set.
 pub(crate) static SALES_INVOICES: EntitySet = EntitySet {
     name: "salesInvoices",
@@ -43,7 +80,7 @@ pub(crate) static SALES_INVOICES: EntitySet = EntitySet {
     caption: "Sales Invoice",
     table: TableId::Erp(ErpTable::SalesInvoices),
     api: Api::Standard,
-    fields: &[
+    fields: header_fields![
         ID,
         f("number", Kind::Code(20), Access::Write),
         f("externalDocumentNumber", Kind::Code(35), Access::Write),
@@ -55,33 +92,7 @@ pub(crate) static SALES_INVOICES: EntitySet = EntitySet {
             "customerPurchaseOrderReference",
             Kind::Text(35),
             Access::Write,
-        ),
-        f("customerId", Kind::Guid, Access::Write),
-        f("customerNumber", Kind::Code(20), Access::Write),
-        f("customerName", Kind::Text(100), Access::ReadOnly),
-        f("billToName", Kind::Text(100), Access::ReadOnly),
-        f("billToCustomerId", Kind::Guid, Access::Write),
-        f("billToCustomerNumber", Kind::Code(20), Access::Write),
-        f("shipToName", Kind::Text(100), Access::Write),
-        f("shipToContact", Kind::Text(100), Access::Write),
-        f("sellToAddressLine1", Kind::Text(100), Access::Write),
-        f("sellToAddressLine2", Kind::Text(50), Access::Write),
-        f("sellToCity", Kind::Text(30), Access::Write),
-        f("sellToCountry", Kind::Code(10), Access::Write),
-        f("sellToState", Kind::Text(30), Access::Write),
-        f("sellToPostCode", Kind::Code(20), Access::Write),
-        f("billToAddressLine1", Kind::Text(100), Access::Write),
-        f("billToAddressLine2", Kind::Text(50), Access::Write),
-        f("billToCity", Kind::Text(30), Access::Write),
-        f("billToCountry", Kind::Code(10), Access::Write),
-        f("billToState", Kind::Text(30), Access::Write),
-        f("billToPostCode", Kind::Code(20), Access::Write),
-        f("shipToAddressLine1", Kind::Text(100), Access::Write),
-        f("shipToAddressLine2", Kind::Text(50), Access::Write),
-        f("shipToCity", Kind::Text(30), Access::Write),
-        f("shipToCountry", Kind::Code(10), Access::Write),
-        f("shipToState", Kind::Text(30), Access::Write),
-        f("shipToPostCode", Kind::Code(20), Access::Write),
+        );
         f("currencyId", Kind::Guid, Access::Write),
         f("shortcutDimension1Code", Kind::Code(20), Access::Write),
         f("shortcutDimension2Code", Kind::Code(20), Access::Write),
@@ -199,38 +210,12 @@ pub(crate) static SALES_ORDERS: EntitySet = EntitySet {
     caption: "Sales Header",
     table: TableId::Erp(ErpTable::SalesOrders),
     api: Api::Standard,
-    fields: &[
+    fields: header_fields![
         ID,
         f("number", Kind::Code(20), Access::Write),
         f("externalDocumentNumber", Kind::Code(35), Access::Write),
         f("orderDate", Kind::Date, Access::Write),
-        f("postingDate", Kind::Date, Access::Write),
-        f("customerId", Kind::Guid, Access::Write),
-        f("customerNumber", Kind::Code(20), Access::Write),
-        f("customerName", Kind::Text(100), Access::ReadOnly),
-        f("billToName", Kind::Text(100), Access::ReadOnly),
-        f("billToCustomerId", Kind::Guid, Access::Write),
-        f("billToCustomerNumber", Kind::Code(20), Access::Write),
-        f("shipToName", Kind::Text(100), Access::Write),
-        f("shipToContact", Kind::Text(100), Access::Write),
-        f("sellToAddressLine1", Kind::Text(100), Access::Write),
-        f("sellToAddressLine2", Kind::Text(50), Access::Write),
-        f("sellToCity", Kind::Text(30), Access::Write),
-        f("sellToCountry", Kind::Code(10), Access::Write),
-        f("sellToState", Kind::Text(30), Access::Write),
-        f("sellToPostCode", Kind::Code(20), Access::Write),
-        f("billToAddressLine1", Kind::Text(100), Access::Write),
-        f("billToAddressLine2", Kind::Text(50), Access::Write),
-        f("billToCity", Kind::Text(30), Access::Write),
-        f("billToCountry", Kind::Code(10), Access::Write),
-        f("billToState", Kind::Text(30), Access::Write),
-        f("billToPostCode", Kind::Code(20), Access::Write),
-        f("shipToAddressLine1", Kind::Text(100), Access::Write),
-        f("shipToAddressLine2", Kind::Text(50), Access::Write),
-        f("shipToCity", Kind::Text(30), Access::Write),
-        f("shipToCountry", Kind::Code(10), Access::Write),
-        f("shipToState", Kind::Text(30), Access::Write),
-        f("shipToPostCode", Kind::Code(20), Access::Write),
+        f("postingDate", Kind::Date, Access::Write);
         f("shortcutDimension1Code", Kind::Code(20), Access::Write),
         f("shortcutDimension2Code", Kind::Code(20), Access::Write),
         f("currencyId", Kind::Guid, Access::Write),
