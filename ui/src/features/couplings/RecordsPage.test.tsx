@@ -208,7 +208,12 @@ describe("customers page", slow, () => {
     await userEvent.click(toolbarButton("Couple…"));
 
     const dialog = await screen.findByRole("dialog", { name: "Couple Trey Research to a Dataverse account" });
-    const suggested = await within(dialog).findByRole("radio", { name: "trey research Suggested match" });
+    // The dialog stays aria-hidden until its opening transition ends, which takes longer on a busy machine.
+    const suggested = await within(dialog).findByRole(
+      "radio",
+      { name: "trey research Suggested match" },
+      { timeout: 5_000 },
+    );
     const choices = within(dialog).getAllByRole("radio");
     expect(choices).toHaveLength(3);
     expect(choices[0]).toBe(suggested);
@@ -223,7 +228,7 @@ describe("customers page", slow, () => {
     expect(await screen.findByText("Coupled Trey Research to  trey research ", { normalizer: (s) => s })).toBeTruthy();
     await waitFor(() => expect(callsOf(calls, "mapping_records").length).toBeGreaterThan(before));
     expect(screen.queryByRole("dialog")).toBeNull();
-  });
+  }, 15_000);
 
   it("searches the accounts in the couple dialog and keeps the dialog open when coupling fails", async () => {
     const calls = mockBackend((cmd) =>
