@@ -32,6 +32,8 @@ pub(crate) const DEFAULT_PAGE_SIZE: u32 = 5_000;
 
 /// The longest URL a read by ids builds.
 const MAX_URL_LEN: usize = 2_000;
+/// Room kept for `?$select=` of the key, modified-on and modified-by in a read-back URL.
+const READ_BACK_SELECT_ALLOWANCE: usize = 120;
 
 impl Source<'_> {
     /// The URL of the first page of `query`.
@@ -125,6 +127,13 @@ impl Source<'_> {
             out.extend(self.all(url, self.max_page, fields).await?);
         }
         Ok(out)
+    }
+
+    /// About how many ids one read by id takes (with a short `$select`): below that a bulk
+    /// write's read-back by id costs one request.
+    pub(crate) fn ids_per_read(&self) -> usize {
+        let base = self.collection_url.len() + READ_BACK_SELECT_ALLOWANCE;
+        MAX_URL_LEN.saturating_sub(base + "&$filter=".len()) / per_id_len(self.def.key)
     }
 
     /// Reads every row matching `filter` (wire names), key order, with the key, modified-on,
@@ -304,17 +313,18 @@ pub(crate) fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
 /// Splits ids into chunks whose `key eq <id> or ...` filter keeps the URL under `limit`
 /// characters, given the URL length without the filter.
 fn id_chunks(ids: &[Uuid], key: &str, base_len: usize, limit: usize) -> Vec<Vec<Uuid>> {
-    let mut unique: Vec<Uuid> = Vec::with_capacity(ids.len());
-    for id in ids {
-        if !unique.contains(id) {
-            unique.push(*id);
-        }
-    }
-    // Percent-encoded: "%20or%20" + key + "%20eq%20" + 36-character GUID.
-    let per_id = 8 + key.len() + 8 + 36;
+    let mut seen = std::collections::HashSet::with_capacity(ids.len());
+    let unique: Vec<Uuid> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
+    let per_id = per_id_len(key);
     let room = limit.saturating_sub(base_len + "&$filter=".len());
     let chunk = (room / per_id).max(1);
     unique.chunks(chunk).map(<[Uuid]>::to_vec).collect()
+}
+
+/// The URL length one id takes in an id filter, percent-encoded:
+/// "%20or%20" + key + "%20eq%20" + 36-character GUID.
+fn per_id_len(key: &str) -> usize {
+    8 + key.len() + 8 + 36
 }
 
 /// `key eq a or key eq b ...`.

@@ -670,3 +670,126 @@ async fn a_retried_bulk_create_reports_not_created_and_duplicates_nothing() {
     }
     assert_eq!(accounts_named(&endpoint, &p).await, 3);
 }
+
+/// Updates of the accounts `creates` made, each with a new name.
+fn account_updates(creates: &[WriteOp], name: impl Fn(usize) -> String) -> Vec<WriteOp> {
+    creates
+        .iter()
+        .enumerate()
+        .map(|(i, op)| WriteOp::Update {
+            id: op.id(),
+            etag: None,
+            fields: fields(json!({ "name": name(i) })),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn ten_dataverse_updates_cost_one_update_multiple_and_one_read_back() {
+    let sb = sandbox().await;
+    let endpoint = dv(&sb);
+    endpoint.integration_user().await.expect("WhoAmI");
+    let p = prefix();
+    let names: Vec<String> = (0..10).map(|i| format!("to rename {i}")).collect();
+    let creates = account_creates(&p, &names);
+    let created: Vec<couplet_model::WriteOutcome> = endpoint
+        .write("account", creates.clone())
+        .await
+        .into_iter()
+        .map(|o| o.expect("created"))
+        .collect();
+    let before = sb.stats().crm;
+    let outcomes = endpoint
+        .write(
+            "account",
+            account_updates(&creates, |i| format!("{p}renamed {i}")),
+        )
+        .await;
+    let after = sb.stats().crm;
+    assert_eq!(after.writes - before.writes, 1, "one UpdateMultiple");
+    assert_eq!(after.reads - before.reads, 1, "one read back by id");
+    for (outcome, old) in outcomes.iter().zip(&created) {
+        let outcome = outcome.as_ref().expect("updated");
+        assert!(!outcome.created);
+        assert_ne!(outcome.etag, old.etag, "the ETag after the update");
+        assert!(outcome.modified_on >= old.modified_on);
+    }
+    let renamed = read_all(
+        &endpoint,
+        &Query {
+            entity: "account".into(),
+            fields: vec!["name".into()],
+            filter: Some(Filter::StartsWith {
+                field: "name".into(),
+                value: format!("{p}renamed"),
+            }),
+            ..Query::default()
+        },
+    )
+    .await;
+    assert_eq!(renamed.len(), 10);
+}
+
+#[tokio::test]
+async fn a_thousand_dataverse_updates_are_read_back_by_their_modification() {
+    let sb = sandbox().await;
+    let endpoint = dv(&sb);
+    endpoint.integration_user().await.expect("WhoAmI");
+    let p = prefix();
+    let names: Vec<String> = (0..1_000).map(|i| format!("big {i}")).collect();
+    let creates = account_creates(&p, &names);
+    for outcome in endpoint.write("account", creates.clone()).await {
+        outcome.expect("created");
+    }
+    let before = sb.stats().crm;
+    let outcomes = endpoint
+        .write(
+            "account",
+            account_updates(&creates, |i| format!("{p}big {i}!")),
+        )
+        .await;
+    let after = sb.stats().crm;
+    assert_eq!(after.writes - before.writes, 1, "one UpdateMultiple");
+    assert_eq!(
+        after.reads - before.reads,
+        1,
+        "one read of the rows the integration user modified since the request started"
+    );
+    let stamped = outcomes
+        .iter()
+        .map(|o| o.as_ref().expect("updated"))
+        .filter(|o| !o.created && o.etag.is_some())
+        .count();
+    assert_eq!(stamped, 1_000);
+}
+
+#[tokio::test]
+async fn a_bad_value_in_a_bulk_update_fails_alone() {
+    let sb = sandbox().await;
+    let endpoint = dv(&sb);
+    let p = prefix();
+    let names: Vec<String> = (0..5).map(|i| format!("fine {i}")).collect();
+    let creates = account_creates(&p, &names);
+    for outcome in endpoint.write("account", creates.clone()).await {
+        outcome.expect("created");
+    }
+    let updates = account_updates(&creates, |i| {
+        if i == 3 {
+            "y".repeat(200)
+        } else {
+            format!("{p}still fine {i}")
+        }
+    });
+    let outcomes = endpoint.write("account", updates).await;
+    let failed: Vec<usize> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.is_err())
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(failed, vec![3], "only the too-long name fails");
+    assert_eq!(
+        outcomes[3].as_ref().expect_err("too long").kind,
+        ErrorKind::Rejected
+    );
+}

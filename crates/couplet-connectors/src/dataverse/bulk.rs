@@ -1,10 +1,16 @@
-//! Creating many records in one request: Dataverse's `CreateMultiple` message.
+//! Writing many records in one request: Dataverse's `CreateMultiple` and `UpdateMultiple`
+//! messages.
 //!
-//! A first synchronization mostly creates; one `CreateMultiple` of up to [`BULK_CHUNK`] records
-//! replaces as many single POSTs. The message is all-or-nothing on standard tables, so when it
-//! refuses the data (one invalid record, an id that already exists) the chunk is written again
-//! one record at a time: the bad record fails alone and a retried create is recognised as ours.
-//! A table that does not support the message is remembered and written singly from then on.
+//! A first synchronization mostly creates, a later one mostly updates; one message of up to
+//! [`BULK_CHUNK`] records replaces as many single requests. The messages are all-or-nothing on
+//! standard tables, so when one refuses the data (one invalid record, an id that already
+//! exists, a row deleted meanwhile) the chunk is written again one record at a time: the bad
+//! record fails alone and a retried create is recognised as ours. A table that does not
+//! support the messages is remembered and written singly from then on.
+//!
+//! `UpdateMultiple` takes no ETag per row, so unlike a single PATCH it cannot refuse a row that
+//! someone changed between Couplet's read and its write (milliseconds apart, as the engine
+//! reads the destination rows just before it writes them); see docs/decisions.md.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -26,7 +32,41 @@ pub(super) const BULK_CHUNK: usize = 1_000;
 /// The platform's answer for a table without the message.
 const NOT_SUPPORTED: &str = "0x80040800";
 
-/// Why a `CreateMultiple` did not write its chunk.
+/// A bulk message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Message {
+    /// `CreateMultiple`: new rows with client-chosen ids.
+    Create,
+    /// `UpdateMultiple`: changed fields of existing rows.
+    Update,
+}
+
+impl Message {
+    /// The message for `op`'s kind.
+    pub(super) fn of(op: &WriteOp) -> Message {
+        match op {
+            WriteOp::Create { .. } => Message::Create,
+            WriteOp::Update { .. } => Message::Update,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Message::Create => "CreateMultiple",
+            Message::Update => "UpdateMultiple",
+        }
+    }
+
+    /// The timestamp column the message stamps and the lookup naming who wrote.
+    fn stamps(self) -> (&'static str, &'static str) {
+        match self {
+            Message::Create => ("createdon", "_createdby_value"),
+            Message::Update => ("modifiedon", "_modifiedby_value"),
+        }
+    }
+}
+
+/// Why a bulk message did not write its chunk.
 pub(super) enum BulkFailure {
     /// The table does not support the message: write singly, now and later.
     Unsupported,
@@ -37,7 +77,7 @@ pub(super) enum BulkFailure {
     Failed(EndpointError),
 }
 
-/// The earliest `createdon` the rows of a request can carry: the service's time when it
+/// The earliest `createdon` / `modifiedon` the rows of a request can carry: the service's time when it
 /// answered (`Date`, to the second) less the time the request took and the second `Date` drops.
 fn creation_window_start(date: &str, took: Duration) -> Option<DateTime<Utc>> {
     let answered = DateTime::parse_from_rfc2822(date).ok()?.with_timezone(&Utc);
@@ -46,30 +86,28 @@ fn creation_window_start(date: &str, took: Duration) -> Option<DateTime<Utc>> {
 }
 
 impl Dataverse {
-    /// The new records' timestamps and ETags: one read of the rows created since the request
-    /// started (by the integration user, when known) instead of reads by id, which fit only a
-    /// few dozen ids in a URL; ids that read misses, or all of them when the service sent no
-    /// `Date`, are read by id.
+    /// The written records' timestamps and ETags: one read of the rows the message stamped
+    /// since the request started (by the integration user, when known) instead of reads by id,
+    /// which fit only a few dozen ids in a URL; ids that read misses, or all of them when the
+    /// service sent no `Date` or they fit one read by id, are read by id.
     async fn read_back(
         &self,
         def: &EntityDef,
+        message: Message,
         ids: &[Uuid],
         window: Option<DateTime<Utc>>,
     ) -> Result<Vec<Record>, EndpointError> {
         let source = self.source(def);
         let mut found = match window {
-            Some(since) => {
-                let mut parts = vec![Filter::cmp(
-                    "createdon",
-                    CmpOp::Ge,
-                    Literal::DateTime(since),
-                )];
+            Some(since) if ids.len() > source.ids_per_read() => {
+                let (stamped, by) = message.stamps();
+                let mut parts = vec![Filter::cmp(stamped, CmpOp::Ge, Literal::DateTime(since))];
                 if let Some(me) = self.me.get() {
-                    parts.push(Filter::eq("_createdby_value", Literal::Guid(*me)));
+                    parts.push(Filter::eq(by, Literal::Guid(*me)));
                 }
                 source.all_matching(&Filter::And(parts)).await?
             }
-            None => Vec::new(),
+            _ => Vec::new(),
         };
         let wanted: HashSet<Uuid> = ids.iter().copied().collect();
         found.retain(|r| wanted.contains(&r.id));
@@ -85,18 +123,20 @@ impl Dataverse {
         Ok(found)
     }
 
-    /// Creates `ops` (all creates) with one `CreateMultiple`, then reads the new records back
+    /// Writes `ops` (all of `message`'s kind) with one message, then reads the records back
     /// for their timestamps and ETags. Outcomes come in the order of `ops`.
-    pub(super) async fn create_multiple(
+    pub(super) async fn write_multiple(
         &self,
         def: &EntityDef,
+        message: Message,
         ops: &[WriteOp],
     ) -> Result<Vec<Result<WriteOutcome, EndpointError>>, BulkFailure> {
         let mut targets = Vec::with_capacity(ops.len());
         for op in ops {
-            let WriteOp::Create { id, fields } = op else {
+            if Message::of(op) != message {
                 return Err(BulkFailure::Refused);
-            };
+            }
+            let (WriteOp::Create { id, fields } | WriteOp::Update { id, fields, .. }) = op;
             let mut body: Map<String, Value> = match wire_body(def, fields) {
                 Ok(body) => body,
                 // The single write reports this record's own error.
@@ -110,8 +150,10 @@ impl Dataverse {
             targets.push(Value::Object(body));
         }
         let url = format!(
-            "{}/{}/Microsoft.Dynamics.CRM.CreateMultiple",
-            self.api, def.set
+            "{}/{}/Microsoft.Dynamics.CRM.{}",
+            self.api,
+            def.set,
+            message.name()
         );
         let request = ODataRequest::new(Method::POST, url).json(serde_json::json!({
             "Targets": targets
@@ -132,23 +174,28 @@ impl Dataverse {
                 });
             }
         };
-        let ids: Vec<Uuid> = response
-            .body
-            .as_ref()
-            .and_then(|b| b.get("Ids"))
-            .and_then(Value::as_array)
-            .map(|ids| {
-                ids.iter()
-                    .filter_map(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let ids: Vec<Uuid> = match message {
+            Message::Create => response
+                .body
+                .as_ref()
+                .and_then(|b| b.get("Ids"))
+                .and_then(Value::as_array)
+                .map(|ids| {
+                    ids.iter()
+                        .filter_map(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            // UpdateMultiple answers 204 without a body.
+            Message::Update => ops.iter().map(WriteOp::id).collect(),
+        };
         if ids.len() != ops.len() {
             return Err(BulkFailure::Failed(EndpointError::new(
                 ErrorKind::Protocol,
                 SIDE,
                 format!(
-                    "{SERVICE} answered CreateMultiple of {} {} records with {} ids",
+                    "{SERVICE} answered {} of {} {} records with {} ids",
+                    message.name(),
                     ops.len(),
                     def.name,
                     ids.len()
@@ -159,7 +206,7 @@ impl Dataverse {
             .header("date")
             .and_then(|date| creation_window_start(date, started.elapsed()));
         let written = self
-            .read_back(def, &ids, window)
+            .read_back(def, message, &ids, window)
             .await
             .map_err(BulkFailure::Failed)?;
         let written: std::collections::HashMap<Uuid, Record> =
@@ -174,14 +221,15 @@ impl Dataverse {
                         id,
                         modified_on: r.modified_on,
                         etag: r.etag.clone(),
-                        created: true,
+                        created: message == Message::Create,
                     })
                     .ok_or_else(|| {
                         EndpointError::new(
                             ErrorKind::Protocol,
                             SIDE,
                             format!(
-                                "{SERVICE} created {} {id} but it cannot be read back",
+                                "{SERVICE} accepted {} of {} {id} but it cannot be read back",
+                                message.name(),
                                 def.name
                             ),
                         )

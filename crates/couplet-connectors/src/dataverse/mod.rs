@@ -297,19 +297,22 @@ impl Endpoint for Dataverse {
         };
         let mut results: Vec<Option<Result<WriteOutcome, EndpointError>>> =
             ops.iter().map(|_| None).collect();
-        let creates: Vec<usize> = ops
-            .iter()
-            .enumerate()
-            .filter(|(_, op)| matches!(op, WriteOp::Create { .. }))
-            .map(|(i, _)| i)
-            .collect();
-        if creates.len() > 1 {
-            for chunk in creates.chunks(bulk::BULK_CHUNK) {
+        for message in [bulk::Message::Create, bulk::Message::Update] {
+            let indexes: Vec<usize> = ops
+                .iter()
+                .enumerate()
+                .filter(|(_, op)| bulk::Message::of(op) == message)
+                .map(|(i, _)| i)
+                .collect();
+            if indexes.len() < 2 {
+                continue;
+            }
+            for chunk in indexes.chunks(bulk::BULK_CHUNK) {
                 if self.writes_singly(def) {
                     break;
                 }
                 let batch: Vec<WriteOp> = chunk.iter().map(|i| ops[*i].clone()).collect();
-                match self.create_multiple(def, &batch).await {
+                match self.write_multiple(def, message, &batch).await {
                     Ok(outcomes) => {
                         for (i, outcome) in chunk.iter().zip(outcomes) {
                             results[*i] = Some(outcome);
@@ -318,7 +321,7 @@ impl Endpoint for Dataverse {
                     Err(bulk::BulkFailure::Unsupported) => {
                         tracing::info!(
                             table = def.name,
-                            "CreateMultiple is not supported; writing one record at a time"
+                            "the bulk messages are not supported; writing one record at a time"
                         );
                         self.write_singly_from_now_on(def);
                     }
