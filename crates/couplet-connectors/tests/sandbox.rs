@@ -120,6 +120,28 @@ async fn integration_users_are_the_app_user_and_the_configured_company() {
     );
 }
 
+#[tokio::test]
+async fn the_integration_users_are_asked_once_per_connection() {
+    let sb = sandbox().await;
+    let (erp, crm) = (bc(&sb), dv(&sb));
+    let first = (
+        erp.integration_user().await.expect("company exists"),
+        crm.integration_user().await.expect("who am i"),
+    );
+    let before = sb.stats();
+    let again = (
+        erp.integration_user().await.expect("known"),
+        crm.integration_user().await.expect("known"),
+    );
+    let after = sb.stats();
+    assert_eq!(first, again);
+    assert_eq!(
+        after.erp.requests, before.erp.requests,
+        "no second company check"
+    );
+    assert_eq!(after.crm.requests, before.crm.requests, "no second WhoAmI");
+}
+
 async fn create_all(
     endpoint: &dyn Endpoint,
     entity: &str,

@@ -49,6 +49,9 @@ pub struct BusinessCentral {
     root_text: String,
     company_id: Option<Uuid>,
     client_id: String,
+    /// Whether the environment was seen to have the configured company: it keeps it while
+    /// the connection stands.
+    company_found: std::sync::Arc<std::sync::OnceLock<()>>,
 }
 
 impl BusinessCentral {
@@ -84,6 +87,7 @@ impl BusinessCentral {
             root_text,
             company_id: settings.company_id,
             client_id: settings.client_id.trim().to_owned(),
+            company_found: Default::default(),
         })
     }
 
@@ -221,20 +225,23 @@ impl Endpoint for BusinessCentral {
 
     async fn integration_user(&self) -> Result<IntegrationUser, EndpointError> {
         let company = self.company()?;
-        let companies = self.companies().await?;
-        if !companies.iter().any(|c| c.id == company) {
-            return Err(EndpointError::new(
-                ErrorKind::NotFound,
-                SIDE,
-                format!(
-                    "the Business Central environment has no company with id {company} (it has: {})",
-                    companies
-                        .iter()
-                        .map(|c| format!("{} {}", c.id, c.display_name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
+        if self.company_found.get().is_none() {
+            let companies = self.companies().await?;
+            if !companies.iter().any(|c| c.id == company) {
+                return Err(EndpointError::new(
+                    ErrorKind::NotFound,
+                    SIDE,
+                    format!(
+                        "the Business Central environment has no company with id {company} (it has: {})",
+                        companies
+                            .iter()
+                            .map(|c| format!("{} {}", c.id, c.display_name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            let _ = self.company_found.set(());
         }
         Ok(IntegrationUser {
             id: Uuid::parse_str(&self.client_id).unwrap_or(Uuid::nil()),

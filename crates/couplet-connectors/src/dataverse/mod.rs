@@ -49,8 +49,10 @@ pub struct Dataverse {
     api: String,
     /// Tables that refused `CreateMultiple`; they are written one record at a time.
     single_writes_only: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<&'static str>>>,
-    /// The integration user, once `WhoAmI` named it.
+    /// The integration user's id, once `WhoAmI` named it.
     me: std::sync::Arc<std::sync::OnceLock<Uuid>>,
+    /// The integration user, once read: it does not change while the connection stands.
+    user: std::sync::Arc<std::sync::OnceLock<IntegrationUser>>,
 }
 
 impl Dataverse {
@@ -84,6 +86,7 @@ impl Dataverse {
             api,
             single_writes_only: Default::default(),
             me: Default::default(),
+            user: Default::default(),
         })
     }
 
@@ -239,6 +242,9 @@ impl Endpoint for Dataverse {
     }
 
     async fn integration_user(&self) -> Result<IntegrationUser, EndpointError> {
+        if let Some(user) = self.user.get() {
+            return Ok(user.clone());
+        }
         let who_url = format!("{}/WhoAmI", self.api);
         let who = self.get_json(&who_url).await?;
         let id = who
@@ -255,13 +261,14 @@ impl Endpoint for Dataverse {
         let _ = self.me.set(id);
         let user_url = format!("{}/systemusers({id})?$select=fullname", self.api);
         let user = self.get_json(&user_url).await?;
-        Ok(IntegrationUser {
+        let user = IntegrationUser {
             id,
             name: user
                 .get("fullname")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
-        })
+        };
+        Ok(self.user.get_or_init(|| user).clone())
     }
 
     async fn schema(&self, entity: &str) -> Result<EntitySchema, EndpointError> {
