@@ -576,3 +576,25 @@ async fn a_customer_uncoupled_and_coupled_again_by_hand_synchronizes_on_its_own(
     );
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_organization_already_in_step_is_coupled_by_matching_without_a_single_write() {
+    const N: usize = 600;
+    let sandbox = start(Seed::InStep(N)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_owned();
+    let info_file = write_info(&data, sandbox.info());
+    cli_json(&data, &["connect", "--sandbox-info", &info_file]).await;
+    let report = cli_json(&data, &["sync", "--full", "--json"]).await;
+    let customers = mapping_counters(&report["run"], "CUSTOMER");
+    assert_eq!(customers["coupled"], N as u64, "{report}");
+    assert_eq!(customers["inserted"], 0, "{report}");
+    assert_eq!(customers["modified"], 0, "{report}");
+    assert_eq!(customers["failed"], 0, "{report}");
+    let editor = Editor::new(sandbox.info()).await;
+    assert_eq!(editor.customers().await.len(), N, "no customer created");
+    assert_eq!(editor.accounts().await.len(), N, "no account created");
+    let rerun = sync_customers(&data).await;
+    assert_eq!(counters(&rerun)["modified"], 0, "{rerun}");
+    sandbox.shutdown().await;
+}

@@ -100,6 +100,10 @@ pub struct SandboxArgs {
     /// orders in proportion, instead of the demo data.
     #[arg(long)]
     pub records: Option<u64>,
+    /// With --records: every account is the one the CUSTOMER mapping made of the customer of
+    /// the same name, as in an organization already kept in step (a full sync couples them).
+    #[arg(long, requires = "records")]
+    pub in_step: bool,
     /// Start with no customers or accounts.
     #[arg(long, conflicts_with = "records")]
     pub empty: bool,

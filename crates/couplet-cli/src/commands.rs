@@ -134,7 +134,14 @@ async fn run_demo(ctx: &AppContext, records: Option<u64>, json: bool) -> Result<
 
 async fn sandbox(args: SandboxArgs, json: bool) -> Result<(), ApiError> {
     let seed = match (args.records, args.empty) {
-        (Some(n), _) => couplet_sandbox::Seed::Records(usize::try_from(n).unwrap_or(usize::MAX)),
+        (Some(n), _) => {
+            let n = usize::try_from(n).unwrap_or(usize::MAX);
+            if args.in_step {
+                couplet_sandbox::Seed::InStep(n)
+            } else {
+                couplet_sandbox::Seed::Records(n)
+            }
+        }
         (None, true) => couplet_sandbox::Seed::Empty,
         (None, false) => couplet_sandbox::Seed::Demo,
     };

@@ -13,6 +13,10 @@ pub enum Seed {
     Demo,
     /// `n` customers and `n` accounts with generated names, a few salespeople and users.
     Records(usize),
+    /// Like `Records(n)`, but every account is what an earlier synchronization of the
+    /// CUSTOMER mapping made of the customer with the same name: the two sides agree, as in
+    /// an organization Couplet takes over (or that it synchronized before).
+    InStep(usize),
     /// Only the company and the app users.
     Empty,
 }
@@ -98,7 +102,7 @@ pub enum SandboxError {
         "the sandbox only listens on loopback addresses, not {0}; use 127.0.0.1 or ::1 (it has fixed, public secrets)"
     )]
     NotLoopback(IpAddr),
-    /// `Seed::Records(n)` asked for more rows than the sandbox generates.
+    /// `Seed::Records(n)` or `Seed::InStep(n)` asked for more rows than the sandbox generates.
     #[error(
         "cannot generate {0} records per side; the sandbox generates at most 1,000,000 (try 20000)"
     )]

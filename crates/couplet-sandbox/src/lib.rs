@@ -118,7 +118,7 @@ pub struct SandboxInfo {
     pub demo_couplings: Vec<DemoCoupling>,
 }
 
-/// The largest `Seed::Records(n)` accepted (per side).
+/// The largest `Seed::Records(n)` or `Seed::InStep(n)` accepted (per side).
 pub const MAX_RECORDS: usize = 1_000_000;
 
 /// State shared by the three servers.
@@ -233,7 +233,7 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
     if !config.host.is_loopback() {
         return Err(SandboxError::NotLoopback(config.host));
     }
-    if let Seed::Records(n) = config.seed
+    if let Seed::Records(n) | Seed::InStep(n) = config.seed
         && n > MAX_RECORDS
     {
         return Err(SandboxError::TooManyRecords(n));

@@ -15,7 +15,7 @@ use super::documents::{self, Account, Customer, Document, Line, Opportunity};
 use super::items::{ItemSpec, bc_item, crm_product};
 use super::key::Key;
 use super::names::{generated_name, person};
-use super::parties::{CustomerRow, account, customer};
+use super::parties::{CustomerRow, account, account_in_step, customer};
 use super::people::{SALESPEOPLE_DEMO, email, human, salesperson};
 use crate::erp::schema::{CONTACTS, CUSTOMERS, ITEMS, OPPORTUNITIES, SALES_ORDERS};
 use crate::erp::schema::{POSTED_INVOICE_SERIES, POSTED_INVOICE_SERIES_NAME};
@@ -31,6 +31,11 @@ const ORDER_EVERY: usize = 50;
 const CUSTOMERS_PER_ITEM: usize = 50;
 /// Units items are sold in, in turn.
 const ITEM_UNITS: &[&str] = &["PCS", "BOX", "PACK", "SET", "KG"];
+
+/// The number of the `i`-th generated customer.
+fn customer_number(i: usize) -> String {
+    format!("C{:05}", 10 * (i + 1))
+}
 
 /// The `k`-th generated item (number, name, unit, price).
 struct GeneratedItem {
@@ -82,7 +87,10 @@ fn two_lines<'a>(k: usize, items: &'a [GeneratedItem], ids: &'a [(Uuid, Uuid)]) 
     })
 }
 
-pub(super) fn records(b: &mut Builder, n: usize) {
+/// `n` customers and `n` accounts with what surrounds them; with `in_step`, each account is the
+/// one the CUSTOMER mapping made of the customer of the same index (same name and values,
+/// owned by the user coupled to its salesperson).
+pub(super) fn records(b: &mut Builder, n: usize, in_step: bool) {
     for (i, (code, first, last, title)) in SALESPEOPLE_DEMO.iter().enumerate() {
         salesperson(b, code, first, last, title, i);
     }
@@ -93,7 +101,7 @@ pub(super) fn records(b: &mut Builder, n: usize) {
     catalog::reference_data(b, owners[0]);
     let item_count = n.div_ceil(CUSTOMERS_PER_ITEM);
     bc_side(b, n, item_count);
-    crm_side(b, n, item_count, &owners);
+    crm_side(b, n, item_count, &owners, in_step);
 }
 
 fn bc_side(b: &mut Builder, n: usize, item_count: usize) {
@@ -112,7 +120,7 @@ fn bc_side(b: &mut Builder, n: usize, item_count: usize) {
         .set_series(ITEMS.name, 1000 + item_count.saturating_sub(1) as u64);
     let (mut contacts, mut invoices, mut orders, mut opportunities) = (0u64, 0u64, 0u64, 0u64);
     for i in 0..n {
-        let number = format!("C{:05}", 10 * (i + 1));
+        let number = customer_number(i);
         let name = generated_name("Cust", i);
         let id = sequential_guid("bc.customer", i as u64);
         let salesperson = SALESPEOPLE_DEMO[i % SALESPEOPLE_DEMO.len()].0;
@@ -235,7 +243,7 @@ fn opportunity(
     );
 }
 
-fn crm_side(b: &mut Builder, n: usize, item_count: usize, owners: &[Uuid]) {
+fn crm_side(b: &mut Builder, n: usize, item_count: usize, owners: &[Uuid], in_step: bool) {
     let items: Vec<GeneratedItem> = (0..item_count).map(|k| generated_item("P", k)).collect();
     let ids: Vec<(Uuid, Uuid)> = items
         .iter()
@@ -246,10 +254,18 @@ fn crm_side(b: &mut Builder, n: usize, item_count: usize, owners: &[Uuid]) {
         })
         .collect();
     for i in 0..n {
+        // Salesperson k owns customer i when i % count == k; users are in the same order.
         let owner = owners[i % owners.len()];
-        let name = generated_name("Acct", i);
-        let id = sequential_guid("crm.account", i as u64);
-        account(b, id, i, &name, &format!("A{:07}", i + 1), 3, false, owner);
+        let (name, id) = if in_step {
+            let name = generated_name("Cust", i);
+            let id = account_in_step(b, i, &name, &customer_number(i), owner);
+            (name, id)
+        } else {
+            let name = generated_name("Acct", i);
+            let id = sequential_guid("crm.account", i as u64);
+            account(b, id, i, &name, &format!("A{:07}", i + 1), 3, false, owner);
+            (name, id)
+        };
         let the_account = Account {
             id,
             name: &name,

@@ -64,7 +64,8 @@ pub(crate) fn fill(store: Store, seed: Seed) -> Store {
     match seed {
         Seed::Empty => {}
         Seed::Demo => demo::demo(&mut b),
-        Seed::Records(n) => generated::records(&mut b, n),
+        Seed::Records(n) => generated::records(&mut b, n, false),
+        Seed::InStep(n) => generated::records(&mut b, n, true),
     }
     crate::story::save(&mut b.store, &b.story);
     b.store.mark_seeded();
