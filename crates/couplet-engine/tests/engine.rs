@@ -145,10 +145,16 @@ async fn a_full_sync_couples_and_creates_both_ways_and_a_rerun_changes_nothing()
     assert_eq!(run.counters.failed, 0);
 
     let (erp_writes, crm_writes) = (w.erp.writes(), w.crm.writes());
+    let ids_read = (w.erp.ids_read(), w.crm.ids_read());
     let again = w.full().await;
     assert_eq!(again.state, RunState::Succeeded, "{:?}", again.message);
     assert_eq!((again.counters.inserted, again.counters.modified), (0, 0));
     assert_eq!((w.erp.writes(), w.crm.writes()), (erp_writes, crm_writes));
+    assert_eq!(
+        (w.erp.ids_read(), w.crm.ids_read()),
+        ids_read,
+        "nothing changed since the last sync: no counterpart is read"
+    );
     assert_eq!(w.crm.all("account").len(), 3);
     assert_eq!(w.erp.all("customers").len(), 3);
 }

@@ -1,6 +1,6 @@
 //! One one-way pass of a mapping: retry set, changed records page by page, checkpoint.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use couplet_model::{Checkpoint, Direction, EntitySchema, Query, Record, Run, Side, TableMapping};
@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use super::{Engine, Selection, Stop, reading};
 use crate::applier::{ApplyTarget, apply};
-use crate::planner::{IntegrationUsers, Lookups, PlanInput, PlanOptions, PlannedOp, plan};
+use crate::planner::{
+    IntegrationUsers, Lookups, PlanInput, PlanOptions, PlannedOp, needs_destination, plan,
+};
 use crate::{Phase, Progress};
 
 /// Ids read per `get_many` call (retry set, chosen records).
@@ -308,7 +310,18 @@ impl<'e> Pass<'e> {
             .store
             .run(move |conn| couplings::get_many(conn, &name, src, &ids))
             .await?;
-        let dest_ids: Vec<Uuid> = found.iter().map(|c| c.id(dst)).collect();
+        // Only the destinations the planner will look at: not those of records unchanged
+        // since the last synchronization (most of a full synchronization that runs again).
+        let by_source: HashMap<Uuid, &Record> = records.iter().map(|r| (r.id, r)).collect();
+        let dest_ids: Vec<Uuid> = found
+            .iter()
+            .filter(|c| {
+                by_source.get(&c.id(src)).is_some_and(|record| {
+                    needs_destination(self.mapping, self.pass, self.options, self.users, record, c)
+                })
+            })
+            .map(|c| c.id(dst))
+            .collect();
         let destinations = if dest_ids.is_empty() {
             Vec::new()
         } else {

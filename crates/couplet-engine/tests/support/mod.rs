@@ -23,6 +23,8 @@ struct State {
     last: Option<DateTime<Utc>>,
     etag: u64,
     writes: usize,
+    /// Ids asked for through `get_many`.
+    ids_read: usize,
     /// Writes still allowed before the endpoint "crashes" (panics after applying the write).
     crash_after: Option<usize>,
     /// Writes still allowed before writes are applied but answered with an error.
@@ -142,6 +144,11 @@ impl FakeEndpoint {
     /// Successful writes so far.
     pub fn writes(&self) -> usize {
         self.state().writes
+    }
+
+    /// How many ids `get_many` was asked for so far.
+    pub fn ids_read(&self) -> usize {
+        self.state().ids_read
     }
 
     /// After `n` more writes, the next write is applied and then the process "crashes".
@@ -314,7 +321,8 @@ impl Endpoint for FakeEndpoint {
         ids: &[Uuid],
         fields: &[String],
     ) -> Result<Vec<Record>, EndpointError> {
-        let state = self.state();
+        let mut state = self.state();
+        state.ids_read += ids.len();
         let Some(table) = state.entities.get(entity) else {
             return Ok(vec![]);
         };
