@@ -32,7 +32,7 @@ pub(super) struct Pass<'e> {
     options: PlanOptions,
     processed: u64,
     /// The destination rows read once for match-based coupling in a large pass.
-    pool: Option<Vec<Record>>,
+    pool: Option<reading::CandidatePool>,
 }
 
 /// From how many uncoupled records in one page the pass reads the destination once for
@@ -342,12 +342,13 @@ impl<'e> Pass<'e> {
         let candidates = if !self.options.create || uncoupled.is_empty() {
             Vec::new()
         } else if self.pool.is_some() || uncoupled.len() >= POOL_FROM {
-            if self.pool.is_none() {
-                self.pool = Some(
-                    reading::candidate_pool(engine.endpoint(dst), self.mapping, self.pass).await?,
-                );
-            }
-            let pool = self.pool.as_deref().unwrap_or_default();
+            let pool = match &mut self.pool {
+                Some(pool) => pool,
+                empty => empty.insert(
+                    reading::CandidatePool::read(engine.endpoint(dst), self.mapping, self.pass)
+                        .await?,
+                ),
+            };
             reading::pick_candidates(&engine.store, pool, self.mapping, self.pass, &uncoupled)
                 .await?
         } else {

@@ -226,29 +226,89 @@ pub async fn candidates(
 
 /// Every destination record the mapping's destination filter allows, read once per pass
 /// when many records need candidates (a full synchronization): a few large pages cost far
-/// fewer requests than one filtered query per handful of records.
-pub async fn candidate_pool(
-    destination: &dyn Endpoint,
-    mapping: &TableMapping,
-    pass: Direction,
-) -> Result<Vec<Record>, EngineError> {
-    let Some(dst) = pass.source().map(Side::other) else {
-        return Ok(Vec::new());
-    };
-    Ok(read_all(
-        destination,
-        mapping.entity(dst),
-        mapping.selected_fields(dst),
-        mapping.filter(dst).cloned(),
-    )
-    .await?)
+/// fewer requests than one filtered query per handful of records. Searched through an index
+/// per set of match fields, built the first time that set is asked for.
+pub struct CandidatePool {
+    records: Vec<Record>,
+    /// Per list of destination fields: each record's values of them (as compared) → where
+    /// the records with those values are.
+    indexes: HashMap<Vec<String>, HashMap<Vec<String>, Vec<usize>>>,
+}
+
+impl CandidatePool {
+    /// Reads the pool of `mapping`'s destination in `pass`.
+    pub async fn read(
+        destination: &dyn Endpoint,
+        mapping: &TableMapping,
+        pass: Direction,
+    ) -> Result<CandidatePool, EngineError> {
+        let records = match pass.source().map(Side::other) {
+            Some(dst) => {
+                read_all(
+                    destination,
+                    mapping.entity(dst),
+                    mapping.selected_fields(dst),
+                    mapping.filter(dst).cloned(),
+                )
+                .await?
+            }
+            None => Vec::new(),
+        };
+        Ok(CandidatePool::new(records))
+    }
+
+    fn new(records: Vec<Record>) -> CandidatePool {
+        CandidatePool {
+            records,
+            indexes: HashMap::new(),
+        }
+    }
+
+    /// The records that satisfy any of the alternatives (every condition of one), each once.
+    fn matching(&mut self, alternatives: &[Vec<(String, Literal)>]) -> Vec<Record> {
+        let mut positions: Vec<usize> = Vec::new();
+        for conditions in alternatives {
+            let fields: Vec<String> = conditions.iter().map(|(f, _)| f.clone()).collect();
+            let records = &self.records;
+            let index = self
+                .indexes
+                .entry(fields)
+                .or_insert_with_key(|fields| index_by(records, fields));
+            let key: Vec<String> = conditions.iter().map(|(_, v)| literal_key(v)).collect();
+            if let Some(found) = index.get(&key) {
+                positions.extend(found);
+            }
+        }
+        positions.sort_unstable();
+        positions.dedup();
+        positions
+            .into_iter()
+            .map(|at| self.records[at].clone())
+            .collect()
+    }
+}
+
+/// Where the records are, by their values of `fields` (records without a value for one of
+/// them are left out: an empty value never matches).
+fn index_by(records: &[Record], fields: &[String]) -> HashMap<Vec<String>, Vec<usize>> {
+    let mut index: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
+    for (at, record) in records.iter().enumerate() {
+        let key: Option<Vec<String>> = fields
+            .iter()
+            .map(|f| literal(record.get(f)).map(|v| literal_key(&v)))
+            .collect();
+        if let Some(key) = key {
+            index.entry(key).or_default().push(at);
+        }
+    }
+    index
 }
 
 /// The records of `pool` that may match the uncoupled source `records`, with the same
 /// rules as the service-side query (case-insensitive text), and not coupled yet.
 pub async fn pick_candidates(
     store: &Store,
-    pool: &[Record],
+    pool: &mut CandidatePool,
     mapping: &TableMapping,
     pass: Direction,
     records: &[&Record],
@@ -258,33 +318,10 @@ pub async fn pick_candidates(
     };
     let found: Vec<Record> = match match_scope(mapping, pass, records) {
         MatchScope::Nothing => return Ok(Vec::new()),
-        MatchScope::Everything => pool.to_vec(),
-        MatchScope::Alternatives(alternatives) => matching_in_pool(pool, &alternatives),
+        MatchScope::Everything => pool.records.clone(),
+        MatchScope::Alternatives(alternatives) => pool.matching(&alternatives),
     };
     uncoupled_only(store, mapping, dst, found).await
-}
-
-/// The pool records that satisfy any of the alternatives, found through an index per set of
-/// fields rather than by comparing every pair.
-fn matching_in_pool(pool: &[Record], alternatives: &[Vec<(String, Literal)>]) -> Vec<Record> {
-    let mut by_fields: HashMap<Vec<&str>, HashSet<Vec<String>>> = HashMap::new();
-    for conditions in alternatives {
-        let fields: Vec<&str> = conditions.iter().map(|(f, _)| f.as_str()).collect();
-        let key = conditions.iter().map(|(_, v)| literal_key(v)).collect();
-        by_fields.entry(fields).or_default().insert(key);
-    }
-    pool.iter()
-        .filter(|r| {
-            by_fields.iter().any(|(fields, wanted)| {
-                let key: Option<Vec<String>> = fields
-                    .iter()
-                    .map(|f| literal(r.get(f)).map(|v| literal_key(&v)))
-                    .collect();
-                key.is_some_and(|k| wanted.contains(&k))
-            })
-        })
-        .cloned()
-        .collect()
 }
 
 /// A value as compared by the services: text case-insensitively, other values exactly.
@@ -344,25 +381,26 @@ mod tests {
 
     #[test]
     fn the_pool_is_searched_like_the_service_case_insensitively_on_every_condition() {
-        let pool = vec![
+        let records = vec![
             record("Adatum Corporation", "Paris"),
             record("ADATUM CORPORATION", "Lyon"),
             record("Fabrikam", "Paris"),
         ];
+        let mut pool = CandidatePool::new(records.clone());
         let name = |v: &str| ("name".to_owned(), Literal::String(v.to_owned()));
         let city = |v: &str| ("address1_city".to_owned(), Literal::String(v.to_owned()));
-        let found = matching_in_pool(&pool, &[vec![name("adatum corporation")]]);
+        let found = pool.matching(&[vec![name("adatum corporation")]]);
         assert_eq!(found.len(), 2, "text compares case-insensitively");
-        let found = matching_in_pool(&pool, &[vec![name("adatum corporation"), city("lyon")]]);
+        let found = pool.matching(&[vec![name("adatum corporation"), city("lyon")]]);
         assert_eq!(
             found,
-            vec![pool[1].clone()],
+            vec![records[1].clone()],
             "every condition of a record must hold"
         );
-        let found = matching_in_pool(&pool, &[vec![name("Contoso")], vec![name("fabrikam")]]);
+        let found = pool.matching(&[vec![name("Contoso")], vec![name("fabrikam")]]);
         assert_eq!(
             found,
-            vec![pool[2].clone()],
+            vec![records[2].clone()],
             "any record's conditions may hold"
         );
     }
