@@ -13,12 +13,16 @@ use serde_json::Value;
 pub const CHILD_ENV: &str = "COUPLET_BENCH_EMULATOR_RECORDS";
 /// The simulated latency in milliseconds, passed to the child process.
 const LATENCY_ENV: &str = "COUPLET_BENCH_EMULATOR_LATENCY_MS";
+/// Set to `1` when the accounts are to be in step with the customers.
+const IN_STEP_ENV: &str = "COUPLET_BENCH_EMULATOR_IN_STEP";
 
 /// What the child process is asked to start.
 #[derive(Debug, Clone, Copy)]
 pub struct Setup {
-    /// `Seed::Records(records)`.
+    /// `Seed::Records(records)`, or `Seed::InStep(records)` when `in_step`.
     pub records: usize,
+    /// Whether the accounts are what the CUSTOMER mapping made of the customers.
+    pub in_step: bool,
     /// Fixed delay before every Business Central and Dataverse request.
     pub latency: Duration,
 }
@@ -41,10 +45,15 @@ pub fn serve_in_child(records: &str) -> Result<(), String> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
+    let seed = if std::env::var(IN_STEP_ENV).is_ok_and(|v| v == "1") {
+        Seed::InStep(records)
+    } else {
+        Seed::Records(records)
+    };
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let sandbox = couplet_sandbox::start(SandboxConfig {
-            seed: Seed::Records(records),
+            seed,
             limits: limits(Duration::from_millis(latency_ms)),
             ..SandboxConfig::default()
         })
@@ -80,6 +89,7 @@ impl Emulators {
         let mut child = Command::new(exe)
             .env(CHILD_ENV, setup.records.to_string())
             .env(LATENCY_ENV, setup.latency.as_millis().to_string())
+            .env(IN_STEP_ENV, if setup.in_step { "1" } else { "0" })
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

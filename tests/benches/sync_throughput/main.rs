@@ -4,12 +4,20 @@
 //!
 //! `cargo bench -p couplet-scenarios --bench sync_throughput` (N=10,000 records per side);
 //! `N=100000 cargo bench -p couplet-scenarios --bench sync_throughput` for more;
-//! `LATENCY_MS=0` for none. Scenarios, each on freshly seeded emulators:
-//! 1. First full synchronization ERP→CRM of N customers (the CUSTOMER mapping's ERP→CRM pass;
-//!    the N generated accounts have other names, so every customer is created as an account).
-//! 2. Incremental ERP→CRM: 10 customers changed by a person, among the N now coupled.
-//! 3. First full synchronization CRM→ERP of N accounts (the CRM→ERP pass, on new emulators).
-//! 4. Incremental CRM→ERP: 10 accounts changed among the N now coupled.
+//! `LATENCY_MS=0` for none; `SCENARIOS=in-step` (or `first`) runs one group only, as
+//! `N=1000000 SCENARIOS=in-step` does for the million. Scenarios, each group on freshly
+//! seeded emulators:
+//! - `first`:
+//!   1. First full synchronization ERP→CRM of N customers (the CUSTOMER mapping's ERP→CRM
+//!      pass; the N generated accounts have other names, so every customer is created).
+//!   2. Incremental ERP→CRM: 10 customers changed by a person, among the N now coupled.
+//!   3. First full synchronization CRM→ERP of N accounts (the CRM→ERP pass, new emulators).
+//!   4. Incremental CRM→ERP: 10 accounts changed among the N now coupled.
+//! - `in-step` (N customers and N accounts that already agree, as in an organization an
+//!   earlier integration kept in step):
+//!   5. Full synchronization of CUSTOMER both ways: every pair coupled by matching, nothing
+//!      written.
+//!   6. Incremental ERP→CRM and 7. CRM→ERP: 10 records changed among the N coupled.
 //!
 //! The emulators run in a child process so the CPU time and peak memory printed are
 //! Couplet's own.
@@ -73,7 +81,18 @@ fn run() -> Result<(), String> {
         ));
     }
     let latency = Duration::from_millis(number_from_env("LATENCY_MS", DEFAULT_LATENCY_MS)?);
-    let setup = Setup { records, latency };
+    let scenarios = std::env::var("SCENARIOS").unwrap_or_else(|_| "first,in-step".to_owned());
+    let groups: Vec<&str> = scenarios.split(',').map(str::trim).collect();
+    if let Some(unknown) = groups.iter().find(|g| !["first", "in-step"].contains(g)) {
+        return Err(format!(
+            "SCENARIOS lists scenario groups (first, in-step), not {unknown:?}"
+        ));
+    }
+    let setup = Setup {
+        records,
+        latency,
+        in_step: false,
+    };
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     println!(
         "Couplet sync throughput: N = {records} customers and {records} accounts, published limits on both services, {} ms latency, {} cores.",
@@ -81,11 +100,20 @@ fn run() -> Result<(), String> {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     let mut results = Vec::new();
-    for (direction, table) in [
-        (Direction::ToCrm, Table::Customers),
-        (Direction::FromCrm, Table::Accounts),
-    ] {
-        results.extend(runtime.block_on(one_way(setup, direction, table))?);
+    if groups.contains(&"first") {
+        for (direction, table) in [
+            (Direction::ToCrm, Table::Customers),
+            (Direction::FromCrm, Table::Accounts),
+        ] {
+            results.extend(runtime.block_on(one_way(setup, direction, table))?);
+        }
+    }
+    if groups.contains(&"in-step") {
+        let setup = Setup {
+            in_step: true,
+            ..setup
+        };
+        results.extend(runtime.block_on(in_step(setup))?);
     }
     for m in &results {
         m.print_details();
@@ -101,37 +129,7 @@ async fn one_way(
     direction: Direction,
     table: Table,
 ) -> Result<Vec<Measured>, String> {
-    let seeding = Instant::now();
-    let emulators = Emulators::start(setup)?;
-    println!(
-        "\nEmulators seeded with {} records a side in {:.1} s.",
-        setup.records,
-        seeding.elapsed().as_secs_f64()
-    );
-    let data = tempfile::tempdir().map_err(|e| format!("data folder: {e}"))?;
-    let ctx = AppContext::open(data.path()).map_err(|e| e.message)?;
-    let (erp, crm) = couplet_api::demo::inputs(&emulators.info);
-    couplet_api::connections::connect(&ctx, &erp, &crm)
-        .await
-        .map_err(|e| format!("connect: {}", e.message))?;
-    let engine = couplet_api::sync::engine(&ctx)
-        .await
-        .map_err(|e| e.message)?;
-    let salespeople = engine
-        .sync_mapping(
-            couplet_model::catalog::SALESPEOPLE,
-            SyncOptions {
-                full: true,
-                direction: None,
-            },
-            CancellationToken::new(),
-        )
-        .await
-        .map_err(|e| format!("salespeople: {e}"))?;
-    println!(
-        "Salespeople: {} coupled, {} created.",
-        salespeople.counters.coupled, salespeople.counters.inserted
-    );
+    let (emulators, _data, engine) = connected(setup).await?;
     let n = setup.records as u64;
     let label = match direction {
         Direction::ToCrm => "ERP→CRM",
@@ -187,6 +185,52 @@ async fn one_way(
         full.run.counters.inserted,
         full.run.counters.failed
     );
+    changed(&emulators, table).await?;
+    let incremental = incremental(&emulators, &engine, setup, direction).await?;
+    Ok(vec![full, incremental])
+}
+
+/// Emulators seeded as `setup` says, Couplet connected to them with its salespeople coupled
+/// (the engine, and the data folder that must outlive it).
+async fn connected(setup: Setup) -> Result<(Emulators, tempfile::TempDir, Engine), String> {
+    let seeding = Instant::now();
+    let emulators = Emulators::start(setup)?;
+    println!(
+        "\nEmulators seeded with {} records a side{} in {:.1} s.",
+        setup.records,
+        if setup.in_step { ", in step" } else { "" },
+        seeding.elapsed().as_secs_f64()
+    );
+    let data = tempfile::tempdir().map_err(|e| format!("data folder: {e}"))?;
+    let ctx = AppContext::open(data.path()).map_err(|e| e.message)?;
+    let (erp, crm) = couplet_api::demo::inputs(&emulators.info);
+    couplet_api::connections::connect(&ctx, &erp, &crm)
+        .await
+        .map_err(|e| format!("connect: {}", e.message))?;
+    let engine = couplet_api::sync::engine(&ctx)
+        .await
+        .map_err(|e| e.message)?;
+    let salespeople = engine
+        .sync_mapping(
+            couplet_model::catalog::SALESPEOPLE,
+            SyncOptions {
+                full: true,
+                direction: None,
+            },
+            CancellationToken::new(),
+        )
+        .await
+        .map_err(|e| format!("salespeople: {e}"))?;
+    println!(
+        "Salespeople: {} coupled, {} created.",
+        salespeople.counters.coupled, salespeople.counters.inserted
+    );
+    Ok((emulators, data, engine))
+}
+
+/// A person changes `CHANGES` records of `table`; returns once the changes lie in the past
+/// by this process's clock.
+async fn changed(emulators: &Emulators, table: Table) -> Result<(), String> {
     let changed_at = editor::change(&emulators.info, table, CHANGES).await?;
     // The emulators stamp writes with a clock that never repeats a millisecond, so after
     // many writes it runs ahead of this process's; a run reads changes made before its own
@@ -201,24 +245,44 @@ async fn one_way(
         );
     }
     tokio::time::sleep(ahead + Duration::from_millis(1_100)).await;
-    // The changes read from the source; their counterparts read by id; one write request.
+    Ok(())
+}
+
+/// The incremental pass in `direction` after `CHANGES` source records changed, measured.
+async fn incremental(
+    emulators: &Emulators,
+    engine: &Engine,
+    setup: Setup,
+    direction: Direction,
+) -> Result<Measured, String> {
+    let (label, source, destination) = match direction {
+        Direction::ToCrm => ("ERP→CRM", Service::Bc, Service::Dv),
+        _ => ("CRM→ERP", Service::Dv, Service::Bc),
+    };
+    // The changes read from the source; their counterparts read by id; one write request
+    // (Dataverse reads the written rows back for their ETags: one more read).
     let changes = CHANGES as u64;
-    let incremental_needed = full_needed.map(|needed| {
-        let source = needed.writes == 0;
+    let needed = [
         Needed {
+            service: source,
             reads: 1,
-            writes: u64::from(!source),
-            records_written: if source { 0 } else { changes },
-            ..needed
-        }
-    });
+            writes: 0,
+            records_written: 0,
+        },
+        Needed {
+            service: destination,
+            reads: 1,
+            writes: 1,
+            records_written: changes,
+        },
+    ];
     let incremental = measure(
-        &emulators,
-        &engine,
+        emulators,
+        engine,
         format!("Incremental {label}, {CHANGES} changes"),
         changes,
-        n,
-        floor::floor(&incremental_needed, setup.latency),
+        setup.records as u64,
+        floor::floor(&needed, setup.latency),
         direction,
         false,
     )
@@ -229,7 +293,60 @@ async fn one_way(
         incremental.wall.as_secs_f64(),
         incremental.run.counters.modified
     );
-    Ok(vec![full, incremental])
+    Ok(incremental)
+}
+
+/// Scenarios 5–7: N pairs already in step coupled by a full synchronization, then 10 changes
+/// on each side among them.
+async fn in_step(setup: Setup) -> Result<Vec<Measured>, String> {
+    let (emulators, _data, engine) = connected(setup).await?;
+    let n = setup.records as u64;
+    // Customers read, accounts read once for matching; then the accounts read as the source
+    // of the other pass (unchanged since they were coupled: nothing else is read).
+    let needed = [
+        Needed {
+            service: Service::Bc,
+            reads: pages(n, BC_PAGE),
+            writes: 0,
+            records_written: 0,
+        },
+        Needed {
+            service: Service::Dv,
+            reads: 2 * pages(n, DV_PAGE),
+            writes: 0,
+            records_written: 0,
+        },
+    ];
+    let coupling = measure(
+        &emulators,
+        &engine,
+        format!("Full sync of {n} pairs in step (coupled by matching)"),
+        n,
+        n,
+        floor::floor(&needed, setup.latency),
+        Direction::Bidirectional,
+        true,
+    )
+    .await?;
+    let c = coupling.run.counters;
+    println!(
+        "{}: {:.1} s ({} coupled, {} inserted, {} modified, {} failed).",
+        coupling.name,
+        coupling.wall.as_secs_f64(),
+        c.coupled,
+        c.inserted,
+        c.modified,
+        c.failed
+    );
+    let mut out = vec![coupling];
+    for (direction, table) in [
+        (Direction::ToCrm, Table::Customers),
+        (Direction::FromCrm, Table::Accounts),
+    ] {
+        changed(&emulators, table).await?;
+        out.push(incremental(&emulators, &engine, setup, direction).await?);
+    }
+    Ok(out)
 }
 
 /// Runs the CUSTOMER mapping in `direction` (full or incremental) and measures it.

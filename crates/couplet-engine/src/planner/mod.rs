@@ -37,7 +37,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 pub use lookup::{LookupTable, Lookups, Translation};
-pub use matching::MatchOutcome;
+pub use matching::{CandidateIndex, MatchOutcome};
 pub use wording::noun;
 
 use crate::fingerprint::{create_id, fingerprint};
@@ -329,6 +329,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
             .map(|c| c.id(source.other()))
             .collect(),
         keys: input.existing_keys.to_vec(),
+        index: CandidateIndex::default(),
     };
     let ops = input
         .records
@@ -425,6 +426,8 @@ struct Planner<'a> {
     claimed: HashSet<Uuid>,
     /// ERP keys in use, growing as this page numbers new records.
     keys: Vec<String>,
+    /// The candidates by their match values.
+    index: CandidateIndex,
 }
 
 impl Planner<'_> {
@@ -680,7 +683,7 @@ impl Planner<'_> {
         };
         let candidates = self.input.candidates;
         let claimed = &self.claimed;
-        let outcome = find_match(&self.ctx, &values, candidates, |i| {
+        let outcome = find_match(&self.ctx, &values, candidates, &mut self.index, |i| {
             !claimed.contains(&candidates[i].id)
         });
         match outcome {
