@@ -27,9 +27,6 @@ pub(crate) struct Source<'a> {
     pub modified_by: Option<&'static str>,
 }
 
-/// Rows per page when the query does not say.
-pub(crate) const DEFAULT_PAGE_SIZE: u32 = 5_000;
-
 /// The longest URL a read by ids builds.
 const MAX_URL_LEN: usize = 2_000;
 /// Room kept for `?$select=` of the key, modified-on and modified-by in a read-back URL.
@@ -61,11 +58,12 @@ impl Source<'_> {
             .url(&self.collection_url))
     }
 
-    /// The page size to ask for: the query's, capped at the service maximum.
+    /// The page size to ask for: the query's, capped at the service maximum; the largest the
+    /// service serves when the query does not say (fewest requests).
     pub(crate) fn page_size(&self, query: &Query) -> u32 {
         query
             .page_size
-            .unwrap_or(DEFAULT_PAGE_SIZE)
+            .unwrap_or(self.max_page)
             .clamp(1, self.max_page)
     }
 

@@ -217,7 +217,7 @@ impl<'e> Pass<'e> {
             filter: self.mapping.filter(self.source).cloned(),
             modified_since: if full { None } else { stored },
             modified_before: Some(run.started_at),
-            page_size: None,
+            page_size: Some(super::PAGE_SIZE),
         };
         self.emit_for(run, Phase::Synchronizing);
         let source = self.engine.endpoint(self.source);

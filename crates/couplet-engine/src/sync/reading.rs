@@ -257,7 +257,9 @@ impl CandidatePool {
             entity: mapping.entity(dst).to_owned(),
             fields: mapping.selected_fields(dst),
             filter: mapping.filter(dst).cloned(),
-            ..Query::default()
+            modified_since: None,
+            modified_before: None,
+            page_size: Some(super::PAGE_SIZE),
         };
         let mut next: Option<String> = None;
         loop {
