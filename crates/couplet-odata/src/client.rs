@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::auth::Auth;
 use crate::error::ODataError;
 use crate::retry::RetryPolicy;
+use crate::usage::{UsageMeter, UsageSnapshot};
 use couplet_model::ErrorKind;
 
 /// How an [`ODataClient`] talks to one service.
@@ -93,6 +94,7 @@ pub struct ODataClient {
     http: reqwest::Client,
     auth: Auth,
     config: ClientConfig,
+    usage: std::sync::Arc<UsageMeter>,
 }
 
 impl ODataClient {
@@ -102,7 +104,18 @@ impl ODataClient {
             .timeout(config.timeout)
             .build()
             .map_err(|e| ODataError::new(ErrorKind::Config, format!("HTTP client: {e}")))?;
-        Ok(ODataClient { http, auth, config })
+        let usage = Default::default();
+        Ok(ODataClient {
+            http,
+            auth,
+            config,
+            usage,
+        })
+    }
+
+    /// What this client (and its clones) used of the service's quota so far.
+    pub fn usage(&self) -> UsageSnapshot {
+        self.usage.snapshot()
     }
 
     /// The retry policy in use.
@@ -127,6 +140,7 @@ impl ODataClient {
             }
             match self.config.retry.delay_after(attempt, &err) {
                 Some(wait) => {
+                    self.usage.before_retry(&err, wait);
                     tracing::warn!(
                         url = %request.url, attempt, status = ?err.status, wait_ms = wait.as_millis() as u64,
                         "{}; retrying", err.message
@@ -178,12 +192,14 @@ impl ODataClient {
                 .map_err(|e| ODataError::new(ErrorKind::Protocol, format!("request body: {e}")))?;
             builder = builder.header(CONTENT_TYPE, "application/json").body(bytes);
         }
+        self.usage.sent();
         let response = builder
             .send()
             .await
             .map_err(|e| ODataError::from_transport(url, &e))?;
         let status = response.status();
         let headers = response.headers().clone();
+        self.usage.heard(status.as_u16(), &headers);
         let bytes = response
             .bytes()
             .await

@@ -1,25 +1,31 @@
 //! OData v4 client plumbing shared by the Business Central and Dataverse connectors:
 //! credentials and tokens ([`auth`]), the one literal escaping function ([`literal`]),
 //! query strings ([`query`]), the HTTP client with retries ([`client`], [`retry`]),
-//! typed errors ([`error`]), server-driven paging ([`paging`]) and JSON `$batch` ([`batch`]).
+//! typed errors ([`error`]), server-driven paging ([`paging`]) and JSON `$batch` ([`batch`]),
+//! the live measure of quota used ([`usage`]) and the adaptive bound on requests in flight
+//! ([`concurrency`]).
 //!
 //! It knows nothing about customers or accounts.
 
 pub mod auth;
 pub mod batch;
 pub mod client;
+pub mod concurrency;
 pub mod error;
 pub mod literal;
 pub mod paging;
 pub mod query;
 pub mod retry;
+pub mod usage;
 
 pub use auth::{Auth, BasicAuth, Secret, TokenConfig, TokenProvider};
 pub use batch::{BatchRequest, BatchResponse, MAX_BATCH_REQUESTS};
 pub use client::{ClientConfig, ODataClient, ODataRequest, ODataResponse};
+pub use concurrency::AdaptiveLimit;
 pub use error::ODataError;
 pub use literal::{filter, literal};
 pub use paging::ODataPage;
 pub use query::QueryBuilder;
 pub use reqwest::Method;
 pub use retry::RetryPolicy;
+pub use usage::{UsageMeter, UsageSnapshot};
