@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{EntitySchema, Fields, Filter, Record, Side};
+use crate::{EntitySchema, Fields, Filter, Record, ServiceUsage, Side};
 
 /// What kind of failure an endpoint call met; drives retries and the message shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,4 +199,10 @@ pub trait Endpoint: Send + Sync {
         entity: &str,
         ops: Vec<WriteOp>,
     ) -> Vec<Result<WriteOutcome, EndpointError>>;
+
+    /// How much of the service's request quota this endpoint used so far, when it measures
+    /// it; the engine reports it with its progress events.
+    fn usage(&self) -> Option<ServiceUsage> {
+        None
+    }
 }

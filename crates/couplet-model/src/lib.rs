@@ -15,6 +15,7 @@ pub mod record;
 pub mod run;
 pub mod schema;
 pub mod side;
+pub mod usage;
 
 pub use connection::ConnectionSettings;
 pub use coupling::Coupling;
@@ -27,3 +28,4 @@ pub use record::{Fields, Record};
 pub use run::{Checkpoint, Counters, JobKind, Run, RunState, SyncError};
 pub use schema::{EntitySchema, FieldKind, FieldSchema};
 pub use side::{Direction, Side};
+pub use usage::ServiceUsage;
