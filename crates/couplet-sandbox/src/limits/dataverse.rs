@@ -26,10 +26,18 @@ pub struct ServiceProtection {
     pub concurrent: u32,
     /// Simulated execution time of each request.
     pub costs: ExecutionCosts,
+    /// The recommended degree of parallelism sent in `x-ms-dop-hint` with every answer
+    /// ("send parallel requests" on Microsoft Learn: an integer that depends on the resources
+    /// of the environment; typical: 8). Zero sends no hint.
+    pub dop_hint: u32,
 }
 
+/// The emulated environment's recommended degree of parallelism unless configured.
+const TYPICAL_DOP_HINT: u32 = 8;
+
 impl ServiceProtection {
-    /// The published defaults: 6,000 requests and 1,200 s execution time per 300 s, 52 concurrent.
+    /// The published defaults: 6,000 requests and 1,200 s execution time per 300 s, 52
+    /// concurrent, and a recommended degree of parallelism of 8.
     pub fn published() -> Self {
         Self {
             requests: 6_000,
@@ -37,6 +45,7 @@ impl ServiceProtection {
             execution_time: Duration::from_secs(1_200),
             concurrent: 52,
             costs: ExecutionCosts::typical(),
+            dop_hint: TYPICAL_DOP_HINT,
         }
     }
 
@@ -78,11 +87,17 @@ pub(crate) struct Admitted {
     user: String,
     burst_remaining: u64,
     time_remaining_ms: u64,
+    dop_hint: u32,
 }
 
 impl Admitted {
-    /// Adds the debug headers Dataverse sends with every answer.
+    /// Adds the debug headers Dataverse sends with every answer, and its parallelism hint.
     pub(crate) fn annotate(&self, response: ApiResponse) -> ApiResponse {
+        let response = if self.dop_hint > 0 {
+            response.with_header("x-ms-dop-hint", self.dop_hint.to_string())
+        } else {
+            response
+        };
         response
             .with_header(
                 "x-ms-ratelimit-burst-remaining-xrm-requests",
@@ -186,6 +201,7 @@ impl Protection {
             user: user.to_string(),
             burst_remaining: state.requests.remaining(now),
             time_remaining_ms: state.execution.remaining(now),
+            dop_hint: c.dop_hint,
         })
     }
 
@@ -251,10 +267,24 @@ mod tests {
             execution_time: Duration::from_secs(1),
             concurrent: 2,
             costs: ExecutionCosts::typical(),
+            dop_hint: 4,
         });
         let a = p.admit("app", Duration::from_millis(10)).expect("1st");
         assert_eq!(a.burst_remaining, 2);
         assert_eq!(a.time_remaining_ms, 990);
+        let answer = a.annotate(ApiResponse::new(200, ApiBody::Empty));
+        let header = |name: &str| {
+            answer
+                .headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(header("x-ms-dop-hint").as_deref(), Some("4"));
+        assert_eq!(
+            header("x-ms-ratelimit-burst-remaining-xrm-requests").as_deref(),
+            Some("2")
+        );
         let b = p.admit("app", Duration::from_millis(10)).expect("2nd");
         let busy = p
             .admit("app", Duration::from_millis(10))
