@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderMap;
 
+use couplet_model::ServiceUsage;
+
 use crate::error::ODataError;
 
 /// Dataverse's remaining request count in the current window (debug hint, api-reference B10).
@@ -47,6 +49,24 @@ pub struct UsageSnapshot {
     pub time_remaining: Option<Duration>,
     /// The latest recommended degree of parallelism the service announced, if any.
     pub dop_hint: Option<u32>,
+}
+
+impl UsageSnapshot {
+    /// The measure as the engine reports it, with the service's published request limit per
+    /// window and the connector's current bound on requests in flight.
+    pub fn service_usage(&self, limit: Option<u64>, concurrency: Option<usize>) -> ServiceUsage {
+        let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        ServiceUsage {
+            requests: self.requests_in_window,
+            limit,
+            window_secs: self.window.as_secs(),
+            throttled: self.throttled,
+            throttle_wait_ms: millis(self.throttle_wait),
+            burst_remaining: self.burst_remaining,
+            time_remaining_ms: self.time_remaining.map(millis),
+            concurrency: concurrency.map(|c| u32::try_from(c).unwrap_or(u32::MAX)),
+        }
+    }
 }
 
 /// Counts what one client sends and hears; shared by the clones of that client.
@@ -286,6 +306,11 @@ mod tests {
         assert_eq!(s.burst_remaining, Some(5_999));
         assert_eq!(s.time_remaining, Some(Duration::from_millis(1_199_970)));
         assert_eq!(s.dop_hint, Some(8));
+        let reported = s.service_usage(Some(6_000), Some(8));
+        assert_eq!(reported.time_remaining_ms, Some(1_199_970));
+        assert_eq!(reported.burst_remaining, Some(5_999));
+        assert_eq!((reported.limit, reported.window_secs), (Some(6_000), 300));
+        assert_eq!(reported.concurrency, Some(8));
         meter.heard(200, &headers(&[(BURST_REMAINING_HEADER, "5,998")]));
         let s = meter.snapshot();
         assert_eq!(s.burst_remaining, Some(5_998));

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use couplet_model::{
     ConnectionSettings, Endpoint, EndpointError, EntitySchema, ErrorKind, IntegrationUser, Page,
-    Query, Record, Side, WriteOp, WriteOutcome,
+    Query, Record, ServiceUsage, Side, WriteOp, WriteOutcome,
 };
 use couplet_odata::{Auth, BatchRequest, BatchResponse, ClientConfig, Method, ODataClient, Secret};
 use serde_json::Value;
@@ -26,6 +26,9 @@ const SERVICE: &str = "Business Central";
 
 /// The largest page Business Central online serves.
 pub const MAX_PAGE_SIZE: u32 = 20_000;
+
+/// Business Central online's published rate limit: 6,000 requests per user per 5 minutes.
+const REQUESTS_PER_WINDOW: u64 = 6_000;
 
 /// The error code Business Central answers a create with when the id or key already exists.
 const SAME_KEY_EXISTS: &str = "Internal_EntityWithSameKeyExists";
@@ -221,6 +224,15 @@ impl BusinessCentral {
 impl Endpoint for BusinessCentral {
     fn side(&self) -> Side {
         SIDE
+    }
+
+    fn usage(&self) -> Option<ServiceUsage> {
+        let in_flight = couplet_odata::batch::BATCH_CONCURRENCY;
+        Some(
+            self.client
+                .usage()
+                .service_usage(Some(REQUESTS_PER_WINDOW), Some(in_flight)),
+        )
     }
 
     async fn integration_user(&self) -> Result<IntegrationUser, EndpointError> {

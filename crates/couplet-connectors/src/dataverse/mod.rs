@@ -6,10 +6,12 @@ mod entities;
 use async_trait::async_trait;
 use couplet_model::{
     ConnectionSettings, Endpoint, EndpointError, EntitySchema, ErrorKind, Fields, IntegrationUser,
-    Page, Query, Record, Side, WriteOp, WriteOutcome,
+    Page, Query, Record, ServiceUsage, Side, WriteOp, WriteOutcome,
 };
 use couplet_odata::query::encode_value;
-use couplet_odata::{Auth, ClientConfig, Method, ODataClient, ODataError, ODataRequest, Secret};
+use couplet_odata::{
+    AdaptiveLimit, Auth, ClientConfig, Method, ODataClient, ODataError, ODataRequest, Secret,
+};
 use futures::StreamExt;
 use reqwest::header::{HeaderName, IF_MATCH};
 use serde_json::{Map, Value};
@@ -29,8 +31,15 @@ const SERVICE: &str = "Dataverse";
 /// The largest page Dataverse serves.
 pub const MAX_PAGE_SIZE: u32 = 5_000;
 
-/// Writes in flight at once.
+/// Single writes in flight at once until the service recommends a degree of parallelism
+/// (`x-ms-dop-hint`).
 const WRITE_CONCURRENCY: usize = 8;
+
+/// Dataverse's service protection refuses more concurrent requests per user than this.
+const MAX_CONCURRENT: usize = 52;
+
+/// Dataverse's service protection: 6,000 requests per user per 300 s.
+const REQUESTS_PER_WINDOW: u64 = 6_000;
 
 /// The Web API path under the environment URL.
 const API_PATH: &str = "api/data/v9.2";
@@ -53,6 +62,8 @@ pub struct Dataverse {
     me: std::sync::Arc<std::sync::OnceLock<Uuid>>,
     /// The integration user, once read: it does not change while the connection stands.
     user: std::sync::Arc<std::sync::OnceLock<IntegrationUser>>,
+    /// Single writes in flight: from the service's hint, halved when it throttles.
+    in_flight: AdaptiveLimit,
 }
 
 impl Dataverse {
@@ -87,6 +98,7 @@ impl Dataverse {
             single_writes_only: Default::default(),
             me: Default::default(),
             user: Default::default(),
+            in_flight: AdaptiveLimit::new(WRITE_CONCURRENCY, MAX_CONCURRENT),
         })
     }
 
@@ -108,6 +120,15 @@ impl Dataverse {
             .get_json(url, Vec::new())
             .await
             .map_err(|e| e.into_endpoint_error(SIDE))
+    }
+
+    /// The bound on single writes in flight, started from the service's recommended degree of
+    /// parallelism once an answer carried it.
+    fn single_writes(&self) -> &AdaptiveLimit {
+        if let Some(hint) = self.client.usage().dop_hint {
+            self.in_flight.start_from_hint(hint, MAX_CONCURRENT);
+        }
+        &self.in_flight
     }
 
     fn writes_singly(&self, def: &EntityDef) -> bool {
@@ -241,6 +262,15 @@ impl Endpoint for Dataverse {
         SIDE
     }
 
+    fn usage(&self) -> Option<ServiceUsage> {
+        let limit = self.single_writes().limit();
+        Some(
+            self.client
+                .usage()
+                .service_usage(Some(REQUESTS_PER_WINDOW), Some(limit)),
+        )
+    }
+
     async fn integration_user(&self) -> Result<IntegrationUser, EndpointError> {
         if let Some(user) = self.user.get() {
             return Ok(user.clone());
@@ -342,18 +372,24 @@ impl Endpoint for Dataverse {
                 }
             }
         }
+        let in_flight = self.single_writes();
         let singles: Vec<_> = results
             .iter()
             .enumerate()
             .filter(|(_, r)| r.is_none())
             .map(|(i, _)| {
                 let op = &ops[i];
-                async move { (i, self.write_one(def, op).await) }
+                async move {
+                    let _slot = in_flight.acquire().await;
+                    let outcome = self.write_one(def, op).await;
+                    in_flight.completed(self.client.usage().throttled);
+                    (i, outcome)
+                }
             })
             .collect();
         let written: Vec<(usize, Result<WriteOutcome, EndpointError>)> =
             futures::stream::iter(singles)
-                .buffer_unordered(WRITE_CONCURRENCY)
+                .buffer_unordered(MAX_CONCURRENT)
                 .collect()
                 .await;
         for (i, outcome) in written {
