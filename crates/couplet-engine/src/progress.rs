@@ -1,6 +1,6 @@
 //! Progress events of a running synchronization.
 
-use couplet_model::{Counters, Direction};
+use couplet_model::{Counters, Direction, ServiceUsage};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -35,4 +35,10 @@ pub struct Progress {
     pub total: Option<u64>,
     /// The run's counters so far (both passes).
     pub counters: Counters,
+    /// Business Central's quota used so far, as its connector measures it (filled by the
+    /// engine at every event).
+    pub erp_usage: Option<ServiceUsage>,
+    /// Dataverse's quota used so far, as its connector measures it (filled by the engine at
+    /// every event).
+    pub crm_usage: Option<ServiceUsage>,
 }

@@ -154,8 +154,14 @@ impl Engine {
         }
     }
 
-    fn emit(&self, progress: Progress) {
-        // No subscriber is fine.
+    /// Sends `progress` with both services' quota use as of now.
+    fn emit(&self, mut progress: Progress) {
+        if self.events.receiver_count() == 0 {
+            return;
+        }
+        progress.erp_usage = self.erp.usage();
+        progress.crm_usage = self.crm.usage();
+        // A subscriber gone since is fine.
         let _ = self.events.send(progress);
     }
 

@@ -124,6 +124,8 @@ impl<'e> Pass<'e> {
             processed: self.processed,
             total: None,
             counters: run.counters,
+            erp_usage: None,
+            crm_usage: None,
         });
     }
 
