@@ -38,6 +38,11 @@ pub fn follow(engine: &Engine, json: bool) -> Bars {
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar());
         let mut bars: HashMap<String, ProgressBar> = HashMap::new();
+        // The services' quota use, one line below the bars.
+        let usage = multi.add(ProgressBar::new(0));
+        usage.set_style(
+            ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
         loop {
             let event: Progress = tokio::select! {
                 _ = stopped.cancelled() => break,
@@ -49,7 +54,7 @@ pub fn follow(engine: &Engine, json: bool) -> Bars {
             };
             let key = format!("{} {}", event.mapping, event.direction.as_str());
             let bar = bars.entry(key.clone()).or_insert_with(|| {
-                let b = multi.add(ProgressBar::new(0));
+                let b = multi.insert_before(&usage, ProgressBar::new(0));
                 b.set_style(style.clone());
                 b.set_prefix(format!("{} {}", event.mapping, arrow(event.direction)));
                 b
@@ -62,10 +67,15 @@ pub fn follow(engine: &Engine, json: bool) -> Bars {
                 "+{} ~{} ={} !{}",
                 c.inserted, c.modified, c.unchanged, c.failed
             ));
+            if let Some(line) = usage_line(&event) {
+                usage.set_message(line);
+                usage.tick();
+            }
         }
         for b in bars.values() {
             b.finish();
         }
+        usage.finish();
     });
     Bars {
         task: Some(task),
@@ -73,10 +83,71 @@ pub fn follow(engine: &Engine, json: bool) -> Bars {
     }
 }
 
+/// Both services' quota use in one line: `Business Central 120/6,000 requests in 5 min ·
+/// Dataverse 1,234/6,000 requests in 5 min, throttled 2× (waited 12 s)`.
+fn usage_line(event: &Progress) -> Option<String> {
+    let parts: Vec<String> = [
+        event
+            .erp_usage
+            .map(|u| u.summary(couplet_model::Side::Erp.product())),
+        event
+            .crm_usage
+            .map(|u| u.summary(couplet_model::Side::Crm.product())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
 fn arrow(d: couplet_model::Direction) -> &'static str {
     match d {
         couplet_model::Direction::ToCrm => "→ Dataverse",
         couplet_model::Direction::FromCrm => "→ Business Central",
         couplet_model::Direction::Bidirectional => "↔",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use couplet_engine::Phase;
+    use couplet_model::{Counters, Direction, ServiceUsage};
+
+    fn event(erp: Option<ServiceUsage>, crm: Option<ServiceUsage>) -> Progress {
+        Progress {
+            run_id: uuid::Uuid::nil(),
+            mapping: "CUSTOMER".into(),
+            direction: Direction::ToCrm,
+            phase: Phase::Synchronizing,
+            processed: 0,
+            total: None,
+            counters: Counters::default(),
+            erp_usage: erp,
+            crm_usage: crm,
+        }
+    }
+
+    #[test]
+    fn the_usage_line_names_both_services_and_throttling() {
+        let erp = ServiceUsage {
+            requests: 120,
+            limit: Some(6_000),
+            window_secs: 300,
+            ..ServiceUsage::default()
+        };
+        let crm = ServiceUsage {
+            requests: 1_234,
+            throttled: 2,
+            throttle_wait_ms: 12_000,
+            ..erp
+        };
+        assert_eq!(
+            usage_line(&event(Some(erp), Some(crm))).as_deref(),
+            Some(
+                "Business Central 120/6,000 requests in 5 min · Dataverse 1,234/6,000 requests in 5 min, throttled 2× (waited 12 s)"
+            )
+        );
+        assert_eq!(usage_line(&event(None, None)), None);
     }
 }
