@@ -118,6 +118,8 @@ mod tests {
             processed,
             total: None,
             counters: Counters::default(),
+            erp_usage: None,
+            crm_usage: None,
         }
     }
 

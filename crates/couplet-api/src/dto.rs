@@ -1,7 +1,7 @@
 //! What operations return: plain, serializable views for the UI and the CLI.
 
 use chrono::{DateTime, Utc};
-use couplet_model::{Counters, Direction, IntegrationUser, JobKind, RunState, Side};
+use couplet_model::{Counters, Direction, IntegrationUser, JobKind, RunState, ServiceUsage, Side};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -308,6 +308,10 @@ pub struct ProgressView {
     pub total: Option<u64>,
     /// The run's counters so far (both passes).
     pub counters: Counters,
+    /// Business Central's quota used so far, when its connector measures it.
+    pub erp_usage: Option<ServiceUsage>,
+    /// Dataverse's quota used so far, when its connector measures it.
+    pub crm_usage: Option<ServiceUsage>,
 }
 
 impl From<couplet_engine::Progress> for ProgressView {
@@ -320,6 +324,8 @@ impl From<couplet_engine::Progress> for ProgressView {
             processed: p.processed,
             total: p.total,
             counters: p.counters,
+            erp_usage: p.erp_usage,
+            crm_usage: p.crm_usage,
         }
     }
 }

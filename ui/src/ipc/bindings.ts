@@ -365,6 +365,10 @@ export type ProgressView = {
 	total: number | null,
 	/**  The run's counters so far (both passes). */
 	counters: Counters,
+	/**  Business Central's quota used so far, when its connector measures it. */
+	erp_usage: ServiceUsage | null,
+	/**  Dataverse's quota used so far, when its connector measures it. */
+	crm_usage: ServiceUsage | null,
 };
 
 /**  The records of one side of a mapping. */
@@ -469,6 +473,35 @@ export type RunView = {
 	duration_ms: number | null,
 	/**  Why it failed or stopped. */
 	message: string | null,
+};
+
+/**  A live measure of one service's quota use, reported with the engine's progress events. */
+export type ServiceUsage = {
+	/**  Requests sent within the last `window_secs` seconds (every attempt, retries included). */
+	requests: number,
+	/**
+	 *  The service's published limit of requests per window, when it has one (6,000 per
+	 *  5 minutes for both Business Central and Dataverse).
+	 */
+	limit: number | null,
+	/**  The sliding window the requests are counted over, in seconds. */
+	window_secs: number,
+	/**  Answers "429 Too Many Requests" received since the connection was made. */
+	throttled: number,
+	/**  Time spent waiting before repeating throttled requests, in milliseconds. */
+	throttle_wait_ms: number,
+	/**
+	 *  Requests the service says remain in its current window (Dataverse's
+	 *  `x-ms-ratelimit-burst-remaining-xrm-requests`), when it says.
+	 */
+	burst_remaining: number | null,
+	/**
+	 *  Execution time the service says remains in its current window, in milliseconds
+	 *  (Dataverse's `x-ms-ratelimit-time-remaining-xrm-requests`), when it says.
+	 */
+	time_remaining_ms: number | null,
+	/**  The most requests the connector keeps in flight at the moment, when it adapts it. */
+	concurrency: number | null,
 };
 
 /**  One of the two systems Couplet keeps in step. */

@@ -27,6 +27,19 @@ function progress(mapping: string, phase: string, processed: number, total: numb
   };
 }
 
+function usage(requests: number, throttled: number, throttle_wait_ms: number) {
+  return {
+    requests,
+    limit: 6_000,
+    window_secs: 300,
+    throttled,
+    throttle_wait_ms,
+    burst_remaining: null,
+    time_remaining_ms: null,
+    concurrency: 8,
+  };
+}
+
 /** Mocks a connected demo whose full sync runs until cancelled. */
 function mockBackend(calls: string[]) {
   let running = false;
@@ -79,7 +92,13 @@ describe("full synchronization page", () => {
     await waitFor(() => expect(screen.getByRole("button", { name: "Start" }).hasAttribute("disabled")).toBe(true));
 
     await act(() => emit("sync-progress", progress("SALESPEOPLE", "finished", 3, 3, 3)));
-    await act(() => emit("sync-progress", progress("CUSTOMER", "synchronizing", 25, 100, 20)));
+    await act(() =>
+      emit("sync-progress", {
+        ...progress("CUSTOMER", "synchronizing", 25, 100, 20),
+        erp_usage: usage(120, 0, 0),
+        crm_usage: usage(1_234, 2, 12_000),
+      }),
+    );
 
     const customer = await screen.findByRole("progressbar", { name: "CUSTOMER progress" });
     await waitFor(() => expect(customer.getAttribute("aria-valuenow")).toBe("25"));
@@ -87,6 +106,9 @@ describe("full synchronization page", () => {
     expect(screen.getByText("25 of 100 read")).toBeTruthy();
     expect(screen.getByText("20 created · 0 modified · 0 unchanged · 0 failed")).toBeTruthy();
     expect(screen.getByText("Finished")).toBeTruthy();
+    expect(screen.getByLabelText("Quota used").textContent).toBe(
+      "Business Central 120/6,000 requests in 5 min · Dataverse 1,234/6,000 requests in 5 min, throttled 2× (waited 12 s)",
+    );
     const salespeople = screen.getByRole("progressbar", { name: "SALESPEOPLE progress" });
     expect(salespeople.getAttribute("aria-valuenow")).toBe("1");
   });

@@ -21,6 +21,7 @@ import type { Counters, MappingView, ProgressView, RunReport, RunView } from "..
 import { appStatus, cancelFullSync, listMappings, listRuns, onSyncProgress, startFullSync } from "../../ipc/client";
 import { ErrorBar } from "../../components/ErrorBar";
 import { type Seen, paceText } from "./pace";
+import { quotaText } from "./usage";
 
 const useStyles = makeStyles({
   page: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalL },
@@ -88,6 +89,7 @@ export function FullSyncPage() {
   // Per mapping: its latest progress, when it came, and where its pass stood when this window
   // first saw it (for the pace and the time left).
   const [progress, setProgress] = useState<Record<string, Tracked>>({});
+  const [newestEvent, setNewestEvent] = useState<ProgressView | undefined>(undefined);
   const mappings = useQuery({ queryKey: ["mappings"], queryFn: listMappings });
   const status = useQuery({
     queryKey: ["app-status"],
@@ -98,7 +100,10 @@ export function FullSyncPage() {
   const lastFullSync = recentRuns.data?.find((r) => r.run.kind === "full_sync");
   const start = useMutation({
     mutationFn: startFullSync,
-    onMutate: () => setProgress({}),
+    onMutate: () => {
+      setProgress({});
+      setNewestEvent(undefined);
+    },
     onSettled: () => queries.invalidateQueries({ queryKey: ["app-status"] }),
   });
   const cancel = useMutation({ mutationFn: cancelFullSync });
@@ -111,12 +116,16 @@ export function FullSyncPage() {
   };
   const latest = (mapping: string): ProgressView | undefined =>
     progress[mapping]?.view ?? kept.filter((p) => p.mapping === mapping).at(-1);
+  // The services' quota use, from the newest progress event of any mapping.
+  const newest = newestEvent ?? kept.at(-1);
+  const quota = newest ? quotaText(newest.erp_usage, newest.crm_usage) : "";
 
   useEffect(() => {
     let stop: (() => void) | undefined;
     let gone = false;
     void onSyncProgress((p) => {
       const at = Date.now();
+      setNewestEvent(p);
       setProgress((all) => {
         const before = all[p.mapping];
         const seen = before && passKey(before.view) === passKey(p) ? before.seen : { at, processed: p.processed };
@@ -165,6 +174,11 @@ export function FullSyncPage() {
       <Caption1 className={styles.muted}>
         {running ? "Running…" : lastRunText(lastFullSync)}
       </Caption1>
+      {quota && (
+        <Caption1 className={styles.muted} aria-label="Quota used">
+          {quota}
+        </Caption1>
+      )}
       <Table aria-label="Table mappings">
         <TableHeader>
           <TableRow>
