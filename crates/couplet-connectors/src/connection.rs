@@ -1,7 +1,9 @@
 //! Turning connection settings and a secret into a validated OData client.
 
 use couplet_model::{ConnectionSettings, EndpointError, ErrorKind, Side};
-use couplet_odata::{Auth, ClientConfig, ODataClient, Secret, TokenConfig, TokenProvider};
+use couplet_odata::{
+    Auth, ClientConfig, ClientCredential, ODataClient, Secret, TokenConfig, TokenProvider,
+};
 
 /// Parses `value` as an absolute http(s) URL; otherwise a Config error naming `field`.
 pub(crate) fn checked_url(side: Side, field: &str, value: &str) -> Result<url::Url, EndpointError> {
@@ -60,7 +62,7 @@ pub(crate) fn client_credentials(
         authority: settings.authority.trim().to_owned(),
         tenant: settings.tenant.trim().to_owned(),
         client_id: settings.client_id.trim().to_owned(),
-        client_secret: secret,
+        credential: ClientCredential::Secret(secret),
         scope: settings.scope.trim().to_owned(),
         timeout: config.timeout,
     })
