@@ -15,7 +15,8 @@ use couplet_model::ErrorKind;
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use rsa::signature::{RandomizedSigner, SignatureEncoding};
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use rsa::traits::{PrivateKeyParts, PublicKeyParts};
+use rsa::{BigUint, RsaPrivateKey, RsaPublicKey};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
@@ -26,6 +27,9 @@ use crate::error::ODataError;
 
 /// The `client_assertion_type` form value for a JWT client assertion (RFC 7523).
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// The prefix of [`ClientCertificate::keychain_form`].
+const KEYCHAIN_PREFIX: &str = "couplet-certificate-v1:";
 
 /// How long a client assertion is valid (Entra accepts up to 10 minutes of clock skew too).
 const ASSERTION_LIFETIME_SECS: i64 = 600;
@@ -198,6 +202,72 @@ impl ClientCertificate {
                 sha256,
                 not_before: to_utc(validity.not_before),
                 not_after: to_utc(validity.not_after),
+            }),
+        })
+    }
+
+    /// A compact text to keep in the OS keychain: the key's two primes and public exponent,
+    /// the thumbprints and the validity. It is much shorter than the PEM (Windows Credential
+    /// Manager holds at most 2,560 bytes) and is read back by [`ClientCertificate::from_keychain_form`].
+    pub fn keychain_form(&self) -> Result<Secret, CertificateError> {
+        let key = &self.inner.key;
+        let [p, q] = key.primes() else {
+            return Err(CertificateError::BadKey(
+                "it has more than two primes, which Couplet cannot keep".into(),
+            ));
+        };
+        let part = |b: &[u8]| URL_SAFE_NO_PAD.encode(b);
+        let time =
+            |t: Option<DateTime<Utc>>| t.map(|t| t.timestamp().to_string()).unwrap_or_default();
+        Ok(Secret::new(format!(
+            "{KEYCHAIN_PREFIX}{}.{}.{}.{}.{}.{}.{}",
+            part(&p.to_bytes_be()),
+            part(&q.to_bytes_be()),
+            part(&key.e().to_bytes_be()),
+            part(&self.inner.sha1),
+            part(&self.inner.sha256),
+            time(self.inner.not_before),
+            time(self.inner.not_after),
+        )))
+    }
+
+    /// Reads what [`ClientCertificate::keychain_form`] wrote, or a PEM with the certificate
+    /// and its key.
+    pub fn from_keychain_form(text: &str) -> Result<ClientCertificate, CertificateError> {
+        let Some(compact) = text.trim().strip_prefix(KEYCHAIN_PREFIX) else {
+            return ClientCertificate::from_pem(text);
+        };
+        let damaged = |why: &str| {
+            CertificateError::Unreadable(format!(
+                "the stored certificate credential is damaged ({why}): connect again with the PEM"
+            ))
+        };
+        let parts: Vec<&str> = compact.split('.').collect();
+        let [p, q, e, sha1, sha256, not_before, not_after] = parts.as_slice() else {
+            return Err(damaged("wrong number of parts"));
+        };
+        let bytes = |s: &str| URL_SAFE_NO_PAD.decode(s).map_err(|_| damaged("bad base64"));
+        let number = |s: &str| bytes(s).map(|b| BigUint::from_bytes_be(&b));
+        let key = RsaPrivateKey::from_p_q(number(p)?, number(q)?, number(e)?)
+            .map_err(|e| CertificateError::BadKey(e.to_string()))?;
+        let sha1: [u8; 20] = bytes(sha1)?
+            .try_into()
+            .map_err(|_| damaged("bad SHA-1 thumbprint"))?;
+        let sha256: [u8; 32] = bytes(sha256)?
+            .try_into()
+            .map_err(|_| damaged("bad SHA-256 thumbprint"))?;
+        let time = |s: &str| {
+            s.parse::<i64>()
+                .ok()
+                .and_then(|secs| DateTime::from_timestamp(secs, 0))
+        };
+        Ok(ClientCertificate {
+            inner: Arc::new(CertificateInner {
+                key,
+                sha1,
+                sha256,
+                not_before: time(not_before),
+                not_after: time(not_after),
             }),
         })
     }

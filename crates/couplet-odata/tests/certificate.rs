@@ -67,6 +67,42 @@ fn the_thumbprints_are_those_openssl_shows() {
 }
 
 #[test]
+fn the_keychain_form_is_short_and_signs_like_the_pem() {
+    let cert = ClientCertificate::from_pem(CERT_AND_KEY).expect("valid PEM");
+    let stored = cert.keychain_form().expect("two-prime key");
+    // Windows Credential Manager keeps at most 2,560 bytes of UTF-16.
+    assert!(
+        stored.expose().encode_utf16().count() * 2 <= 2560,
+        "{} characters",
+        stored.expose().len()
+    );
+    let back = ClientCertificate::from_keychain_form(stored.expose()).expect("read back");
+    assert_eq!(back.thumbprint(), SHA1_THUMBPRINT);
+    assert_eq!(back.thumbprint_sha256(), SHA256_THUMBPRINT);
+    assert_eq!(back.not_after(), cert.not_after());
+    let assertion = back
+        .client_assertion("https://x/t/oauth2/v2.0/token", "c", Utc::now())
+        .expect("signed");
+    let parts: Vec<&str> = assertion.expose().split('.').collect();
+    let signature = rsa::pss::Signature::try_from(
+        URL_SAFE_NO_PAD
+            .decode(parts[2])
+            .expect("base64url")
+            .as_slice(),
+    )
+    .expect("signature");
+    rsa::pss::VerifyingKey::<Sha256>::new(certificate_public_key(CERT_AND_KEY))
+        .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
+        .expect("the restored key is the certificate's key");
+    let pem_too = ClientCertificate::from_keychain_form(CERT_AND_KEY).expect("a PEM is read too");
+    assert_eq!(pem_too.thumbprint(), SHA1_THUMBPRINT);
+    assert!(matches!(
+        ClientCertificate::from_keychain_form("couplet-certificate-v1:abc"),
+        Err(CertificateError::Unreadable(_))
+    ));
+}
+
+#[test]
 fn a_pkcs1_rsa_private_key_is_read_as_well_as_pkcs8() {
     let cert = ClientCertificate::from_pem(CERT_AND_RSA_KEY).expect("valid PEM");
     assert_eq!(cert.thumbprint(), SHA1_THUMBPRINT);
