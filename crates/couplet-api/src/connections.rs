@@ -56,6 +56,7 @@ pub(crate) fn settings_from(input: &ConnectionInput) -> Result<ConnectionSetting
         company_name: None,
         integration_user: None,
         sandbox: input.sandbox,
+        auth: Default::default(),
     })
 }
 

@@ -202,6 +202,7 @@ mod tests {
             company_name: None,
             integration_user: None,
             sandbox: false,
+            auth: Default::default(),
         };
         ctx.store()
             .run(move |conn| couplet_store::connections::save(conn, &real))
