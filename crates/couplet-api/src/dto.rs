@@ -34,17 +34,16 @@ pub struct ConnectionInput {
     /// How this side signs in; the client secret when left out.
     #[serde(default)]
     pub auth_method: AuthChoice,
-    /// The client secret (with [`AuthChoice::ClientSecret`]).
-    #[serde(default)]
+    /// The client secret (signing in with `client_secret`; empty otherwise).
     pub client_secret: String,
-    /// The certificate with its private key (with [`AuthChoice::Certificate`]): PEM text, or
-    /// the path of a PEM file.
+    /// The certificate with its private key (signing in with `certificate`): PEM text, or the
+    /// path of a PEM file.
     #[serde(default)]
     pub certificate: Option<String>,
-    /// The Business Central user name (with [`AuthChoice::Basic`]).
+    /// The Business Central user name (signing in with `basic`).
     #[serde(default)]
     pub user_name: Option<String>,
-    /// The user's web service access key (with [`AuthChoice::Basic`]).
+    /// The user's web service access key (signing in with `basic`).
     #[serde(default)]
     pub access_key: Option<String>,
     /// The authority host (`https://login.microsoftonline.com`).
