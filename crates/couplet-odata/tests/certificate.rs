@@ -103,6 +103,19 @@ fn the_keychain_form_is_short_and_signs_like_the_pem() {
 }
 
 #[test]
+fn an_expired_certificate_is_a_config_error_before_any_request() {
+    let cert = ClientCertificate::from_pem(CERT_AND_KEY).expect("valid PEM");
+    cert.check_validity(Utc::now()).expect("valid today");
+    let end = cert.not_after().expect("validity read");
+    let err = cert
+        .check_validity(end + chrono::Duration::days(1))
+        .expect_err("expired");
+    assert_eq!(err.kind, ErrorKind::Config);
+    assert!(err.message.contains("expired on"), "{}", err.message);
+    assert!(err.message.contains(SHA1_THUMBPRINT), "{}", err.message);
+}
+
+#[test]
 fn a_pkcs1_rsa_private_key_is_read_as_well_as_pkcs8() {
     let cert = ClientCertificate::from_pem(CERT_AND_RSA_KEY).expect("valid PEM");
     assert_eq!(cert.thumbprint(), SHA1_THUMBPRINT);
