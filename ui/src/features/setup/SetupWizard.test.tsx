@@ -42,7 +42,9 @@ async function walkDemoToMappings() {
   await screen.findByRole("checkbox", { name: "CUSTOMER" });
 }
 
-describe("connection setup wizard", () => {
+// Each test walks the wizard step by step: seconds on a busy 2-core machine, so more than
+// Vitest's default 5 s.
+describe("connection setup wizard", { timeout: 30_000 }, () => {
   it("connects the demo systems: fields filled in, both tests, mappings, Finish and a full sync", async () => {
     const backend = fakeBackend();
     mockIPC(backend.handler, { shouldMockEvents: true });
@@ -97,8 +99,7 @@ describe("connection setup wizard", () => {
     ]);
     const order = backend.calls.map((c) => c.cmd).filter((c) => c === "setup_finish" || c === "full_sync_start");
     expect(order).toEqual(["setup_finish", "full_sync_start"]);
-    // The whole wizard, step by step: seconds on a busy 2-core machine.
-  }, 20_000);
+  });
 
   it("marks empty required fields and does not test", async () => {
     const backend = fakeBackend();
@@ -307,7 +308,7 @@ describe("connection setup wizard", () => {
         certificate: null,
       },
     });
-  }, 30_000);
+  });
 
   it("uses Dataverse's certificate for Business Central when it is the same app registration", async () => {
     const backend = fakeBackend();
@@ -327,5 +328,5 @@ describe("connection setup wizard", () => {
     expect(backend.called("connection_test")[1]).toMatchObject({
       input: { side: "erp", client_id: "app-1", auth_method: "certificate", certificate: "/home/me/couplet.pem" },
     });
-  }, 30_000);
+  });
 });
