@@ -2,22 +2,30 @@
 //! in memory, and kept between runs through an optional [`SchemaCache`].
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
-use async_trait::async_trait;
 use couplet_model::Side;
 
 use crate::entity::{EntityDef, EntityDescription};
 
+/// A future a [`SchemaCache`] answers with.
+pub type CacheFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// Where a connector keeps the entity descriptions it discovered, between runs (the app
 /// stores them in its database). Failures to load or save are the cache's to log: discovery
-/// then simply asks the service again.
-#[async_trait]
+/// then simply asks the service again. Implement the methods with `Box::pin(async move { .. })`.
 pub trait SchemaCache: Send + Sync + std::fmt::Debug {
     /// The cached description of `entity` on `side`, if any.
-    async fn load(&self, side: Side, entity: &str) -> Option<EntityDescription>;
+    fn load<'a>(
+        &'a self,
+        side: Side,
+        entity: &'a str,
+    ) -> CacheFuture<'a, Option<EntityDescription>>;
     /// Keeps these freshly discovered descriptions of entities on `side`.
-    async fn save(&self, side: Side, descriptions: &[EntityDescription]);
+    fn save<'a>(&'a self, side: Side, descriptions: &'a [EntityDescription])
+    -> CacheFuture<'a, ()>;
 }
 
 /// The described entities of one connection.

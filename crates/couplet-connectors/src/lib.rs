@@ -14,7 +14,7 @@ mod write;
 mod xml_document;
 
 pub use business_central::{BusinessCentral, Company};
-pub use catalog::SchemaCache;
+pub use catalog::{CacheFuture, SchemaCache};
 pub use connection::check_token;
 pub use couplet_odata::{ClientConfig, RetryPolicy, Secret};
 pub use dataverse::Dataverse;

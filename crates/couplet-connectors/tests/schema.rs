@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
-use couplet_connectors::{BusinessCentral, Dataverse, EntityDescription, SchemaCache, Secret};
+use couplet_connectors::{
+    BusinessCentral, CacheFuture, Dataverse, EntityDescription, SchemaCache, Secret,
+};
 use couplet_model::{
     ConnectionSettings, Endpoint, ErrorKind, FieldKind, Fields, Filter, Literal, Query, Record,
     Side, WriteOp,
@@ -442,21 +443,32 @@ struct MemoryCache {
     saved: Mutex<HashMap<(Side, String), EntityDescription>>,
 }
 
-#[async_trait]
 impl SchemaCache for MemoryCache {
-    async fn load(&self, side: Side, entity: &str) -> Option<EntityDescription> {
-        self.saved
-            .lock()
-            .expect("lock")
-            .get(&(side, entity.to_owned()))
-            .cloned()
+    fn load<'a>(
+        &'a self,
+        side: Side,
+        entity: &'a str,
+    ) -> CacheFuture<'a, Option<EntityDescription>> {
+        Box::pin(async move {
+            self.saved
+                .lock()
+                .expect("lock")
+                .get(&(side, entity.to_owned()))
+                .cloned()
+        })
     }
 
-    async fn save(&self, side: Side, descriptions: &[EntityDescription]) {
-        let mut saved = self.saved.lock().expect("lock");
-        for d in descriptions {
-            saved.insert((side, d.schema.entity.clone()), d.clone());
-        }
+    fn save<'a>(
+        &'a self,
+        side: Side,
+        descriptions: &'a [EntityDescription],
+    ) -> CacheFuture<'a, ()> {
+        Box::pin(async move {
+            let mut saved = self.saved.lock().expect("lock");
+            for d in descriptions {
+                saved.insert((side, d.schema.entity.clone()), d.clone());
+            }
+        })
     }
 }
 
