@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use couplet_connectors::{CacheFuture, EntityDescription, SchemaCache};
+pub use couplet_connectors::EntityDescription;
+use couplet_connectors::{CacheFuture, SchemaCache};
 use couplet_model::Side;
 use couplet_store::Store;
 use couplet_store::entity_schemas::{self, CachedSchema};
