@@ -154,8 +154,15 @@ pub(crate) fn lookup_bind(field: &FieldSchema, value: &str) -> Option<(LookupTar
 /// The NotFound error for an entity the service does not have, naming those it has.
 pub(crate) fn unknown_entity(side: Side, name: &str, known: &[String]) -> EndpointError {
     const SHOWN: usize = 40;
+    // Names like the one asked for come first (a typo, a plural), then the rest by name.
+    let wanted = name.to_lowercase();
+    let stem: String = wanted.chars().take(2).collect();
+    let far = |k: &str| {
+        let k = k.to_lowercase();
+        !(k.starts_with(&stem) || k.contains(&wanted) || wanted.contains(&k))
+    };
     let mut shown: Vec<&str> = known.iter().map(String::as_str).collect();
-    shown.sort_unstable();
+    shown.sort_unstable_by_key(|k| (far(k), *k));
     let more = shown.len().saturating_sub(SHOWN);
     shown.truncate(SHOWN);
     let tail = if more > 0 {
@@ -231,6 +238,21 @@ mod tests {
         assert_eq!(err.kind, ErrorKind::Rejected);
         assert!(err.message.contains("lastname"), "{}", err.message);
         assert!(err.message.contains("at most 5"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_unknown_entity_lists_similar_names_first() {
+        let known: Vec<String> = ["aaduser", "account", "accountleads", "contact", "team"]
+            .map(String::from)
+            .to_vec();
+        let err = unknown_entity(Side::Crm, "acount", &known);
+        assert_eq!(err.kind, ErrorKind::NotFound);
+        assert!(
+            err.message
+                .contains("(known: account, accountleads, aaduser, contact, team)"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
