@@ -314,52 +314,64 @@ pub async fn get(ctx: &AppContext, side: Side) -> Result<Option<ConnectionSettin
         .await?)
 }
 
+/// A saved connection's connector, with its schema cache.
+pub(crate) enum Connector {
+    /// Business Central.
+    Erp(BusinessCentral),
+    /// Dataverse.
+    Crm(Dataverse),
+}
+
+/// Builds the connector of `side`'s saved connection; the entity schemas it learns are cached
+/// in the store and reused by the next connector of the same connection.
+pub(crate) async fn connector(ctx: &AppContext, side: Side) -> Result<Connector, ApiError> {
+    let settings = get(ctx, side).await?.ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::NotConnected,
+            format!(
+                "{side} is not connected yet. Run the connection setup first (couplet connect)."
+            ),
+        )
+    })?;
+    let what = credential_name(&settings.auth);
+    let secret = ctx
+        .secrets(settings.sandbox)
+        .get(&AppContext::credential_key(side, &settings.auth))
+        .map_err(|e| {
+            ApiError::new(
+                ErrorCode::NotConnected,
+                format!("{side}: the {what} could not be read: {e}. Connect again."),
+            )
+        })?
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::NotConnected,
+                format!("{side}: no {what} is stored. Connect again."),
+            )
+        })?;
+    let secret = Secret::new(secret);
+    let cache = crate::schemas::StoredSchemas::new(ctx.store().clone(), &settings.url);
+    Ok(match side {
+        Side::Erp => {
+            Connector::Erp(BusinessCentral::new(&settings, secret)?.with_schema_cache(cache))
+        }
+        Side::Crm => Connector::Crm(Dataverse::new(&settings, secret)?.with_schema_cache(cache)),
+    })
+}
+
 /// Builds the endpoints of both saved connections.
 pub async fn endpoints(
     ctx: &AppContext,
 ) -> Result<(Arc<dyn Endpoint>, Arc<dyn Endpoint>), ApiError> {
-    let mut built: Vec<Arc<dyn Endpoint>> = Vec::with_capacity(2);
-    for side in [Side::Erp, Side::Crm] {
-        let settings = get(ctx, side).await?.ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::NotConnected,
-                format!(
-                    "{side} is not connected yet. Run the connection setup first (couplet connect)."
-                ),
-            )
-        })?;
-        let what = credential_name(&settings.auth);
-        let secret = ctx
-            .secrets(settings.sandbox)
-            .get(&AppContext::credential_key(side, &settings.auth))
-            .map_err(|e| {
-                ApiError::new(
-                    ErrorCode::NotConnected,
-                    format!("{side}: the {what} could not be read: {e}. Connect again."),
-                )
-            })?
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::NotConnected,
-                    format!("{side}: no {what} is stored. Connect again."),
-                )
-            })?;
-        let secret = Secret::new(secret);
-        let endpoint: Arc<dyn Endpoint> = match side {
-            Side::Erp => Arc::new(BusinessCentral::new(&settings, secret)?),
-            Side::Crm => Arc::new(Dataverse::new(&settings, secret)?),
-        };
-        built.push(endpoint);
-    }
-    let crm = built.pop();
-    let erp = built.pop();
-    match (erp, crm) {
-        (Some(erp), Some(crm)) => Ok((erp, crm)),
-        _ => Err(ApiError::new(
-            ErrorCode::Internal,
-            "endpoints could not be built",
-        )),
-    }
+    let erp: Arc<dyn Endpoint> = match connector(ctx, Side::Erp).await? {
+        Connector::Erp(bc) => Arc::new(bc),
+        Connector::Crm(dv) => Arc::new(dv),
+    };
+    let crm: Arc<dyn Endpoint> = match connector(ctx, Side::Crm).await? {
+        Connector::Erp(bc) => Arc::new(bc),
+        Connector::Crm(dv) => Arc::new(dv),
+    };
+    Ok((erp, crm))
 }
 
 #[cfg(test)]

@@ -82,6 +82,18 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Print an entity's schema as the service's metadata describes it (cached after the
+    /// first read): fields, types, maximum lengths, options, lookups.
+    Schema {
+        /// Read the metadata again instead of using the cached schema.
+        #[arg(long)]
+        refresh: bool,
+        /// The side: erp (Business Central) or crm (Dataverse).
+        #[arg(value_enum)]
+        side: SideArg,
+        /// The entity: a Business Central entity set (customers) or a Dataverse table (account).
+        entity: String,
+    },
     /// List the per-record errors of a run (or of all runs).
     Errors {
         /// The run.

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use couplet_api::dto::ConnectionInput;
 use couplet_api::{
-    ApiError, AppContext, ErrorCode, connections, couplings, demo, mappings, runs, sync,
+    ApiError, AppContext, ErrorCode, connections, couplings, demo, mappings, runs, schemas, sync,
 };
 use couplet_model::Side;
 use serde_json::json;
@@ -81,6 +81,16 @@ pub async fn run(cli: Cli) -> Result<(), ApiError> {
                 Command::Errors { run, limit } => {
                     let list = runs::errors(&ctx, run, limit).await?;
                     output::errors(json, &list);
+                    Ok(())
+                }
+                Command::Schema {
+                    refresh,
+                    side,
+                    entity,
+                } => {
+                    let description =
+                        schemas::describe(&ctx, side.into(), &entity, refresh).await?;
+                    output::schema(json, side.into(), &description);
                     Ok(())
                 }
                 Command::Sandbox(_) => Ok(()),

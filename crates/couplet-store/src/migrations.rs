@@ -14,6 +14,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_connection_auth",
         include_str!("../migrations/0002_connection_auth.sql"),
     ),
+    (
+        "0003_entity_schemas",
+        include_str!("../migrations/0003_entity_schemas.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -14,6 +14,7 @@ mod checkpoints;
 mod concurrent_open;
 mod connections;
 mod couplings;
+mod entity_schemas;
 mod handle;
 mod mappings;
 mod opening;
