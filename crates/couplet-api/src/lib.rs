@@ -14,6 +14,7 @@ pub mod error;
 pub mod mappings;
 pub mod records;
 pub mod runs;
+pub mod schemas;
 pub mod sync;
 
 pub use context::AppContext;

@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use couplet_api::ApiError;
 use couplet_api::dto::{ConnectionReport, CouplingView, MappingView, RunReport, RunView};
-use couplet_model::SyncError;
+use couplet_api::schemas::EntityDescription;
+use couplet_model::{FieldKind, Side, SyncError};
 use serde::Serialize;
 
 static PRINTED: AtomicBool = AtomicBool::new(false);
@@ -289,4 +290,76 @@ pub fn demo_summary(
         info.erp_api_url, info.crm_url
     );
     println!("Run `couplet runs` and `couplet errors` to look at the log.");
+}
+
+/// The type column of a field: its kind with its limits, options or targets.
+fn kind_text(kind: &FieldKind) -> String {
+    const SHOWN: usize = 8;
+    let listed = |items: Vec<String>| {
+        let more = items.len().saturating_sub(SHOWN);
+        let mut text = items.into_iter().take(SHOWN).collect::<Vec<_>>().join(", ");
+        if more > 0 {
+            text.push_str(&format!(", … {more} more"));
+        }
+        text
+    };
+    match kind {
+        FieldKind::Text { max_len: Some(n) } => format!("text ≤ {n}"),
+        FieldKind::Text { max_len: None } => "text".into(),
+        FieldKind::Integer => "integer".into(),
+        FieldKind::Decimal { scale: Some(s) } => format!("decimal ({s} places)"),
+        FieldKind::Decimal { scale: None } => "decimal".into(),
+        FieldKind::Boolean => "boolean".into(),
+        FieldKind::Guid => "guid".into(),
+        FieldKind::DateTime => "date-time".into(),
+        FieldKind::Date => "date".into(),
+        FieldKind::Lookup { target, targets } if targets.is_empty() => format!("lookup → {target}"),
+        FieldKind::Lookup { targets, .. } => format!(
+            "lookup → {}",
+            targets
+                .iter()
+                .map(|t| format!("{} (via {})", t.set, t.navigation))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ),
+        FieldKind::Choice { options } => format!(
+            "choice: {}",
+            listed(
+                options
+                    .iter()
+                    .map(|o| format!("{} {}", o.value, o.label))
+                    .collect()
+            )
+        ),
+        FieldKind::Enum { members } => format!(
+            "enum: {}",
+            listed(members.iter().map(|m| format!("'{m}'")).collect())
+        ),
+    }
+}
+
+/// Prints an entity's schema.
+pub fn schema(as_json: bool, side: Side, d: &EntityDescription) {
+    if as_json {
+        return json(d);
+    }
+    println!(
+        "{side} {} — entity set {}{}, key {}, changes by {}; metadata read {}",
+        d.schema.entity,
+        d.set,
+        if d.custom_api { " (custom API)" } else { "" },
+        d.key,
+        d.modified,
+        d.read_at.format("%Y-%m-%d %H:%M:%S UTC"),
+    );
+    let mut t = table(&["Field", "Type", "Required", "Read-only"]);
+    for f in &d.schema.fields {
+        t.add_row(vec![
+            f.name.clone(),
+            kind_text(&f.kind),
+            if f.required { "yes" } else { "" }.to_owned(),
+            if f.read_only { "yes" } else { "" }.to_owned(),
+        ]);
+    }
+    println!("{t}");
 }

@@ -1,145 +1,277 @@
-//! The static description of an entity a connector knows: entity set, key, modified field,
-//! lookups and field schema.
+//! What a connector knows about one entity, learnt from the service's metadata: entity set,
+//! key, modified-on field and field schema, with a hash index for the hot read/write path.
 
-use couplet_model::{EndpointError, EntitySchema, ErrorKind, FieldKind, FieldSchema, Side};
+use std::collections::HashMap;
 
-/// The type of a known field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FieldType {
-    /// Text with a maximum length, if any.
-    Text(Option<usize>),
-    /// A whole number or option-set value.
-    Integer,
-    /// A boolean.
-    Boolean,
-    /// A GUID that is not a lookup.
-    Guid,
-    /// A UTC timestamp.
-    DateTime,
-    /// A Dataverse lookup: read as `_<name>_value`, written as `<name>@odata.bind`.
-    Lookup {
-        /// The entity set it points into (`systemusers`).
-        target_set: &'static str,
-    },
+use chrono::{DateTime, Utc};
+use couplet_model::{
+    EndpointError, EntitySchema, ErrorKind, FieldKind, FieldSchema, Fields, LookupTarget, Side,
+};
+use serde::{Deserialize, Serialize};
+
+/// An entity as a connector discovered it from the service's metadata: its schema (what
+/// [`couplet_model::Endpoint::schema`] returns) and where and how it is read and written.
+/// Serializable, so it can be cached between runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityDescription {
+    /// The fields.
+    pub schema: EntitySchema,
+    /// The entity set in URLs (`customers`, `accounts`).
+    pub set: String,
+    /// The primary key field (`id`, `accountid`).
+    pub key: String,
+    /// The modified-on field (`lastModifiedDateTime`, `modifiedon`).
+    pub modified: String,
+    /// Business Central: served by the custom API (`api/couplet/sync/v1.0`), not API v2.0.
+    #[serde(default)]
+    pub custom_api: bool,
+    /// When the metadata was read.
+    pub read_at: DateTime<Utc>,
 }
 
-/// One known field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct FieldDef {
-    /// The model name (the navigation name for lookups).
-    pub name: &'static str,
-    /// Its type.
-    pub ty: FieldType,
-    /// Whether a create needs it.
-    pub required: bool,
-    /// Whether the service refuses writes to it.
-    pub read_only: bool,
-}
-
-impl FieldDef {
-    /// A writable, optional field.
-    pub(crate) const fn new(name: &'static str, ty: FieldType) -> FieldDef {
-        FieldDef {
-            name,
-            ty,
-            required: false,
-            read_only: false,
-        }
-    }
-
-    /// A field a create needs.
-    pub(crate) const fn required(self) -> FieldDef {
-        FieldDef {
-            required: true,
-            ..self
-        }
-    }
-
-    /// A field the service sets itself.
-    pub(crate) const fn read_only(self) -> FieldDef {
-        FieldDef {
-            read_only: true,
-            ..self
-        }
-    }
-}
-
-/// A writable, optional text field of at most `max` characters.
-pub(crate) const fn text(name: &'static str, max: usize) -> FieldDef {
-    FieldDef::new(name, FieldType::Text(Some(max)))
-}
-
-/// A known entity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A described entity with its fields indexed by name.
+#[derive(Debug, Clone)]
 pub(crate) struct EntityDef {
     /// The entity's name in mappings (`customers`, `account`).
-    pub name: &'static str,
-    /// The entity set in URLs (`customers`, `accounts`).
-    pub set: &'static str,
-    /// The primary key field (`id`, `accountid`).
-    pub key: &'static str,
-    /// The modified-on field (`lastModifiedDateTime`, `modifiedon`).
-    pub modified: &'static str,
-    /// The fields.
-    pub fields: &'static [FieldDef],
+    pub name: String,
+    /// The entity set in URLs.
+    pub set: String,
+    /// The primary key field.
+    pub key: String,
+    /// The modified-on field.
+    pub modified: String,
+    /// Whether Business Central serves it through the custom API.
+    pub custom_api: bool,
+    description: EntityDescription,
+    index: HashMap<String, usize>,
 }
 
 impl EntityDef {
+    /// Indexes a description.
+    pub(crate) fn new(description: EntityDescription) -> EntityDef {
+        let index = description
+            .schema
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.clone(), i))
+            .collect();
+        EntityDef {
+            name: description.schema.entity.clone(),
+            set: description.set.clone(),
+            key: description.key.clone(),
+            modified: description.modified.clone(),
+            custom_api: description.custom_api,
+            description,
+            index,
+        }
+    }
+
+    /// The description it was built from.
+    pub(crate) fn description(&self) -> &EntityDescription {
+        &self.description
+    }
+
+    /// The schema as the model describes it.
+    pub(crate) fn schema(&self) -> &EntitySchema {
+        &self.description.schema
+    }
+
     /// The field named `name` (model name).
-    pub(crate) fn field(&self, name: &str) -> Option<&FieldDef> {
-        self.fields.iter().find(|f| f.name == name)
+    pub(crate) fn field(&self, name: &str) -> Option<&FieldSchema> {
+        self.index
+            .get(name)
+            .and_then(|i| self.description.schema.fields.get(*i))
     }
 
     /// The name a field is read under on the wire (`_ownerid_value` for lookups).
     pub(crate) fn wire_read_name(&self, name: &str) -> String {
-        match self.field(name).map(|f| f.ty) {
-            Some(FieldType::Lookup { .. }) => format!("_{name}_value"),
+        match self.field(name).map(|f| &f.kind) {
+            Some(FieldKind::Lookup { .. }) => format!("_{name}_value"),
             _ => name.to_owned(),
         }
     }
 
-    /// The schema as the model describes it.
-    pub(crate) fn schema(&self) -> EntitySchema {
-        EntitySchema {
-            entity: self.name.to_owned(),
-            fields: self
-                .fields
-                .iter()
-                .map(|f| FieldSchema {
-                    name: f.name.to_owned(),
-                    kind: match f.ty {
-                        FieldType::Text(max_len) => FieldKind::Text { max_len },
-                        FieldType::Integer => FieldKind::Integer,
-                        FieldType::Boolean => FieldKind::Boolean,
-                        FieldType::Guid => FieldKind::Guid,
-                        FieldType::DateTime => FieldKind::DateTime,
-                        FieldType::Lookup { target_set } => FieldKind::Lookup {
-                            target: target_set.to_owned(),
-                        },
-                    },
-                    required: f.required,
-                    read_only: f.read_only,
-                })
-                .collect(),
+    /// Refuses values the service would refuse for their length, before anything is sent,
+    /// naming the field and its limit from the metadata.
+    pub(crate) fn check_values(
+        &self,
+        side: Side,
+        service: &str,
+        fields: &Fields,
+    ) -> Result<(), EndpointError> {
+        for (name, value) in fields {
+            let Some(FieldKind::Text { max_len: Some(max) }) = self.field(name).map(|f| &f.kind)
+            else {
+                continue;
+            };
+            let Some(text) = value.as_str() else {
+                continue;
+            };
+            let len = text.chars().count();
+            if len > *max {
+                let excerpt: String = text.chars().take(40).collect();
+                return Err(EndpointError::new(
+                    ErrorKind::Rejected,
+                    side,
+                    format!(
+                        "{service} {} field {name} takes at most {max} characters; \
+                         the value '{excerpt}…' has {len}: shorten it or map a shorter field",
+                        self.name
+                    ),
+                ));
+            }
         }
+        Ok(())
     }
 }
 
-/// Finds `name` in a connector's table; an unknown entity is a NotFound error naming it.
-pub(crate) fn find<'a>(
-    table: &'a [EntityDef],
-    side: Side,
-    name: &str,
-) -> Result<&'a EntityDef, EndpointError> {
-    table.iter().find(|e| e.name == name).ok_or_else(|| {
-        let known: Vec<&str> = table.iter().map(|e| e.name).collect();
-        EndpointError::new(
-            ErrorKind::NotFound,
-            side,
-            format!(
-                "{side} entity '{name}' is not known to Couplet (known: {})",
-                known.join(", ")
-            ),
-        )
-    })
+/// The table a lookup value binds to: the target whose entity set `value` names
+/// (`/contacts(<guid>)`), else the first target. With the GUID.
+pub(crate) fn lookup_bind(field: &FieldSchema, value: &str) -> Option<(LookupTarget, uuid::Uuid)> {
+    let FieldKind::Lookup { target, targets } = &field.kind else {
+        return None;
+    };
+    let fallback = || LookupTarget {
+        entity: target.clone(),
+        set: target.clone(),
+        navigation: field.name.clone(),
+    };
+    let value = value.trim();
+    if let Ok(id) = uuid::Uuid::parse_str(value) {
+        return Some((targets.first().cloned().unwrap_or_else(fallback), id));
+    }
+    let (set, rest) = value.trim_start_matches('/').split_once('(')?;
+    let id = uuid::Uuid::parse_str(rest.strip_suffix(')')?).ok()?;
+    let chosen = match targets.iter().find(|t| t.set == set) {
+        Some(t) => t.clone(),
+        None if targets.is_empty() && set == target => fallback(),
+        None => return None,
+    };
+    Some((chosen, id))
+}
+
+/// The NotFound error for an entity the service does not have, naming those it has.
+pub(crate) fn unknown_entity(side: Side, name: &str, known: &[String]) -> EndpointError {
+    const SHOWN: usize = 40;
+    // Names like the one asked for come first (a typo, a plural), then the rest by name.
+    let wanted = name.to_lowercase();
+    let stem: String = wanted.chars().take(2).collect();
+    let far = |k: &str| {
+        let k = k.to_lowercase();
+        !(k.starts_with(&stem) || k.contains(&wanted) || wanted.contains(&k))
+    };
+    let mut shown: Vec<&str> = known.iter().map(String::as_str).collect();
+    shown.sort_unstable_by_key(|k| (far(k), *k));
+    let more = shown.len().saturating_sub(SHOWN);
+    shown.truncate(SHOWN);
+    let tail = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    EndpointError::new(
+        ErrorKind::NotFound,
+        side,
+        format!(
+            "{side} entity '{name}' is not known to the service (known: {}{tail})",
+            shown.join(", ")
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn def() -> EntityDef {
+        EntityDef::new(EntityDescription {
+            schema: EntitySchema {
+                entity: "contact".into(),
+                fields: vec![
+                    FieldSchema {
+                        name: "lastname".into(),
+                        kind: FieldKind::Text { max_len: Some(5) },
+                        required: true,
+                        read_only: false,
+                    },
+                    FieldSchema {
+                        name: "parentcustomerid".into(),
+                        kind: FieldKind::Lookup {
+                            target: "accounts".into(),
+                            targets: vec![
+                                LookupTarget {
+                                    entity: "account".into(),
+                                    set: "accounts".into(),
+                                    navigation: "parentcustomerid_account".into(),
+                                },
+                                LookupTarget {
+                                    entity: "contact".into(),
+                                    set: "contacts".into(),
+                                    navigation: "parentcustomerid_contact".into(),
+                                },
+                            ],
+                        },
+                        required: false,
+                        read_only: false,
+                    },
+                ],
+            },
+            set: "contacts".into(),
+            key: "contactid".into(),
+            modified: "modifiedon".into(),
+            custom_api: false,
+            read_at: Utc::now(),
+        })
+    }
+
+    #[test]
+    fn a_value_longer_than_the_metadata_allows_is_refused_naming_field_and_limit() {
+        let d = def();
+        let ok: Fields = [("lastname".to_owned(), json!("Smith"))].into();
+        assert!(d.check_values(Side::Crm, "Dataverse", &ok).is_ok());
+        let long: Fields = [("lastname".to_owned(), json!("Smithers"))].into();
+        let err = d
+            .check_values(Side::Crm, "Dataverse", &long)
+            .expect_err("too long");
+        assert_eq!(err.kind, ErrorKind::Rejected);
+        assert!(err.message.contains("lastname"), "{}", err.message);
+        assert!(err.message.contains("at most 5"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_unknown_entity_lists_similar_names_first() {
+        let known: Vec<String> = ["aaduser", "account", "accountleads", "contact", "team"]
+            .map(String::from)
+            .to_vec();
+        let err = unknown_entity(Side::Crm, "acount", &known);
+        assert_eq!(err.kind, ErrorKind::NotFound);
+        assert!(
+            err.message
+                .contains("(known: account, accountleads, aaduser, contact, team)"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn a_polymorphic_lookup_binds_a_bare_guid_to_its_first_target_or_the_named_set() {
+        let d = def();
+        let field = d.field("parentcustomerid").expect("lookup");
+        let id = uuid::Uuid::new_v4();
+        let (t, got) = lookup_bind(field, &id.to_string()).expect("guid");
+        assert_eq!(
+            (t.navigation.as_str(), got),
+            ("parentcustomerid_account", id)
+        );
+        let (t, _) = lookup_bind(field, &format!("/contacts({id})")).expect("set named");
+        assert_eq!(t.navigation, "parentcustomerid_contact");
+        assert!(lookup_bind(field, &format!("/teams({id})")).is_none());
+        assert_eq!(
+            d.wire_read_name("parentcustomerid"),
+            "_parentcustomerid_value"
+        );
+        assert_eq!(d.wire_read_name("lastname"), "lastname");
+    }
 }

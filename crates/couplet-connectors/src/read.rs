@@ -43,10 +43,10 @@ impl Source<'_> {
                 .transpose()?,
             query
                 .modified_since
-                .map(|t| Filter::cmp(self.def.modified, CmpOp::Ge, Literal::DateTime(t))),
+                .map(|t| Filter::cmp(&self.def.modified, CmpOp::Ge, Literal::DateTime(t))),
             query
                 .modified_before
-                .map(|t| Filter::cmp(self.def.modified, CmpOp::Lt, Literal::DateTime(t))),
+                .map(|t| Filter::cmp(&self.def.modified, CmpOp::Lt, Literal::DateTime(t))),
         ]);
         // Oldest changes first, ties broken by key, so a checkpoint taken after any page
         // never skips a row of a later page.
@@ -113,12 +113,12 @@ impl Source<'_> {
         fields: &[String],
     ) -> Result<Vec<Record>, EndpointError> {
         let query = |filter| Query {
-            entity: self.def.name.to_owned(),
+            entity: self.def.name.clone(),
             fields: fields.to_vec(),
             filter,
             ..Query::default()
         };
-        let key = self.def.key;
+        let key = self.def.key.as_str();
         let base = self.first_page_url(&query(None))?;
         let mut out = Vec::new();
         for chunk in id_chunks(ids, key, base.len(), MAX_URL_LEN) {
@@ -132,7 +132,7 @@ impl Source<'_> {
     /// write's read-back by id costs one request.
     pub(crate) fn ids_per_read(&self) -> usize {
         let base = self.collection_url.len() + READ_BACK_SELECT_ALLOWANCE;
-        MAX_URL_LEN.saturating_sub(base + "&$filter=".len()) / per_id_len(self.def.key)
+        MAX_URL_LEN.saturating_sub(base + "&$filter=".len()) / per_id_len(&self.def.key)
     }
 
     /// Reads every row matching `filter` (wire names), key order, with the key, modified-on,
@@ -170,8 +170,8 @@ impl Source<'_> {
             self.check_name(f)?;
             select.push(self.def.wire_read_name(f));
         }
-        select.push(self.def.key.to_owned());
-        select.push(self.def.modified.to_owned());
+        select.push(self.def.key.clone());
+        select.push(self.def.modified.clone());
         if let Some(by) = self.modified_by {
             select.push(by.to_owned());
         }
@@ -278,12 +278,12 @@ impl Source<'_> {
             )
         };
         let id = row
-            .get(self.def.key)
+            .get(&self.def.key)
             .and_then(Value::as_str)
             .and_then(|s| Uuid::parse_str(s).ok())
             .ok_or_else(|| bad(format!("has no valid key '{}'", self.def.key)))?;
         let modified_on = row
-            .get(self.def.modified)
+            .get(&self.def.modified)
             .and_then(Value::as_str)
             .and_then(parse_timestamp)
             .ok_or_else(|| bad(format!("has no valid timestamp '{}'", self.def.modified)))?;

@@ -86,7 +86,7 @@ impl Written<'_> {
         body: &Value,
     ) -> Option<(chrono::DateTime<chrono::Utc>, Option<String>)> {
         let modified = body
-            .get(self.source.def.modified)?
+            .get(&self.source.def.modified)?
             .as_str()
             .and_then(parse_timestamp)?;
         let etag = body

@@ -26,6 +26,6 @@ pub use filter::{CmpOp, Filter, Literal};
 pub use mapping::{ConflictRule, DeletionRule, FieldMapping, Numbering, TableMapping, Transform};
 pub use record::{Fields, Record};
 pub use run::{Checkpoint, Counters, JobKind, Run, RunState, SyncError};
-pub use schema::{EntitySchema, FieldKind, FieldSchema};
+pub use schema::{ChoiceOption, EntitySchema, FieldKind, FieldSchema, LookupTarget};
 pub use side::{Direction, Side};
 pub use usage::ServiceUsage;

@@ -118,6 +118,12 @@ impl ODataClient {
         self.usage.snapshot()
     }
 
+    /// The meter behind [`ODataClient::usage`], for requests sent outside this client to the
+    /// same service (`$metadata` documents).
+    pub fn usage_meter(&self) -> std::sync::Arc<UsageMeter> {
+        self.usage.clone()
+    }
+
     /// The retry policy in use.
     pub fn retry_policy(&self) -> RetryPolicy {
         self.config.retry

@@ -8,6 +8,7 @@
 //! It knows nothing about customers or accounts.
 
 pub mod auth;
+pub mod auth_certificate;
 pub mod batch;
 pub mod client;
 pub mod concurrency;
@@ -18,7 +19,8 @@ pub mod query;
 pub mod retry;
 pub mod usage;
 
-pub use auth::{Auth, BasicAuth, Secret, TokenConfig, TokenProvider};
+pub use auth::{Auth, BasicAuth, ClientCredential, Secret, TokenConfig, TokenProvider};
+pub use auth_certificate::{CertificateError, ClientCertificate};
 pub use batch::{BatchRequest, BatchResponse, MAX_BATCH_REQUESTS};
 pub use client::{ClientConfig, ODataClient, ODataRequest, ODataResponse};
 pub use concurrency::AdaptiveLimit;

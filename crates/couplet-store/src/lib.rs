@@ -27,6 +27,7 @@ pub mod checkpoints;
 mod columns;
 pub mod connections;
 pub mod couplings;
+pub mod entity_schemas;
 mod error;
 mod filter_json;
 pub mod mappings;

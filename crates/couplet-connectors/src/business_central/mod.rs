@@ -1,8 +1,9 @@
 //! Business Central API v2.0 as an [`Endpoint`].
 
-mod entities;
+mod csdl;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use couplet_model::{
@@ -13,11 +14,12 @@ use couplet_odata::{Auth, BatchRequest, BatchResponse, ClientConfig, Method, ODa
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::catalog::{Catalog, SchemaCache};
 use crate::connection::{checked_url, client_credentials, odata_client};
-use crate::entity::{EntityDef, find};
+use crate::entity::{EntityDef, EntityDescription, unknown_entity};
 use crate::read::Source;
 use crate::write::Written;
-use entities::ENTITIES;
+use crate::xml_document::XmlDocuments;
 
 const SIDE: Side = Side::Erp;
 
@@ -29,6 +31,13 @@ pub const MAX_PAGE_SIZE: u32 = 20_000;
 
 /// Business Central online's published rate limit: 6,000 requests per user per 5 minutes.
 const REQUESTS_PER_WINDOW: u64 = 6_000;
+
+/// The standard API's path segment, replaced by [`CUSTOM_API_PATH`] for the custom API root.
+const STANDARD_API_PATH: &str = "api/v2.0";
+
+/// The custom API of Couplet's Business Central extension (resources, price groups, unit
+/// groups, …), published beside the standard API.
+pub const CUSTOM_API_PATH: &str = "api/couplet/sync/v1.0";
 
 /// The error code Business Central answers a create with when the id or key already exists.
 const SAME_KEY_EXISTS: &str = "Internal_EntityWithSameKeyExists";
@@ -50,11 +59,17 @@ pub struct BusinessCentral {
     client: ODataClient,
     root: url::Url,
     root_text: String,
+    /// The custom API root, when the API URL is a standard `api/v2.0` one.
+    custom_root_text: Option<String>,
     company_id: Option<Uuid>,
     client_id: String,
     /// Whether the environment was seen to have the configured company: it keeps it while
     /// the connection stands.
     company_found: std::sync::Arc<std::sync::OnceLock<()>>,
+    /// The entity sets described by the APIs' `$metadata`.
+    catalog: Arc<Catalog>,
+    /// Reads the `$metadata` documents.
+    documents: XmlDocuments,
 }
 
 impl BusinessCentral {
@@ -84,14 +99,115 @@ impl BusinessCentral {
     ) -> Result<BusinessCentral, EndpointError> {
         let root = checked_url(SIDE, "API URL", &settings.url)?;
         let root_text = root.as_str().trim_end_matches('/').to_owned();
+        let custom_root_text = root_text
+            .ends_with(STANDARD_API_PATH)
+            .then(|| root_text.replace(STANDARD_API_PATH, CUSTOM_API_PATH));
+        let client = odata_client(SIDE, auth.clone(), config.clone())?;
+        let documents = XmlDocuments::new(auth, &config, client.usage_meter())
+            .map_err(|e| e.into_endpoint_error(SIDE))?;
         Ok(BusinessCentral {
-            client: odata_client(SIDE, auth, config)?,
+            client,
             root,
             root_text,
+            custom_root_text,
+            catalog: Arc::new(Catalog::new(SIDE)),
+            documents,
             company_id: settings.company_id,
             client_id: settings.client_id.trim().to_owned(),
             company_found: Default::default(),
         })
+    }
+
+    /// The same connection, keeping the entity descriptions it discovers in `cache` and
+    /// reusing those found there instead of reading `$metadata` again.
+    pub fn with_schema_cache(mut self, cache: Arc<dyn SchemaCache>) -> BusinessCentral {
+        self.catalog = Arc::new(Catalog::new(SIDE).with_cache(cache));
+        self
+    }
+
+    /// The description of `entity` (an entity set of API v2.0, else of the custom API): from
+    /// memory or the cache, or, with `refresh` or on first use, from the APIs' `$metadata`.
+    pub async fn describe(
+        &self,
+        entity: &str,
+        refresh: bool,
+    ) -> Result<EntityDescription, EndpointError> {
+        if refresh {
+            let _discovering = self.catalog.discovering.lock().await;
+            self.discover().await?;
+        }
+        Ok(self.entity(entity).await?.description().clone())
+    }
+
+    /// The entity, described once per connection (or taken from the cache).
+    async fn entity(&self, name: &str) -> Result<Arc<EntityDef>, EndpointError> {
+        if let Some(def) = self.catalog.known(name).await {
+            return Ok(def);
+        }
+        let _discovering = self.catalog.discovering.lock().await;
+        if let Some(def) = self.catalog.get(name) {
+            return Ok(def);
+        }
+        let known = self.discover().await?;
+        self.catalog
+            .get(name)
+            .ok_or_else(|| unknown_entity(SIDE, name, &known))
+    }
+
+    /// Reads both APIs' `$metadata` and remembers every entity set; returns their names.
+    /// The custom API is optional: a 404 there means the extension is not installed.
+    async fn discover(&self) -> Result<Vec<String>, EndpointError> {
+        let read_at = chrono::Utc::now();
+        let mut all = self
+            .api_descriptions(&self.root_text, false, read_at)
+            .await?;
+        if let Some(custom) = &self.custom_root_text {
+            match self.api_descriptions(custom, true, read_at).await {
+                Ok(found) => {
+                    for d in found {
+                        if !all.iter().any(|s| s.schema.entity == d.schema.entity) {
+                            all.push(d);
+                        }
+                    }
+                }
+                Err(e) if e.kind == ErrorKind::NotFound => {
+                    tracing::info!("no Business Central custom API at {custom}: {}", e.message);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let names = all.iter().map(|d| d.schema.entity.clone()).collect();
+        self.catalog.remember(all).await;
+        Ok(names)
+    }
+
+    async fn api_descriptions(
+        &self,
+        root: &str,
+        custom_api: bool,
+        read_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<EntityDescription>, EndpointError> {
+        let url = format!("{root}/$metadata");
+        let xml = self
+            .documents
+            .get(&url)
+            .await
+            .map_err(|e| e.into_endpoint_error(SIDE))?;
+        csdl::entity_descriptions(&xml, custom_api, read_at).map_err(|why| {
+            EndpointError::new(
+                ErrorKind::Protocol,
+                SIDE,
+                format!("the Business Central metadata at {url} cannot be read: {why}"),
+            )
+        })
+    }
+
+    /// The API root an entity is served under.
+    fn api_root(&self, def: &EntityDef) -> &str {
+        match (&self.custom_root_text, def.custom_api) {
+            (Some(custom), true) => custom,
+            _ => &self.root_text,
+        }
     }
 
     /// The companies of the environment (`GET {url}/companies`), for choosing one.
@@ -147,7 +263,7 @@ impl BusinessCentral {
             client: &self.client,
             side: SIDE,
             def,
-            collection_url: format!("{}/{}", self.root_text, self.relative_collection(def)?),
+            collection_url: format!("{}/{}", self.api_root(def), self.relative_collection(def)?),
             root: &self.root,
             max_page: MAX_PAGE_SIZE,
             modified_by: None,
@@ -262,12 +378,14 @@ impl Endpoint for BusinessCentral {
     }
 
     async fn schema(&self, entity: &str) -> Result<EntitySchema, EndpointError> {
-        Ok(find(ENTITIES, SIDE, entity)?.schema())
+        Ok(self.entity(entity).await?.schema().clone())
     }
 
     async fn query(&self, query: &Query, page: Option<&str>) -> Result<Page, EndpointError> {
-        let def = find(ENTITIES, SIDE, &query.entity)?;
-        self.source(def)?.query_page(query, page).await
+        // Without a company nothing can be read: say so before asking for metadata.
+        self.company()?;
+        let def = self.entity(&query.entity).await?;
+        self.source(&def)?.query_page(query, page).await
     }
 
     async fn get_many(
@@ -276,11 +394,12 @@ impl Endpoint for BusinessCentral {
         ids: &[Uuid],
         fields: &[String],
     ) -> Result<Vec<Record>, EndpointError> {
-        let def = find(ENTITIES, SIDE, entity)?;
+        self.company()?;
+        let def = self.entity(entity).await?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        self.source(def)?.by_ids(ids, fields).await
+        self.source(&def)?.by_ids(ids, fields).await
     }
 
     async fn write(
@@ -288,35 +407,60 @@ impl Endpoint for BusinessCentral {
         entity: &str,
         ops: Vec<WriteOp>,
     ) -> Vec<Result<WriteOutcome, EndpointError>> {
-        let def = match find(ENTITIES, SIDE, entity) {
+        let def = match self.company().map(|_| self.entity(entity)) {
+            Ok(described) => described.await,
+            Err(e) => Err(e),
+        };
+        let def = match def {
             Ok(def) => def,
             Err(e) => return ops.iter().map(|_| Err(e.clone())).collect(),
         };
-        let requests: Result<Vec<BatchRequest>, EndpointError> = ops
+        let def = def.as_ref();
+        // Values the metadata says are too long fail alone, before anything is sent.
+        let mut out: Vec<Option<Result<WriteOutcome, EndpointError>>> = ops
             .iter()
-            .enumerate()
-            .map(|(i, op)| self.batch_request(i, def, op))
+            .map(|op| {
+                let (WriteOp::Create { fields, .. } | WriteOp::Update { fields, .. }) = op;
+                def.check_values(SIDE, SERVICE, fields).err().map(Err)
+            })
+            .collect();
+        let sent: Vec<usize> = (0..ops.len()).filter(|i| out[*i].is_none()).collect();
+        let requests: Result<Vec<BatchRequest>, EndpointError> = sent
+            .iter()
+            .map(|i| self.batch_request(*i, def, &ops[*i]))
             .collect();
         // Both need the company; without one every write fails alike.
         let (requests, source) = match requests.and_then(|r| Ok((r, self.source(def)?))) {
             Ok(both) => both,
             Err(e) => return ops.iter().map(|_| Err(e.clone())).collect(),
         };
-        let answers = self
-            .client
-            .batch(&format!("{}/$batch", self.root_text), &requests)
-            .await;
-        let mut out = Vec::with_capacity(ops.len());
-        for (op, answer) in ops.iter().zip(answers) {
-            let written = Written {
-                source: &source,
-                service: SERVICE,
-                id: op.id(),
-                created: matches!(op, WriteOp::Create { .. }),
-            };
-            out.push(BusinessCentral::outcome(&written, answer).await);
+        if !requests.is_empty() {
+            let answers = self
+                .client
+                .batch(&format!("{}/$batch", self.api_root(def)), &requests)
+                .await;
+            for (i, answer) in sent.iter().zip(answers) {
+                let op = &ops[*i];
+                let written = Written {
+                    source: &source,
+                    service: SERVICE,
+                    id: op.id(),
+                    created: matches!(op, WriteOp::Create { .. }),
+                };
+                out[*i] = Some(BusinessCentral::outcome(&written, answer).await);
+            }
         }
-        out
+        out.into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err(EndpointError::new(
+                        ErrorKind::Protocol,
+                        SIDE,
+                        "Business Central answered a $batch with fewer answers than requests",
+                    ))
+                })
+            })
+            .collect()
     }
 }
 
@@ -324,6 +468,20 @@ impl Endpoint for BusinessCentral {
 mod tests {
     use super::*;
     use couplet_model::{Filter, Literal};
+
+    fn customers() -> EntityDef {
+        EntityDef::new(EntityDescription {
+            schema: EntitySchema {
+                entity: "customers".into(),
+                fields: Vec::new(),
+            },
+            set: "customers".into(),
+            key: "id".into(),
+            modified: "lastModifiedDateTime".into(),
+            custom_api: false,
+            read_at: chrono::Utc::now(),
+        })
+    }
 
     fn settings(company: Option<Uuid>) -> ConnectionSettings {
         ConnectionSettings {
@@ -337,6 +495,7 @@ mod tests {
             company_name: None,
             integration_user: None,
             sandbox: false,
+            auth: Default::default(),
         }
     }
 
@@ -344,11 +503,11 @@ mod tests {
     fn query_goes_to_the_company_and_selects_key_and_modified() {
         let cid = Uuid::new_v4();
         let bc = BusinessCentral::new(&settings(Some(cid)), Secret::new("s")).expect("valid");
-        let def = find(ENTITIES, SIDE, "customers").expect("known");
+        let def = customers();
         let before = chrono::DateTime::parse_from_rfc3339("2024-01-01T12:00:00.5Z")
             .expect("date")
             .with_timezone(&chrono::Utc);
-        let source = bc.source(def).expect("company set");
+        let source = bc.source(&def).expect("company set");
         let query = Query {
             entity: "customers".into(),
             fields: vec!["displayName".into()],
@@ -398,14 +557,14 @@ mod tests {
     fn writes_become_posts_with_our_id_and_patches_with_if_match() {
         let cid = Uuid::new_v4();
         let bc = BusinessCentral::new(&settings(Some(cid)), Secret::new("s")).expect("valid");
-        let def = find(ENTITIES, SIDE, "customers").expect("known");
+        let def = customers();
         let id = Uuid::new_v4();
         let fields: couplet_model::Fields =
             [("displayName".to_owned(), serde_json::json!("Adatum"))].into();
         let create = bc
             .batch_request(
                 0,
-                def,
+                &def,
                 &WriteOp::Create {
                     id,
                     fields: fields.clone(),
@@ -421,7 +580,7 @@ mod tests {
         let update = bc
             .batch_request(
                 1,
-                def,
+                &def,
                 &WriteOp::Update {
                     id,
                     etag: None,
@@ -436,17 +595,5 @@ mod tests {
             Some("*")
         );
         assert_eq!(update.id, "2");
-    }
-
-    #[tokio::test]
-    async fn salespeople_schema_requires_a_code() {
-        let bc = BusinessCentral::new(&settings(None), Secret::new("s")).expect("valid");
-        let s = bc.schema("salespeoplePurchasers").await.expect("known");
-        let code = s.field("code").expect("code");
-        assert!(code.required);
-        assert_eq!(
-            code.kind,
-            couplet_model::FieldKind::Text { max_len: Some(20) }
-        );
     }
 }

@@ -1,7 +1,10 @@
 //! Dataverse Web API v9.2 as an [`Endpoint`].
 
 mod bulk;
-mod entities;
+mod definitions;
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use couplet_model::{
@@ -17,11 +20,11 @@ use reqwest::header::{HeaderName, IF_MATCH};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::catalog::{Catalog, SchemaCache};
 use crate::connection::{checked_url, client_credentials, odata_client};
-use crate::entity::{EntityDef, FieldType, find};
+use crate::entity::{EntityDef, EntityDescription, lookup_bind, unknown_entity};
 use crate::read::Source;
 use crate::write::Written;
-use entities::ENTITIES;
 
 const SIDE: Side = Side::Crm;
 
@@ -57,13 +60,17 @@ pub struct Dataverse {
     root: url::Url,
     api: String,
     /// Tables that refused `CreateMultiple`; they are written one record at a time.
-    single_writes_only: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<&'static str>>>,
+    single_writes_only: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
     /// The integration user's id, once `WhoAmI` named it.
     me: std::sync::Arc<std::sync::OnceLock<Uuid>>,
     /// The integration user, once read: it does not change while the connection stands.
     user: std::sync::Arc<std::sync::OnceLock<IntegrationUser>>,
     /// Single writes in flight: from the service's hint, halved when it throttles.
     in_flight: AdaptiveLimit,
+    /// The tables described by `EntityDefinitions`.
+    catalog: Arc<Catalog>,
+    /// Every table's logical name → entity set name, once read.
+    entity_sets: Arc<OnceLock<Arc<HashMap<String, String>>>>,
 }
 
 impl Dataverse {
@@ -99,6 +106,93 @@ impl Dataverse {
             me: Default::default(),
             user: Default::default(),
             in_flight: AdaptiveLimit::new(WRITE_CONCURRENCY, MAX_CONCURRENT),
+            catalog: Arc::new(Catalog::new(SIDE)),
+            entity_sets: Default::default(),
+        })
+    }
+
+    /// The same connection, keeping the table descriptions it discovers in `cache` and
+    /// reusing those found there instead of reading `EntityDefinitions` again.
+    pub fn with_schema_cache(mut self, cache: Arc<dyn SchemaCache>) -> Dataverse {
+        self.catalog = Arc::new(Catalog::new(SIDE).with_cache(cache));
+        self
+    }
+
+    /// The description of table `entity` (a logical name): from memory or the cache, or,
+    /// with `refresh` or on first use, from `EntityDefinitions`.
+    pub async fn describe(
+        &self,
+        entity: &str,
+        refresh: bool,
+    ) -> Result<EntityDescription, EndpointError> {
+        if refresh {
+            let _discovering = self.catalog.discovering.lock().await;
+            self.discover(entity).await?;
+        }
+        Ok(self.entity(entity).await?.description().clone())
+    }
+
+    /// The table, described once per connection (or taken from the cache).
+    async fn entity(&self, name: &str) -> Result<Arc<EntityDef>, EndpointError> {
+        if let Some(def) = self.catalog.known(name).await {
+            return Ok(def);
+        }
+        let _discovering = self.catalog.discovering.lock().await;
+        if let Some(def) = self.catalog.get(name) {
+            return Ok(def);
+        }
+        self.discover(name).await
+    }
+
+    /// Every table's entity set name, read once per connection.
+    async fn entity_sets(&self) -> Result<Arc<HashMap<String, String>>, EndpointError> {
+        if let Some(sets) = self.entity_sets.get() {
+            return Ok(sets.clone());
+        }
+        let body = self
+            .get_json(&format!("{}/{}", self.api, definitions::ENTITY_SETS))
+            .await?;
+        let sets = Arc::new(definitions::entity_sets(&body));
+        Ok(self.entity_sets.get_or_init(|| sets).clone())
+    }
+
+    /// Reads the table's metadata (the table with its attributes and relationships, then the
+    /// options of its choice columns) and remembers its description.
+    async fn discover(&self, name: &str) -> Result<Arc<EntityDef>, EndpointError> {
+        let sets = self.entity_sets().await?;
+        if !definitions::is_logical_name(name) || !sets.contains_key(name) {
+            let known: Vec<String> = sets.keys().cloned().collect();
+            return Err(unknown_entity(SIDE, name, &known));
+        }
+        let read_at = chrono::Utc::now();
+        let table = self
+            .get_json(&format!("{}/{}", self.api, definitions::table_path(name)))
+            .await?;
+        let mut options = HashMap::new();
+        for cast in definitions::CHOICE_CASTS {
+            let url = format!("{}/{}", self.api, definitions::choices_path(name, cast));
+            options.extend(definitions::choice_options(&self.get_json(&url).await?));
+        }
+        let description = definitions::TableMetadata {
+            table: &table,
+            sets: &sets,
+            options: &options,
+        }
+        .describe(read_at)
+        .map_err(|why| {
+            EndpointError::new(
+                ErrorKind::Protocol,
+                SIDE,
+                format!("the Dataverse metadata of table {name} cannot be used: {why}"),
+            )
+        })?;
+        self.catalog.remember(vec![description]).await;
+        self.catalog.get(name).ok_or_else(|| {
+            EndpointError::new(
+                ErrorKind::Protocol,
+                SIDE,
+                format!("Dataverse described table {name} under another name"),
+            )
         })
     }
 
@@ -135,14 +229,14 @@ impl Dataverse {
         self.single_writes_only
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .contains(def.name)
+            .contains(&def.name)
     }
 
     fn write_singly_from_now_on(&self, def: &EntityDef) {
         self.single_writes_only
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(def.name);
+            .insert(def.name.clone());
     }
 
     /// `?$select=<key>,modifiedon,versionnumber` for write representations.
@@ -220,32 +314,33 @@ fn is_duplicate(e: &ODataError) -> bool {
     e.status == Some(412) || e.code.as_deref() == Some(DUPLICATE_RECORD)
 }
 
-/// Field values as Dataverse takes them: lookups as `<nav>@odata.bind: "/<set>(<guid>)"`;
-/// a null lookup is left out (an owner cannot be cleared).
+/// Field values as Dataverse takes them: lookups as `<nav>@odata.bind: "/<set>(<guid>)"`,
+/// through the navigation property of the target (a bare GUID binds to the first target,
+/// `/<set>(<guid>)` to the named one); a null lookup is left out (an owner cannot be cleared).
 fn wire_body(def: &EntityDef, fields: &Fields) -> Result<Map<String, Value>, EndpointError> {
     let mut body = Map::new();
     for (name, value) in fields {
-        match def.field(name).map(|f| f.ty) {
-            Some(FieldType::Lookup { target_set }) => {
+        match def.field(name) {
+            Some(field) if matches!(field.kind, couplet_model::FieldKind::Lookup { .. }) => {
                 if value.is_null() {
                     continue;
                 }
-                let id = value
+                let (target, id) = value
                     .as_str()
-                    .and_then(|s| Uuid::parse_str(s).ok())
+                    .and_then(|s| lookup_bind(field, s))
                     .ok_or_else(|| {
                         EndpointError::new(
                             ErrorKind::Rejected,
                             SIDE,
                             format!(
-                                "Dataverse {} lookup {name} must be a GUID, got {value}",
+                                "Dataverse {} lookup {name} must be a GUID or /<entity set>(<GUID>) of one of its tables, got {value}",
                                 def.name
                             ),
                         )
                     })?;
                 body.insert(
-                    format!("{name}@odata.bind"),
-                    Value::String(format!("/{target_set}({id})")),
+                    format!("{}@odata.bind", target.navigation),
+                    Value::String(format!("/{}({id})", target.set)),
                 );
             }
             _ => {
@@ -302,12 +397,12 @@ impl Endpoint for Dataverse {
     }
 
     async fn schema(&self, entity: &str) -> Result<EntitySchema, EndpointError> {
-        Ok(find(ENTITIES, SIDE, entity)?.schema())
+        Ok(self.entity(entity).await?.schema().clone())
     }
 
     async fn query(&self, query: &Query, page: Option<&str>) -> Result<Page, EndpointError> {
-        let def = find(ENTITIES, SIDE, &query.entity)?;
-        self.source(def).query_page(query, page).await
+        let def = self.entity(&query.entity).await?;
+        self.source(&def).query_page(query, page).await
     }
 
     async fn get_many(
@@ -316,11 +411,11 @@ impl Endpoint for Dataverse {
         ids: &[Uuid],
         fields: &[String],
     ) -> Result<Vec<Record>, EndpointError> {
-        let def = find(ENTITIES, SIDE, entity)?;
+        let def = self.entity(entity).await?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        self.source(def).by_ids(ids, fields).await
+        self.source(&def).by_ids(ids, fields).await
     }
 
     async fn write(
@@ -328,17 +423,24 @@ impl Endpoint for Dataverse {
         entity: &str,
         ops: Vec<WriteOp>,
     ) -> Vec<Result<WriteOutcome, EndpointError>> {
-        let def = match find(ENTITIES, SIDE, entity) {
+        let def = match self.entity(entity).await {
             Ok(def) => def,
             Err(e) => return ops.iter().map(|_| Err(e.clone())).collect(),
         };
-        let mut results: Vec<Option<Result<WriteOutcome, EndpointError>>> =
-            ops.iter().map(|_| None).collect();
+        let def = def.as_ref();
+        // Values the metadata says are too long fail alone, before anything is sent.
+        let mut results: Vec<Option<Result<WriteOutcome, EndpointError>>> = ops
+            .iter()
+            .map(|op| {
+                let (WriteOp::Create { fields, .. } | WriteOp::Update { fields, .. }) = op;
+                def.check_values(SIDE, SERVICE, fields).err().map(Err)
+            })
+            .collect();
         for message in [bulk::Message::Create, bulk::Message::Update] {
             let indexes: Vec<usize> = ops
                 .iter()
                 .enumerate()
-                .filter(|(_, op)| bulk::Message::of(op) == message)
+                .filter(|(i, op)| results[*i].is_none() && bulk::Message::of(op) == message)
                 .map(|(i, _)| i)
                 .collect();
             if indexes.len() < 2 {
@@ -428,7 +530,48 @@ mod tests {
             company_name: None,
             integration_user: None,
             sandbox: false,
+            auth: Default::default(),
         }
+    }
+
+    /// `account` as the sandbox describes it (a part).
+    fn account() -> EntityDef {
+        let text = |name: &str, max: usize, required: bool| couplet_model::FieldSchema {
+            name: name.into(),
+            kind: couplet_model::FieldKind::Text { max_len: Some(max) },
+            required,
+            read_only: false,
+        };
+        let target = |entity: &str, set: &str| couplet_model::LookupTarget {
+            entity: entity.into(),
+            set: set.into(),
+            navigation: "ownerid".into(),
+        };
+        EntityDef::new(EntityDescription {
+            schema: EntitySchema {
+                entity: "account".into(),
+                fields: vec![
+                    text("name", 160, true),
+                    couplet_model::FieldSchema {
+                        name: "ownerid".into(),
+                        kind: couplet_model::FieldKind::Lookup {
+                            target: "systemusers".into(),
+                            targets: vec![
+                                target("systemuser", "systemusers"),
+                                target("team", "teams"),
+                            ],
+                        },
+                        required: false,
+                        read_only: false,
+                    },
+                ],
+            },
+            set: "accounts".into(),
+            key: "accountid".into(),
+            modified: "modifiedon".into(),
+            custom_api: false,
+            read_at: chrono::Utc::now(),
+        })
     }
 
     fn dataverse() -> Dataverse {
@@ -450,12 +593,12 @@ mod tests {
     #[test]
     fn query_selects_key_modified_fields_and_renames_lookups() {
         let d = dataverse();
-        let def = find(ENTITIES, SIDE, "account").expect("known");
+        let def = account();
         let since = chrono::DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z")
             .expect("date")
             .with_timezone(&chrono::Utc);
         let url = d
-            .source(def)
+            .source(&def)
             .first_page_url(&Query {
                 entity: "account".into(),
                 fields: vec!["name".into(), "ownerid".into()],
@@ -478,7 +621,7 @@ mod tests {
     #[test]
     fn rows_map_lookups_back_to_model_names() {
         let d = dataverse();
-        let def = find(ENTITIES, SIDE, "account").expect("known");
+        let def = account();
         let owner = Uuid::new_v4();
         let me = Uuid::new_v4();
         let id = Uuid::new_v4();
@@ -487,7 +630,7 @@ mod tests {
             "_ownerid_value": owner.to_string(), "modifiedon": "2024-05-01T10:00:00Z",
             "_modifiedby_value": me.to_string()
         });
-        let source = d.source(def);
+        let source = d.source(&def);
         let r = source
             .record(
                 row,
@@ -505,9 +648,9 @@ mod tests {
     #[test]
     fn rows_without_key_or_timestamp_are_protocol_errors_naming_entity_and_row() {
         let d = dataverse();
-        let def = find(ENTITIES, SIDE, "account").expect("known");
+        let def = account();
         let err = d
-            .source(def)
+            .source(&def)
             .record(
                 json!({"name": "x", "modifiedon": "2024-05-01T10:00:00Z"}),
                 3,
@@ -518,7 +661,7 @@ mod tests {
         assert!(err.message.contains("account row 3"), "{}", err.message);
         assert!(err.message.contains("accountid"), "{}", err.message);
         let err = d
-            .source(def)
+            .source(&def)
             .record(
                 json!({"accountid": Uuid::new_v4().to_string(), "modifiedon": "yesterday"}),
                 0,
@@ -530,54 +673,35 @@ mod tests {
 
     #[test]
     fn lookups_are_written_as_binds_and_null_owner_is_skipped() {
-        let def = find(ENTITIES, SIDE, "account").expect("known");
+        let def = account();
         let owner = Uuid::new_v4();
         let fields: Fields = [
             ("name".to_owned(), json!("Adatum")),
             ("ownerid".to_owned(), json!(owner.to_string())),
         ]
         .into();
-        let body = wire_body(def, &fields).expect("body");
+        let body = wire_body(&def, &fields).expect("body");
         assert_eq!(
             body["ownerid@odata.bind"],
             json!(format!("/systemusers({owner})"))
         );
         assert!(!body.contains_key("ownerid"));
         let cleared: Fields = [("ownerid".to_owned(), Value::Null)].into();
-        assert!(wire_body(def, &cleared).expect("body").is_empty());
+        assert!(wire_body(&def, &cleared).expect("body").is_empty());
         let bad: Fields = [("ownerid".to_owned(), json!("SP01"))].into();
         assert_eq!(
-            wire_body(def, &bad).map_err(|e| e.kind),
+            wire_body(&def, &bad).map_err(|e| e.kind),
             Err(ErrorKind::Rejected)
-        );
-    }
-
-    #[tokio::test]
-    async fn unknown_entity_is_not_found_naming_it() {
-        let d = dataverse();
-        let err = d.schema("contact").await.expect_err("unknown");
-        assert_eq!(err.kind, ErrorKind::NotFound);
-        assert!(err.message.contains("'contact'"), "{}", err.message);
-        let results = d
-            .write(
-                "contact",
-                vec![WriteOp::Create {
-                    id: Uuid::new_v4(),
-                    fields: Fields::new(),
-                }],
-            )
-            .await;
-        assert_eq!(
-            results[0].as_ref().map_err(|e| e.kind),
-            Err(ErrorKind::NotFound)
         );
     }
 
     #[tokio::test]
     async fn page_token_pointing_elsewhere_is_refused() {
         let d = dataverse();
+        let def = account();
         let err = d
-            .query(
+            .source(&def)
+            .query_page(
                 &Query {
                     entity: "account".into(),
                     ..Query::default()
@@ -587,20 +711,5 @@ mod tests {
             .await
             .expect_err("foreign link");
         assert_eq!(err.kind, ErrorKind::Protocol);
-    }
-
-    #[tokio::test]
-    async fn schema_lists_limits_and_lookups() {
-        let s = dataverse().schema("account").await.expect("known");
-        assert_eq!(
-            s.field("name").map(|f| (&f.kind, f.required)),
-            Some((&couplet_model::FieldKind::Text { max_len: Some(160) }, true))
-        );
-        assert_eq!(
-            s.field("ownerid").map(|f| &f.kind),
-            Some(&couplet_model::FieldKind::Lookup {
-                target: "systemusers".into()
-            })
-        );
     }
 }

@@ -248,13 +248,108 @@ fn attribute(table: &Table, column: &Column, with_options: bool) -> Map<String, 
     out
 }
 
+/// The many-to-one relationships of a table: one per lookup column and target, with the
+/// single-valued navigation property a client binds through
+/// (`ReferencingEntityNavigationPropertyName`: `ownerid`, `customerid_account`).
+fn many_to_one(table: &Table) -> Vec<Map<String, Value>> {
+    let mut out = Vec::new();
+    for column in table.columns() {
+        let Kind::Lookup(lookup) = column.kind else {
+            continue;
+        };
+        let attribute = attribute_name(column);
+        for target in lookup.targets {
+            let schema_name = format!("{}_{}_{attribute}", target.logical, table.logical);
+            let referenced_key = super::schema::by_set(target.set)
+                .map_or_else(|| format!("{}id", target.logical), |t| t.key.to_owned());
+            let mut one = Map::new();
+            one.insert(
+                "@odata.type".into(),
+                json!("#Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata"),
+            );
+            one.insert(
+                "MetadataId".into(),
+                json!(named_guid("crm.relationship", &schema_name)),
+            );
+            one.insert("SchemaName".into(), json!(schema_name));
+            one.insert("RelationshipType".into(), json!("OneToManyRelationship"));
+            one.insert("ReferencedEntity".into(), json!(target.logical));
+            one.insert("ReferencedAttribute".into(), json!(referenced_key));
+            one.insert("ReferencingEntity".into(), json!(table.logical));
+            one.insert("ReferencingAttribute".into(), json!(attribute));
+            one.insert(
+                "ReferencingEntityNavigationPropertyName".into(),
+                json!(lookup.nav_for(target)),
+            );
+            one.insert(
+                "ReferencedEntityNavigationPropertyName".into(),
+                json!(schema_name),
+            );
+            out.push(one);
+        }
+    }
+    out
+}
+
+/// The items of `$expand` with their nested options: `Attributes,ManyToOneRelationships($select=A)`
+/// gives `[("Attributes", ""), ("ManyToOneRelationships", "$select=A")]`.
+fn expansions(expand: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, ch) in expand.char_indices() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                out.push(&expand[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&expand[start..]);
+    out.into_iter()
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| match item.split_once('(') {
+            Some((name, rest)) => (name.trim(), rest.strip_suffix(')').unwrap_or(rest)),
+            None => (item, ""),
+        })
+        .collect()
+}
+
+/// One option (`$select`) of an expansion's nested options (`$select=A,B;$filter=...`).
+fn nested_option<'a>(options: &'a str, name: &str) -> Option<&'a str> {
+    options
+        .split(';')
+        .find_map(|part| part.trim().strip_prefix(name)?.strip_prefix('='))
+}
+
+/// Keeps the selected properties (and `MetadataId` and annotations); all when `select` is None.
+fn select_only(mut object: Map<String, Value>, select: Option<&str>) -> Map<String, Value> {
+    if let Some(select) = select {
+        let wanted: Vec<&str> = select.split(',').map(str::trim).collect();
+        object
+            .retain(|k, _| k == "MetadataId" || k.starts_with('@') || wanted.contains(&k.as_str()));
+    }
+    object
+}
+
 /// `$select`: the named properties (and `MetadataId`, always returned); all when absent.
+/// Expanded navigation properties stay whatever `$select` names.
 fn project(mut object: Map<String, Value>, req: &ApiRequest) -> Map<String, Value> {
     let Some(select) = req.option("$select") else {
         return object;
     };
+    let expanded: Vec<&str> = expansions(req.option("$expand").unwrap_or(""))
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
     let wanted: Vec<&str> = select.split(',').map(str::trim).collect();
-    object.retain(|k, _| k == "MetadataId" || k.starts_with('@') || wanted.iter().any(|w| w == k));
+    object.retain(|k, _| {
+        k == "MetadataId" || k.starts_with('@') || wanted.iter().chain(&expanded).any(|w| w == k)
+    });
     object
 }
 
@@ -299,21 +394,59 @@ fn under_table(ctx: &Ctx, req: &ApiRequest, table: &Table, rest: &[&str]) -> Api
     match rest {
         [] => {
             let mut one = project(entity(table), req);
+            for (name, options) in expansions(req.option("$expand").unwrap_or("")) {
+                let related = match name {
+                    "Attributes" => table
+                        .columns()
+                        .map(|c| attribute(table, c, false))
+                        .collect(),
+                    "ManyToOneRelationships" => many_to_one(table),
+                    _ => {
+                        return error(
+                            400,
+                            "0x80060888",
+                            &format!(
+                                "Could not find a property named '{name}' on type 'Microsoft.Dynamics.CRM.EntityMetadata'."
+                            ),
+                        );
+                    }
+                };
+                let select = nested_option(options, "$select");
+                let related: Vec<Value> = related
+                    .into_iter()
+                    .map(|o| Value::Object(select_only(o, select)))
+                    .collect();
+                one.insert(name.to_owned(), Value::Array(related));
+            }
             one.insert(
                 "@odata.context".into(),
                 json!(format!("{}/$metadata#EntityDefinitions/$entity", ctx.base)),
             );
             json_response(200, Value::Object(one))
         }
+        ["ManyToOneRelationships"] => match filtered(many_to_one(table), req) {
+            Ok(objects) => listed(
+                format!("{entity_context}/ManyToOneRelationships"),
+                objects,
+                req,
+            ),
+            Err(r) => r,
+        },
         ["Attributes", cast @ ..] if cast.len() <= 1 => {
             // `Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata` lists one type only.
             let wanted = cast
                 .first()
                 .map(|c| c.trim_start_matches("Microsoft.Dynamics.CRM."));
+            // `$expand=OptionSet` on a choice cast (`PicklistAttributeMetadata`) adds each
+            // attribute's options, as Dataverse does.
+            let with_options = wanted.is_some()
+                && req
+                    .option("$expand")
+                    .is_some_and(|e| e.contains("OptionSet"));
             let all = table
                 .columns()
                 .filter(|c| wanted.is_none_or(|w| attribute_type(c, table).1 == w))
-                .map(|c| attribute(table, c, false))
+                .map(|c| attribute(table, c, with_options))
                 .collect();
             match filtered(all, req) {
                 Ok(objects) => listed(format!("{entity_context}/Attributes"), objects, req),

@@ -104,3 +104,62 @@ async fn a_choice_column_lists_its_options_through_the_picklist_cast() {
     let (status, _) = get(&sb, "EntityDefinitions(LogicalName='nosuchtable')").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_table_expands_its_attributes_and_the_navigation_names_of_its_lookups() {
+    let sb = sandbox(Seed::Empty).await;
+    let (status, body) = get(
+        &sb,
+        "EntityDefinitions(LogicalName='contact')?$select=LogicalName,EntitySetName,PrimaryIdAttribute&$expand=Attributes,ManyToOneRelationships($select=ReferencingAttribute,ReferencedEntity,ReferencingEntityNavigationPropertyName)",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["EntitySetName"], "contacts");
+    assert!(body.get("DisplayName").is_none(), "$select applies");
+    let attributes = body["Attributes"].as_array().expect("attributes expanded");
+    let lastname = attributes
+        .iter()
+        .find(|a| a["LogicalName"] == "lastname")
+        .expect("lastname");
+    assert!(lastname["MaxLength"].is_number(), "derived properties come");
+    let relationships = body["ManyToOneRelationships"].as_array().expect("expanded");
+    let nav = |attribute: &str, target: &str| {
+        relationships
+            .iter()
+            .find(|r| r["ReferencingAttribute"] == attribute && r["ReferencedEntity"] == target)
+            .map(|r| r["ReferencingEntityNavigationPropertyName"].clone())
+    };
+    assert_eq!(
+        nav("parentcustomerid", "account"),
+        Some(json!("parentcustomerid_account"))
+    );
+    assert_eq!(
+        nav("parentcustomerid", "contact"),
+        Some(json!("parentcustomerid_contact"))
+    );
+    assert_eq!(nav("ownerid", "team"), Some(json!("ownerid")));
+    assert!(
+        relationships.iter().all(|r| r.get("SchemaName").is_none()),
+        "the nested $select applies"
+    );
+}
+
+#[tokio::test]
+async fn the_options_of_every_choice_come_with_one_cast_request() {
+    let sb = sandbox(Seed::Empty).await;
+    let (status, body) = get(
+        &sb,
+        "EntityDefinitions(LogicalName='account')/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet($select=Options)",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let picklists = body["value"].as_array().expect("value");
+    let relationship = picklists
+        .iter()
+        .find(|a| a["LogicalName"] == "customertypecode")
+        .expect("customertypecode is a picklist");
+    let options = relationship["OptionSet"]["Options"]
+        .as_array()
+        .expect("options expanded");
+    assert!(options.iter().any(|o| o["Value"] == 3));
+}

@@ -14,6 +14,7 @@ mod checkpoints;
 mod concurrent_open;
 mod connections;
 mod couplings;
+mod entity_schemas;
 mod handle;
 mod mappings;
 mod opening;
@@ -49,6 +50,7 @@ fn erp_settings() -> ConnectionSettings {
             name: Some("Couplet integration".into()),
         }),
         sandbox: false,
+        auth: Default::default(),
     }
 }
 
@@ -64,6 +66,7 @@ fn crm_settings() -> ConnectionSettings {
         company_name: None,
         integration_user: None,
         sandbox: true,
+        auth: Default::default(),
     }
 }
 
