@@ -53,6 +53,16 @@ impl RateFault {
     ];
 }
 
+/// When a [`RateFault`] hits a request queued with [`crate::FaultInjector::inject_transient`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultTiming {
+    /// Before the service carries the request out: nothing changes.
+    BeforeTheWork,
+    /// After the service carried the request out: a write is applied, its answer is lost.
+    /// Throttling is always before the work.
+    AfterTheWork,
+}
+
 /// Faults for a share of one service's requests, drawn from a seeded random-number generator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaultRate {
@@ -114,7 +124,7 @@ impl FaultRate {
     }
 }
 
-/// A fault drawn for one request.
+/// A fault drawn (or queued) for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Drawn {
     /// What happens.

@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::fault_rate::{Drawn, FaultRate, RateDraw};
+use crate::fault_rate::{Drawn, FaultRate, FaultTiming, RateDraw, RateFault};
 
 /// A fault served instead of (or before) a normal response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +44,7 @@ struct Queues {
     crm: Queue,
     auth: Queue,
     rates: HashMap<Target, RateDraw>,
+    transient: HashMap<Target, VecDeque<(Drawn, u32)>>,
 }
 
 impl Queues {
@@ -77,6 +78,33 @@ impl FaultInjector {
         let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
         if times > 0 {
             queues.queue(target).push_back((fault, times));
+        }
+    }
+
+    /// The next `times` requests to `target` get `fault` at `timing` (after the faults queued
+    /// with [`FaultInjector::inject`], before the faults at a rate). A
+    /// [`RateFault::Timeout`] holds the request for `hold`.
+    pub fn inject_transient(
+        &self,
+        target: Target,
+        fault: RateFault,
+        timing: FaultTiming,
+        hold: Duration,
+        times: u32,
+    ) {
+        let drawn = Drawn {
+            fault,
+            after: timing == FaultTiming::AfterTheWork
+                && !matches!(fault, RateFault::Throttle { .. }),
+            hold,
+        };
+        let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        if times > 0 {
+            queues
+                .transient
+                .entry(target)
+                .or_default()
+                .push_back((drawn, times));
         }
     }
 
@@ -122,6 +150,16 @@ impl FaultInjector {
             return Some(Planned::Queued(fault));
         }
         let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(queue) = queues.transient.get_mut(&target)
+            && let Some((drawn, left)) = queue.front_mut()
+        {
+            let drawn = *drawn;
+            *left -= 1;
+            if *left == 0 {
+                queue.pop_front();
+            }
+            return Some(Planned::Drawn(drawn));
+        }
         queues
             .rates
             .get_mut(&target)
@@ -180,6 +218,22 @@ mod tests {
         assert_eq!(f.next(Target::Crm), None, "other services are untouched");
         f.clear_rate(Target::Erp);
         assert_eq!(f.next(Target::Erp), None);
+        f.inject_transient(
+            Target::Erp,
+            RateFault::Status(502),
+            FaultTiming::AfterTheWork,
+            Duration::ZERO,
+            1,
+        );
+        assert!(matches!(
+            f.next(Target::Erp),
+            Some(Planned::Drawn(Drawn {
+                fault: RateFault::Status(502),
+                after: true,
+                ..
+            }))
+        ));
+        assert_eq!(f.next(Target::Erp), None, "injected once");
         assert!(f.set_rate(Target::Erp, FaultRate::new(2.0)).is_err());
     }
 }

@@ -72,7 +72,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 pub use config::{SandboxConfig, SandboxError, Seed, WebhookTiming};
-pub use fault_rate::{FaultRate, RateFault};
+pub use fault_rate::{FaultRate, FaultTiming, RateFault};
 pub use faults::{Fault, FaultInjector, Target};
 pub use limits::{
     BcLimits, ExecutionCosts, Latency, Limits, RandomFault, RandomFaults, STATS_PATH,
