@@ -296,11 +296,12 @@ pub(crate) enum RetryScope {
 }
 
 /// Whether the service may have carried out a request that failed with `err`: the connection
-/// died or timed out after the request was sent, or a gateway answered for a service that may
-/// have finished the work. Throttling (429, 503) and client errors come before the work.
+/// died or timed out after the request was sent, or a server error (a gateway may answer 5xx
+/// for a service that finished the work). Throttling (429) and client errors come before the
+/// work.
 pub(crate) fn answer_may_be_lost(err: &ODataError) -> bool {
     match err.status {
-        Some(s) => matches!(s, 500 | 502 | 504),
+        Some(s) => (500..=599).contains(&s),
         None => matches!(err.kind, ErrorKind::Connection | ErrorKind::Timeout),
     }
 }
