@@ -3,6 +3,7 @@
 //! fix it.
 
 use couplet_connectors::{BusinessCentral, Dataverse, Secret, check_token};
+use couplet_model::connection::AuthMethod;
 use couplet_model::{ConnectionSettings, Endpoint, EndpointError, ErrorKind, Side};
 
 use crate::ApiError;
@@ -40,12 +41,14 @@ const STEPS: [(Side, &[CheckStep]); 2] = [
 pub(crate) struct Tested {
     /// What the UI shows.
     pub view: ConnectionTestView,
-    /// The settings to save, with the company and integration user filled in.
-    pub settled: Result<(ConnectionReport, ConnectionSettings), ApiError>,
+    /// The settings to save, with the company and integration user filled in, and the
+    /// credential to keep in the secret store.
+    pub settled: Result<(ConnectionReport, ConnectionSettings, Secret), ApiError>,
 }
 
 struct Checks {
     side: Side,
+    auth: AuthMethod,
     done: Vec<CheckView>,
     companies: Vec<CompanyView>,
 }
@@ -69,7 +72,7 @@ impl Checks {
             summary: failure_summary(self.side, step, cause),
             cause: Some(cause),
             detail: Some(error.message.clone()),
-            hint: Some(hint(self.side, step, cause)),
+            hint: Some(hint(self.side, &self.auth, step, cause)),
         };
         let mut checks = self.done;
         checks.push(failed);
@@ -81,7 +84,16 @@ impl Checks {
 
     fn fail_endpoint(self, step: CheckStep, error: EndpointError) -> Tested {
         let cause = cause_of(step, &error);
-        self.fail(step, cause, ApiError::from(error))
+        let refused_user = match &self.auth {
+            AuthMethod::Basic { user } if error.kind == ErrorKind::Auth => Some(user.clone()),
+            _ => None,
+        };
+        let service_said = error.message.clone();
+        let mut api_error = ApiError::from(error);
+        if let Some(user) = refused_user {
+            api_error.message = format!("Business Central refused user {user}: {service_said}");
+        }
+        self.fail(step, cause, api_error)
     }
 }
 
@@ -122,14 +134,15 @@ fn finish(
 pub(crate) async fn test(input: &ConnectionInput) -> Tested {
     let mut checks = Checks {
         side: input.side,
+        auth: AuthMethod::ClientSecret,
         done: Vec::new(),
         companies: Vec::new(),
     };
-    let mut settings = match settings_from(input) {
+    let (mut settings, secret) = match settings_from(input) {
         Ok(s) => s,
         Err(e) => return checks.fail(CheckStep::Settings, FailureCause::InvalidInput, e),
     };
-    let secret = Secret::new(input.client_secret.clone());
+    checks.auth = settings.auth.clone();
     match input.side {
         Side::Erp => {
             let probe = match BusinessCentral::new(&settings, secret.clone()) {
@@ -183,7 +196,7 @@ pub(crate) async fn test(input: &ConnectionInput) -> Tested {
             checks.pass(CheckStep::Company, format!("Company \"{}\".", company.name));
             settings.company_id = Some(company.id);
             settings.company_name = Some(company.name.clone());
-            let bc = match BusinessCentral::new(&settings, secret) {
+            let bc = match BusinessCentral::new(&settings, secret.clone()) {
                 Ok(bc) => bc,
                 Err(e) => return checks.fail_endpoint(CheckStep::Settings, e),
             };
@@ -201,7 +214,7 @@ pub(crate) async fn test(input: &ConnectionInput) -> Tested {
             };
             Tested {
                 view: finish(Side::Erp, checks.done, companies, Some(company), Some(user)),
-                settled: Ok((report, settings)),
+                settled: Ok((report, settings, secret)),
             }
         }
         Side::Crm => {
@@ -213,7 +226,7 @@ pub(crate) async fn test(input: &ConnectionInput) -> Tested {
                 CheckStep::Settings,
                 "The URLs and ids are well-formed.".into(),
             );
-            if let Err(e) = check_token(&settings, secret).await {
+            if let Err(e) = check_token(&settings, secret.clone()).await {
                 return checks.fail_endpoint(CheckStep::Token, e);
             }
             checks.pass(CheckStep::Token, token_summary(&settings));
@@ -235,17 +248,26 @@ pub(crate) async fn test(input: &ConnectionInput) -> Tested {
             };
             Tested {
                 view: finish(Side::Crm, checks.done, Vec::new(), None, Some(user)),
-                settled: Ok((report, settings)),
+                settled: Ok((report, settings, secret)),
             }
         }
     }
 }
 
 fn token_summary(settings: &ConnectionSettings) -> String {
-    format!(
-        "{} issued a token for {}.",
-        settings.authority, settings.scope
-    )
+    match &settings.auth {
+        AuthMethod::Basic { user } => {
+            format!("Basic auth as {user}: Business Central on-premises needs no token.")
+        }
+        AuthMethod::Certificate { thumbprint } => format!(
+            "{} issued a token for {} to the certificate {thumbprint}.",
+            settings.authority, settings.scope
+        ),
+        AuthMethod::ClientSecret => format!(
+            "{} issued a token for {}.",
+            settings.authority, settings.scope
+        ),
+    }
 }
 
 fn user_summary(side: Side, user: &couplet_model::IntegrationUser) -> String {
@@ -321,7 +343,7 @@ fn failure_summary(side: Side, step: CheckStep, cause: FailureCause) -> String {
 }
 
 /// What to do about a failure, in the words of the admin centers people know.
-fn hint(side: Side, step: CheckStep, cause: FailureCause) -> String {
+fn hint(side: Side, auth: &AuthMethod, step: CheckStep, cause: FailureCause) -> String {
     let service = match side {
         Side::Erp => "Business Central",
         Side::Crm => "Dataverse",
@@ -344,7 +366,11 @@ fn hint(side: Side, step: CheckStep, cause: FailureCause) -> String {
         ),
         FailureCause::Tls => "The secure connection failed: the URL must start with https://, and no proxy may replace the service's certificate with one this computer does not trust.".to_owned(),
         FailureCause::Timeout => format!("{service} did not answer in time: test again; if it persists, check the network."),
-        FailureCause::TokenRefused => "Microsoft Entra refused the credentials: check the tenant, the application (client) id, and that the secret is the secret's value (not its id) and has not expired.".to_owned(),
+        FailureCause::TokenRefused => match auth {
+            AuthMethod::Certificate { thumbprint } => format!("Microsoft Entra refused the certificate: check the tenant and the application (client) id, and that a certificate with thumbprint {thumbprint} is uploaded under Certificates & secrets of the app registration and has not expired."),
+            _ => "Microsoft Entra refused the credentials: check the tenant, the application (client) id, and that the secret is the secret's value (not its id) and has not expired.".to_owned(),
+        },
+        FailureCause::TokenNotAccepted if matches!(auth, AuthMethod::Basic { .. }) => "Business Central refused the user name or the web service access key: open the user card in Business Central, check the user name, and generate a new Web Service Access Key if it has expired.".to_owned(),
         FailureCause::TokenNotAccepted => match side {
             Side::Erp => "Entra issued a token but Business Central refused it: register the application on the Microsoft Entra Applications page in Business Central, grant consent, and set its state to Enabled.".to_owned(),
             Side::Crm => "Entra issued a token but Dataverse refused it: add the application as an application user of this environment (Power Platform admin center > Environment > Settings > Application users).".to_owned(),
@@ -401,6 +427,7 @@ mod tests {
         assert!(
             hint(
                 Side::Crm,
+                &AuthMethod::ClientSecret,
                 CheckStep::Service,
                 FailureCause::TokenNotAccepted
             )
@@ -412,6 +439,7 @@ mod tests {
     fn steps_after_a_failure_are_listed_as_skipped() {
         let checks = Checks {
             side: Side::Erp,
+            auth: AuthMethod::ClientSecret,
             done: Vec::new(),
             companies: Vec::new(),
         };

@@ -4,49 +4,53 @@ use std::sync::Arc;
 
 use couplet_connectors::business_central::BusinessCentral;
 use couplet_connectors::dataverse::Dataverse;
+use couplet_model::connection::AuthMethod;
 use couplet_model::{ConnectionSettings, Endpoint, Side};
+use couplet_odata::ClientCertificate;
 use couplet_odata::auth::Secret;
 use uuid::Uuid;
 
 use crate::connection_checks;
-use crate::dto::{CompanyView, ConnectionInput, ConnectionReport, ConnectionTestView};
+use crate::dto::{AuthChoice, CompanyView, ConnectionInput, ConnectionReport, ConnectionTestView};
 use crate::{ApiError, AppContext, ErrorCode};
 
 /// Business Central's OAuth2 scope.
 pub const BC_SCOPE: &str = "https://api.businesscentral.dynamics.com/.default";
 
-pub(crate) fn settings_from(input: &ConnectionInput) -> Result<ConnectionSettings, ApiError> {
+/// The settings a [`ConnectionInput`] describes and the credential to keep in the secret
+/// store for them (the client secret, the certificate's keychain form, or the access key).
+pub(crate) fn settings_from(
+    input: &ConnectionInput,
+) -> Result<(ConnectionSettings, Secret), ApiError> {
+    let side = input.side;
     let url = input.url.trim().trim_end_matches('/').to_owned();
-    for (name, value) in [
-        ("URL", url.as_str()),
-        ("tenant", input.tenant.trim()),
-        ("client id", input.client_id.trim()),
-        ("authority", input.authority.trim()),
-    ] {
+    let (auth, credential) = auth_from(input)?;
+    let mut required = vec![("URL", url.as_str())];
+    if auth.uses_entra() {
+        required.extend([
+            ("tenant", input.tenant.trim()),
+            ("client id", input.client_id.trim()),
+            ("authority", input.authority.trim()),
+        ]);
+    }
+    for (name, value) in required {
         if value.is_empty() {
             return Err(ApiError::validation(format!(
-                "{}: the {name} is empty. Fill it in and try again.",
-                input.side
+                "{side}: the {name} is empty. Fill it in and try again."
             ))
             .with_detail(name));
         }
     }
-    if input.client_secret.is_empty() {
-        return Err(ApiError::validation(format!(
-            "{}: the client secret is empty. Paste the secret's value (not its id).",
-            input.side
-        ))
-        .with_detail("client secret"));
-    }
     let scope = match &input.scope {
         Some(s) if !s.trim().is_empty() => s.trim().to_owned(),
-        _ => match input.side {
+        _ if !auth.uses_entra() => String::new(),
+        _ => match side {
             Side::Erp => BC_SCOPE.to_owned(),
             Side::Crm => format!("{url}/.default"),
         },
     };
-    Ok(ConnectionSettings {
-        side: input.side,
+    let settings = ConnectionSettings {
+        side,
         url,
         tenant: input.tenant.trim().to_owned(),
         client_id: input.client_id.trim().to_owned(),
@@ -56,7 +60,86 @@ pub(crate) fn settings_from(input: &ConnectionInput) -> Result<ConnectionSetting
         company_name: None,
         integration_user: None,
         sandbox: input.sandbox,
-    })
+        auth,
+    };
+    Ok((settings, credential))
+}
+
+/// The auth method the input chose and its credential, checked before any request.
+fn auth_from(input: &ConnectionInput) -> Result<(AuthMethod, Secret), ApiError> {
+    let side = input.side;
+    let given = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    match input.auth_method {
+        AuthChoice::ClientSecret => {
+            if input.client_secret.is_empty() {
+                return Err(ApiError::validation(format!(
+                    "{side}: the client secret is empty. Paste the secret's value (not its id)."
+                ))
+                .with_detail("client secret"));
+            }
+            Ok((
+                AuthMethod::ClientSecret,
+                Secret::new(input.client_secret.clone()),
+            ))
+        }
+        AuthChoice::Certificate => {
+            let text = given(&input.certificate).ok_or_else(|| {
+                ApiError::validation(format!(
+                    "{side}: no certificate. Give the path of a PEM file holding the certificate and its private key, or paste the PEM."
+                ))
+                .with_detail("certificate")
+            })?;
+            let pem = if text.contains("-----BEGIN") {
+                text
+            } else {
+                std::fs::read_to_string(&text).map_err(|e| {
+                    ApiError::validation(format!(
+                        "{side}: the certificate file {text} cannot be read: {e}. Give the path of a PEM file, or paste the PEM."
+                    ))
+                    .with_detail("certificate")
+                })?
+            };
+            let certificate = ClientCertificate::from_pem(&pem).map_err(|e| {
+                ApiError::validation(format!("{side}: {e}")).with_detail("certificate")
+            })?;
+            let stored = certificate.keychain_form().map_err(|e| {
+                ApiError::validation(format!("{side}: {e}")).with_detail("certificate")
+            })?;
+            Ok((
+                AuthMethod::Certificate {
+                    thumbprint: certificate.thumbprint(),
+                },
+                stored,
+            ))
+        }
+        AuthChoice::Basic => {
+            if side != Side::Erp {
+                return Err(ApiError::validation(
+                    "Dataverse has no basic auth: sign in with a client secret or a certificate of an Entra app registration.",
+                )
+                .with_detail("auth method"));
+            }
+            let user = given(&input.user_name).ok_or_else(|| {
+                ApiError::validation(
+                    "Business Central: the user name is empty. Give the user whose web service access key you use.",
+                )
+                .with_detail("user name")
+            })?;
+            let key = given(&input.access_key).ok_or_else(|| {
+                ApiError::validation(
+                    "Business Central: the web service access key is empty. Copy it from the user card in Business Central.",
+                )
+                .with_detail("access key")
+            })?;
+            Ok((AuthMethod::Basic { user }, Secret::new(key)))
+        }
+    }
 }
 
 /// Tests one side step by step (settings, token, service, company, integration user) and
@@ -133,20 +216,13 @@ pub async fn connect_with(
         Some(names) => Some(checked_selection(&defaults, names)?),
         None => None,
     };
-    let (erp_report, erp_settings) = connection_checks::test(erp).await.settled?;
-    let (crm_report, crm_settings) = connection_checks::test(crm).await.settled?;
-    for (input, settings) in [(erp, &erp_settings), (crm, &crm_settings)] {
-        ctx.secrets(settings.sandbox)
-            .set(&AppContext::secret_key(settings.side), &input.client_secret)
-            .map_err(|e| {
-                ApiError::new(
-                    ErrorCode::Internal,
-                    format!(
-                        "{}: the client secret could not be stored: {e}",
-                        settings.side
-                    ),
-                )
-            })?;
+    let (erp_report, erp_settings, erp_credential) = connection_checks::test(erp).await.settled?;
+    let (crm_report, crm_settings, crm_credential) = connection_checks::test(crm).await.settled?;
+    for (settings, credential) in [
+        (&erp_settings, &erp_credential),
+        (&crm_settings, &crm_credential),
+    ] {
+        store_credential(ctx, settings, credential)?;
     }
     ctx.store()
         .run(move |conn| {
@@ -165,6 +241,44 @@ pub async fn connect_with(
         })
         .await?;
     Ok(vec![erp_report, crm_report])
+}
+
+/// What the stored credential of `method` is called in messages.
+fn credential_name(method: &AuthMethod) -> &'static str {
+    match method {
+        AuthMethod::ClientSecret => "client secret",
+        AuthMethod::Certificate { .. } => "certificate",
+        AuthMethod::Basic { .. } => "web service access key",
+    }
+}
+
+/// Keeps the credential of a tested connection in its secret store and forgets the
+/// credentials of the methods the side no longer uses.
+fn store_credential(
+    ctx: &AppContext,
+    settings: &ConnectionSettings,
+    credential: &Secret,
+) -> Result<(), ApiError> {
+    let side = settings.side;
+    let secrets = ctx.secrets(settings.sandbox);
+    let key = AppContext::credential_key(side, &settings.auth);
+    secrets.set(&key, credential.expose()).map_err(|e| {
+        ApiError::new(
+            ErrorCode::Internal,
+            format!(
+                "{side}: the {} could not be stored: {e}",
+                credential_name(&settings.auth)
+            ),
+        )
+    })?;
+    for stale in AppContext::credential_keys(side) {
+        if stale != key
+            && let Err(e) = secrets.delete(&stale)
+        {
+            tracing::warn!(key = %stale, error = %e, "an unused credential could not be removed");
+        }
+    }
+    Ok(())
 }
 
 /// The chosen mapping names, upper-cased, after checking each exists in the catalog and
@@ -214,19 +328,20 @@ pub async fn endpoints(
                 ),
             )
         })?;
+        let what = credential_name(&settings.auth);
         let secret = ctx
             .secrets(settings.sandbox)
-            .get(&AppContext::secret_key(side))
+            .get(&AppContext::credential_key(side, &settings.auth))
             .map_err(|e| {
                 ApiError::new(
                     ErrorCode::NotConnected,
-                    format!("{side}: the client secret could not be read: {e}. Connect again."),
+                    format!("{side}: the {what} could not be read: {e}. Connect again."),
                 )
             })?
             .ok_or_else(|| {
                 ApiError::new(
                     ErrorCode::NotConnected,
-                    format!("{side}: no client secret is stored. Connect again."),
+                    format!("{side}: no {what} is stored. Connect again."),
                 )
             })?;
         let secret = Secret::new(secret);
@@ -257,7 +372,11 @@ mod tests {
             url: "https://org.crm.dynamics.com/".into(),
             tenant: "t".into(),
             client_id: "c".into(),
+            auth_method: AuthChoice::ClientSecret,
             client_secret: "s".into(),
+            certificate: None,
+            user_name: None,
+            access_key: None,
             authority: "https://login.microsoftonline.com".into(),
             scope: None,
             company: None,
@@ -267,7 +386,7 @@ mod tests {
 
     #[test]
     fn dataverse_scope_defaults_to_the_environment_url() {
-        let s = settings_from(&input(Side::Crm)).expect("valid");
+        let (s, _) = settings_from(&input(Side::Crm)).expect("valid");
         assert_eq!(s.scope, "https://org.crm.dynamics.com/.default");
         assert_eq!(s.url, "https://org.crm.dynamics.com");
     }
@@ -323,5 +442,162 @@ mod tests {
             pick_company(&companies, None).expect_err("ambiguous").code,
             ErrorCode::Validation
         );
+    }
+
+    #[test]
+    fn basic_auth_is_refused_for_dataverse_and_needs_a_user_and_key() {
+        let mut crm = input(Side::Crm);
+        crm.auth_method = AuthChoice::Basic;
+        crm.user_name = Some("ADMIN".into());
+        crm.access_key = Some("k".into());
+        let err = settings_from(&crm).expect_err("Dataverse");
+        assert!(
+            err.message.contains("Dataverse has no basic auth"),
+            "{}",
+            err.message
+        );
+        let mut erp = input(Side::Erp);
+        erp.auth_method = AuthChoice::Basic;
+        erp.tenant.clear();
+        erp.client_id.clear();
+        erp.user_name = Some("ADMIN".into());
+        let err = settings_from(&erp).expect_err("no key");
+        assert_eq!(err.details, vec!["access key".to_owned()]);
+        erp.access_key = Some("k".into());
+        let (settings, key) = settings_from(&erp).expect("no Entra fields needed");
+        assert_eq!(
+            settings.auth,
+            AuthMethod::Basic {
+                user: "ADMIN".into()
+            }
+        );
+        assert_eq!(key.expose(), "k");
+        assert_eq!(settings.scope, "");
+    }
+
+    #[test]
+    fn an_unreadable_certificate_file_is_named_in_the_error() {
+        let mut erp = input(Side::Erp);
+        erp.auth_method = AuthChoice::Certificate;
+        erp.certificate = Some("/nonexistent/couplet.pem".into());
+        let err = settings_from(&erp).expect_err("no file");
+        assert_eq!(err.code, ErrorCode::Validation);
+        assert!(
+            err.message.contains("/nonexistent/couplet.pem"),
+            "{}",
+            err.message
+        );
+        erp.certificate = Some("-----BEGIN CERTIFICATE-----\nAAAA\n".into());
+        let err = settings_from(&erp).expect_err("damaged PEM");
+        assert!(err.message.contains("PEM"), "{}", err.message);
+    }
+
+    async fn sandbox_and_context() -> (
+        couplet_sandbox::Sandbox,
+        tempfile::TempDir,
+        AppContext,
+        (ConnectionInput, ConnectionInput),
+    ) {
+        let sb = couplet_sandbox::start(couplet_sandbox::SandboxConfig::default())
+            .await
+            .expect("sandbox starts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ctx = AppContext::open(dir.path()).expect("context");
+        let inputs = crate::demo::inputs(sb.info());
+        (sb, dir, ctx, inputs)
+    }
+
+    #[tokio::test]
+    async fn a_certificate_connection_is_saved_with_its_thumbprint_and_its_key_in_the_secret_store()
+    {
+        let (sb, dir, ctx, (mut erp, mut crm)) = sandbox_and_context().await;
+        let info = sb.info().clone();
+        erp.auth_method = AuthChoice::Certificate;
+        erp.client_secret.clear();
+        erp.certificate = Some(info.client_certificate_pem.clone());
+        let pem_file = dir.path().join("couplet.pem");
+        std::fs::write(&pem_file, &info.client_certificate_pem).expect("write PEM");
+        crm.auth_method = AuthChoice::Certificate;
+        crm.client_secret.clear();
+        crm.certificate = Some(pem_file.display().to_string());
+        connect(&ctx, &erp, &crm).await.expect("connects");
+        for side in [Side::Erp, Side::Crm] {
+            let saved = get(&ctx, side).await.expect("read").expect("saved");
+            assert_eq!(
+                saved.auth,
+                AuthMethod::Certificate {
+                    thumbprint: info.client_certificate_thumbprint.clone()
+                }
+            );
+            let secrets = ctx.secrets(true);
+            let stored = secrets
+                .get(&AppContext::credential_key(side, &saved.auth))
+                .expect("readable")
+                .expect("stored");
+            assert!(
+                !stored.contains("PRIVATE KEY"),
+                "the compact form is stored, not the PEM"
+            );
+            assert_eq!(
+                secrets
+                    .get(&AppContext::secret_key(side))
+                    .expect("readable"),
+                None
+            );
+        }
+        let (erp_endpoint, crm_endpoint) = endpoints(&ctx).await.expect("endpoints");
+        erp_endpoint.integration_user().await.expect("BC answers");
+        let user = crm_endpoint
+            .integration_user()
+            .await
+            .expect("Dataverse answers");
+        assert_eq!(user.id, info.crm_integration_user_id);
+    }
+
+    #[tokio::test]
+    async fn basic_auth_connects_business_central_and_a_wrong_key_names_the_user() {
+        let (sb, _dir, ctx, (mut erp, crm)) = sandbox_and_context().await;
+        let info = sb.info().clone();
+        erp.auth_method = AuthChoice::Basic;
+        erp.user_name = Some(info.erp_basic_user.clone());
+        erp.access_key = Some("not-the-key".into());
+        let err = connect(&ctx, &erp, &crm).await.expect_err("wrong key");
+        assert!(
+            err.message.starts_with(&format!(
+                "Business Central refused user {}:",
+                info.erp_basic_user
+            )),
+            "{}",
+            err.message
+        );
+        let view = test_connection(&erp).await;
+        let failed = view
+            .checks
+            .iter()
+            .find(|c| c.status == crate::dto::CheckStatus::Failed)
+            .expect("a failed step");
+        assert!(
+            failed
+                .hint
+                .as_deref()
+                .unwrap_or("")
+                .contains("Web Service Access Key"),
+            "{:?}",
+            failed.hint
+        );
+        erp.access_key = Some(info.erp_basic_access_key.clone());
+        connect(&ctx, &erp, &crm).await.expect("connects");
+        let saved = get(&ctx, Side::Erp).await.expect("read").expect("saved");
+        assert_eq!(
+            saved.auth,
+            AuthMethod::Basic {
+                user: info.erp_basic_user.clone()
+            }
+        );
+        let (erp_endpoint, _) = endpoints(&ctx).await.expect("endpoints");
+        erp_endpoint
+            .integration_user()
+            .await
+            .expect("BC answers with basic auth");
     }
 }

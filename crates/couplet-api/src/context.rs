@@ -3,11 +3,13 @@
 use std::path::{Path, PathBuf};
 
 use couplet_model::Side;
+use couplet_model::connection::AuthMethod;
 use couplet_store::{SecretStore, Store};
 
 use crate::ApiError;
 
-/// The keychain service name under which Couplet keeps client secrets.
+/// The keychain service name under which Couplet keeps client secrets, certificate keys and
+/// access keys.
 pub const KEYCHAIN_SERVICE: &str = "couplet";
 
 /// Everything an operation needs: the state database and the secret stores.
@@ -79,5 +81,34 @@ impl AppContext {
     /// The key a side's client secret is stored under.
     pub fn secret_key(side: Side) -> String {
         format!("{}-client-secret", side.as_str())
+    }
+
+    /// The key a side's credential for `method` is stored under: the client secret, the
+    /// certificate with its private key, or the web service access key.
+    pub fn credential_key(side: Side, method: &AuthMethod) -> String {
+        match method {
+            AuthMethod::ClientSecret => AppContext::secret_key(side),
+            AuthMethod::Certificate { .. } => format!("{}-certificate", side.as_str()),
+            AuthMethod::Basic { .. } => format!("{}-access-key", side.as_str()),
+        }
+    }
+
+    /// The keys of every method, to forget those a new connection no longer uses.
+    pub fn credential_keys(side: Side) -> [String; 3] {
+        [
+            AppContext::credential_key(side, &AuthMethod::ClientSecret),
+            AppContext::credential_key(
+                side,
+                &AuthMethod::Certificate {
+                    thumbprint: String::new(),
+                },
+            ),
+            AppContext::credential_key(
+                side,
+                &AuthMethod::Basic {
+                    user: String::new(),
+                },
+            ),
+        ]
     }
 }

@@ -145,7 +145,11 @@ pub fn inputs(info: &couplet_sandbox::SandboxInfo) -> (ConnectionInput, Connecti
         url: info.erp_api_url.clone(),
         tenant: info.tenant.clone(),
         client_id: info.client_id.clone(),
+        auth_method: crate::dto::AuthChoice::ClientSecret,
         client_secret: info.client_secret.clone(),
+        certificate: None,
+        user_name: None,
+        access_key: None,
         authority: info.authority.clone(),
         scope: Some(info.erp_scope.clone()),
         company: Some(info.erp_company_id.to_string()),
@@ -183,6 +187,10 @@ mod tests {
             crm_integration_user_id: Uuid::nil(),
             editor_client_id: "e".into(),
             editor_client_secret: "y".into(),
+            client_certificate_pem: String::new(),
+            client_certificate_thumbprint: String::new(),
+            erp_basic_user: String::new(),
+            erp_basic_access_key: String::new(),
             demo_couplings: Vec::new(),
         }
     }
@@ -202,6 +210,7 @@ mod tests {
             company_name: None,
             integration_user: None,
             sandbox: false,
+            auth: Default::default(),
         };
         ctx.store()
             .run(move |conn| couplet_store::connections::save(conn, &real))

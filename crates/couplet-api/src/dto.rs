@@ -5,8 +5,21 @@ use couplet_model::{Counters, Direction, IntegrationUser, JobKind, RunState, Sid
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// What the user types to reach one side. The secret is used once and then kept only in the
-/// secret store.
+/// How the user chooses to sign in on one side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthChoice {
+    /// Entra app registration with a client secret.
+    #[default]
+    ClientSecret,
+    /// Entra app registration with a certificate (what Microsoft recommends).
+    Certificate,
+    /// Business Central on-premises: user name and web service access key (HTTP Basic).
+    Basic,
+}
+
+/// What the user types to reach one side. The secret (client secret, certificate private
+/// key, access key) is used once and then kept only in the secret store.
 #[derive(Clone, Serialize, Deserialize, specta::Type)]
 pub struct ConnectionInput {
     /// Which side.
@@ -18,8 +31,21 @@ pub struct ConnectionInput {
     pub tenant: String,
     /// The Entra application (client) id.
     pub client_id: String,
-    /// The client secret.
+    /// How this side signs in; the client secret when left out.
+    #[serde(default)]
+    pub auth_method: AuthChoice,
+    /// The client secret (signing in with `client_secret`; empty otherwise).
     pub client_secret: String,
+    /// The certificate with its private key (signing in with `certificate`): PEM text, or the
+    /// path of a PEM file.
+    #[serde(default)]
+    pub certificate: Option<String>,
+    /// The Business Central user name (signing in with `basic`).
+    #[serde(default)]
+    pub user_name: Option<String>,
+    /// The user's web service access key (signing in with `basic`).
+    #[serde(default)]
+    pub access_key: Option<String>,
     /// The authority host (`https://login.microsoftonline.com`).
     pub authority: String,
     /// The scope; defaults to the service's `/.default` scope.
@@ -36,7 +62,17 @@ impl std::fmt::Debug for ConnectionInput {
             .field("side", &self.side)
             .field("url", &self.url)
             .field("tenant", &self.tenant)
+            .field("auth_method", &self.auth_method)
             .field("client_secret", &"<redacted>")
+            .field(
+                "certificate",
+                &self.certificate.as_ref().map(|_| "<redacted>"),
+            )
+            .field("user_name", &self.user_name)
+            .field(
+                "access_key",
+                &self.access_key.as_ref().map(|_| "<redacted>"),
+            )
             .field("company", &self.company)
             .finish()
     }

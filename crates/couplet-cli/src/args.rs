@@ -185,6 +185,45 @@ pub struct ConnectArgs {
     /// Dataverse environment URL: https://{org}.crm.dynamics.com
     #[arg(long, required_unless_present = "sandbox_info")]
     pub crm_url: Option<String>,
+    /// How Business Central signs in: the Entra app's client secret or certificate, or basic
+    /// auth (on-premises: --erp-user and its web service access key).
+    #[arg(long, value_enum, default_value_t = AuthArg::ClientSecret)]
+    pub erp_auth: AuthArg,
+    /// How Dataverse signs in: the Entra app's client secret or certificate.
+    #[arg(long, value_enum, default_value_t = AuthArg::ClientSecret)]
+    pub crm_auth: AuthArg,
+    /// With `certificate`: a PEM file holding the app's certificate and its private key
+    /// (or the PEM text itself, e.g. from COUPLET_CERTIFICATE).
+    #[arg(long, env = "COUPLET_CERTIFICATE", hide_env_values = true)]
+    pub certificate: Option<String>,
+    /// With `--erp-auth basic`: the Business Central user name.
+    #[arg(long)]
+    pub erp_user: Option<String>,
+    /// With `--erp-auth basic`: the user's web service access key (better: set
+    /// COUPLET_ERP_ACCESS_KEY).
+    #[arg(long, env = "COUPLET_ERP_ACCESS_KEY", hide_env_values = true)]
+    pub erp_access_key: Option<String>,
+}
+
+/// How a side signs in, on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    /// The Entra app's client secret (COUPLET_CLIENT_SECRET).
+    ClientSecret,
+    /// The Entra app's certificate (--certificate).
+    Certificate,
+    /// Business Central on-premises basic auth (--erp-user, COUPLET_ERP_ACCESS_KEY).
+    Basic,
+}
+
+impl From<AuthArg> for couplet_api::dto::AuthChoice {
+    fn from(a: AuthArg) -> Self {
+        match a {
+            AuthArg::ClientSecret => couplet_api::dto::AuthChoice::ClientSecret,
+            AuthArg::Certificate => couplet_api::dto::AuthChoice::Certificate,
+            AuthArg::Basic => couplet_api::dto::AuthChoice::Basic,
+        }
+    }
 }
 
 /// Options of `couplet sync`.

@@ -10,7 +10,7 @@ use couplet_model::Side;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::args::{Cli, Command, ConnectArgs, SandboxArgs, SyncArgs};
+use crate::args::{AuthArg, Cli, Command, ConnectArgs, SandboxArgs, SyncArgs};
 use crate::{output, progress};
 
 /// Runs the command line's command.
@@ -239,7 +239,7 @@ async fn connect(ctx: &AppContext, args: ConnectArgs, json: bool) -> Result<(), 
                     path.display()
                 ))
             })?;
-            demo::inputs(&info)
+            sandbox_inputs(&info, &args)
         }
         None => inputs_from_args(&args)?,
     };
@@ -248,22 +248,65 @@ async fn connect(ctx: &AppContext, args: ConnectArgs, json: bool) -> Result<(), 
     Ok(())
 }
 
+/// The sandbox's connection inputs, signing in the way `--erp-auth`/`--crm-auth` chose with
+/// the sandbox's own certificate and on-premises user.
+fn sandbox_inputs(
+    info: &couplet_sandbox::SandboxInfo,
+    args: &ConnectArgs,
+) -> (ConnectionInput, ConnectionInput) {
+    let (mut erp, mut crm) = demo::inputs(info);
+    for (input, choice) in [(&mut erp, args.erp_auth), (&mut crm, args.crm_auth)] {
+        input.auth_method = choice.into();
+        match choice {
+            AuthArg::ClientSecret => {}
+            AuthArg::Certificate => {
+                input.certificate = Some(info.client_certificate_pem.clone());
+            }
+            AuthArg::Basic => {
+                input.user_name = Some(info.erp_basic_user.clone());
+                input.access_key = Some(info.erp_basic_access_key.clone());
+            }
+        }
+    }
+    (erp, crm)
+}
+
 fn inputs_from_args(args: &ConnectArgs) -> Result<(ConnectionInput, ConnectionInput), ApiError> {
     let required = |v: &Option<String>, flag: &str| {
         v.clone()
             .ok_or_else(|| ApiError::validation(format!("{flag} is required")))
     };
-    let secret = args.client_secret.clone().ok_or_else(|| {
-        ApiError::validation(
-            "the client secret is required: set COUPLET_CLIENT_SECRET or pass --client-secret",
-        )
-    })?;
+    let uses = |choice: AuthArg| [args.erp_auth, args.crm_auth].contains(&choice);
+    let secret = match &args.client_secret {
+        Some(secret) => secret.clone(),
+        None if uses(AuthArg::ClientSecret) => {
+            return Err(ApiError::validation(
+                "the client secret is required: set COUPLET_CLIENT_SECRET or pass --client-secret (or sign in with --erp-auth/--crm-auth certificate and --certificate)",
+            ));
+        }
+        None => String::new(),
+    };
+    if uses(AuthArg::Certificate) && args.certificate.is_none() {
+        return Err(ApiError::validation(
+            "the certificate is required: pass --certificate with a PEM file holding the certificate and its private key (or set COUPLET_CERTIFICATE)",
+        ));
+    }
+    if args.erp_auth == AuthArg::Basic && (args.erp_user.is_none() || args.erp_access_key.is_none())
+    {
+        return Err(ApiError::validation(
+            "basic auth needs --erp-user and the web service access key: set COUPLET_ERP_ACCESS_KEY or pass --erp-access-key",
+        ));
+    }
     let erp = ConnectionInput {
         side: Side::Erp,
         url: required(&args.erp_url, "--erp-url")?,
         tenant: required(&args.tenant, "--tenant")?,
         client_id: required(&args.client_id, "--client-id")?,
+        auth_method: args.erp_auth.into(),
         client_secret: secret,
+        certificate: args.certificate.clone(),
+        user_name: args.erp_user.clone(),
+        access_key: args.erp_access_key.clone(),
         authority: args.authority.clone(),
         scope: None,
         company: args.company.clone(),
@@ -273,6 +316,9 @@ fn inputs_from_args(args: &ConnectArgs) -> Result<(ConnectionInput, ConnectionIn
         side: Side::Crm,
         url: required(&args.crm_url, "--crm-url")?,
         company: None,
+        auth_method: args.crm_auth.into(),
+        user_name: None,
+        access_key: None,
         ..erp.clone()
     };
     Ok((erp, crm))
@@ -393,5 +439,106 @@ mod tests {
         assert!(err.to_string().contains("between 0 and 1"), "{err}");
         let err = sandbox_args(&["--fault-rate", "lots"]).expect_err("not a number");
         assert!(err.to_string().contains("e.g. 0.05"), "{err}");
+    }
+
+    fn connect_args(flags: &[&str]) -> Result<ConnectArgs, clap::Error> {
+        let argv = ["couplet", "connect"].iter().chain(flags);
+        match Cli::try_parse_from(argv)?.command {
+            Command::Connect(args) => Ok(args),
+            other => panic!("parsed another command: {other:?}"),
+        }
+    }
+
+    const REAL: [&str; 8] = [
+        "--tenant",
+        "contoso.onmicrosoft.com",
+        "--client-id",
+        "c",
+        "--erp-url",
+        "https://api.businesscentral.dynamics.com/v2.0/t/production/api/v2.0",
+        "--crm-url",
+        "https://contoso.crm.dynamics.com",
+    ];
+
+    #[test]
+    fn connect_takes_basic_auth_for_business_central_and_a_certificate_for_dataverse() {
+        let mut flags = REAL.to_vec();
+        flags.extend([
+            "--erp-auth",
+            "basic",
+            "--erp-user",
+            "ADMIN",
+            "--erp-access-key",
+            "k",
+            "--crm-auth",
+            "certificate",
+            "--certificate",
+            "/etc/couplet/app.pem",
+        ]);
+        let args = connect_args(&flags).expect("parses");
+        let (erp, crm) = inputs_from_args(&args).expect("complete");
+        assert_eq!(erp.auth_method, couplet_api::dto::AuthChoice::Basic);
+        assert_eq!(erp.user_name.as_deref(), Some("ADMIN"));
+        assert_eq!(erp.access_key.as_deref(), Some("k"));
+        assert_eq!(crm.auth_method, couplet_api::dto::AuthChoice::Certificate);
+        assert_eq!(crm.certificate.as_deref(), Some("/etc/couplet/app.pem"));
+        assert_eq!(crm.access_key, None);
+    }
+
+    #[test]
+    fn connect_with_basic_auth_but_no_access_key_says_where_to_put_it() {
+        if std::env::var_os("COUPLET_ERP_ACCESS_KEY").is_some() {
+            return;
+        }
+        let mut flags = REAL.to_vec();
+        flags.extend([
+            "--erp-auth",
+            "basic",
+            "--erp-user",
+            "ADMIN",
+            "--client-secret",
+            "s",
+        ]);
+        let args = connect_args(&flags).expect("parses");
+        let err = inputs_from_args(&args).expect_err("no key");
+        assert!(
+            err.message.contains("COUPLET_ERP_ACCESS_KEY"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[tokio::test]
+    async fn connect_to_the_sandbox_with_its_certificate_saves_certificate_connections() {
+        let sb = couplet_sandbox::start(couplet_sandbox::SandboxConfig::default())
+            .await
+            .expect("sandbox starts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let info_file = dir.path().join("sandbox.json");
+        write_info(&info_file, sb.info()).expect("info written");
+        let ctx = AppContext::open(&dir.path().join("data")).expect("context");
+        let info_path = info_file.display().to_string();
+        let args = connect_args(&[
+            "--sandbox-info",
+            &info_path,
+            "--erp-auth",
+            "certificate",
+            "--crm-auth",
+            "certificate",
+        ])
+        .expect("parses");
+        connect(&ctx, args, true).await.expect("connects");
+        for side in [Side::Erp, Side::Crm] {
+            let saved = couplet_api::connections::get(&ctx, side)
+                .await
+                .expect("read")
+                .expect("saved");
+            assert_eq!(
+                saved.auth,
+                couplet_model::connection::AuthMethod::Certificate {
+                    thumbprint: sb.info().client_certificate_thumbprint.clone()
+                }
+            );
+        }
     }
 }

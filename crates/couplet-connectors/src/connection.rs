@@ -1,7 +1,11 @@
 //! Turning connection settings and a secret into a validated OData client.
 
+use couplet_model::connection::AuthMethod;
 use couplet_model::{ConnectionSettings, EndpointError, ErrorKind, Side};
-use couplet_odata::{Auth, ClientConfig, ODataClient, Secret, TokenConfig, TokenProvider};
+use couplet_odata::{
+    Auth, BasicAuth, ClientCertificate, ClientConfig, ClientCredential, ODataClient, Secret,
+    TokenConfig, TokenProvider,
+};
 
 /// Parses `value` as an absolute http(s) URL; otherwise a Config error naming `field`.
 pub(crate) fn checked_url(side: Side, field: &str, value: &str) -> Result<url::Url, EndpointError> {
@@ -25,7 +29,9 @@ pub(crate) fn checked_url(side: Side, field: &str, value: &str) -> Result<url::U
     Ok(url)
 }
 
-/// Checks the settings belong to `side` and builds client-credentials auth from them.
+/// Checks the settings belong to `side` and builds the auth their method names from the
+/// stored credential: the client secret, the certificate (its keychain form or a PEM with the
+/// private key) or the web service access key (Business Central basic auth).
 pub(crate) fn client_credentials(
     settings: &ConnectionSettings,
     side: Side,
@@ -42,6 +48,29 @@ pub(crate) fn client_credentials(
             ),
         ));
     }
+    let credential = match &settings.auth {
+        AuthMethod::Basic { user } => return basic_auth(side, user, secret),
+        AuthMethod::ClientSecret => ClientCredential::Secret(secret),
+        AuthMethod::Certificate { thumbprint } => {
+            let certificate = ClientCertificate::from_keychain_form(secret.expose())
+                .map_err(|e| EndpointError::new(ErrorKind::Config, side, format!("{side}: {e}")))?;
+            if !thumbprint.trim().is_empty()
+                && !certificate
+                    .thumbprint()
+                    .eq_ignore_ascii_case(thumbprint.trim())
+            {
+                return Err(EndpointError::new(
+                    ErrorKind::Config,
+                    side,
+                    format!(
+                        "{side}: the stored certificate has thumbprint {}, not {thumbprint} as the settings say: connect again with the certificate",
+                        certificate.thumbprint()
+                    ),
+                ));
+            }
+            ClientCredential::Certificate(certificate)
+        }
+    };
     checked_url(side, "authority", &settings.authority)?;
     for (field, value) in [
         ("tenant", &settings.tenant),
@@ -60,12 +89,40 @@ pub(crate) fn client_credentials(
         authority: settings.authority.trim().to_owned(),
         tenant: settings.tenant.trim().to_owned(),
         client_id: settings.client_id.trim().to_owned(),
-        client_secret: secret,
+        credential,
         scope: settings.scope.trim().to_owned(),
         timeout: config.timeout,
     })
     .map_err(|e| e.into_endpoint_error(side))?;
     Ok(Auth::ClientCredentials(provider))
+}
+
+/// Business Central on-premises basic auth; Dataverse has none.
+fn basic_auth(side: Side, user: &str, access_key: Secret) -> Result<Auth, EndpointError> {
+    if side != Side::Erp {
+        return Err(EndpointError::new(
+            ErrorKind::Config,
+            side,
+            format!(
+                "{side} has no basic auth: sign in with a client secret or a certificate of an Entra app"
+            ),
+        ));
+    }
+    if user.trim().is_empty() {
+        return Err(EndpointError::new(
+            ErrorKind::Config,
+            side,
+            "Business Central basic auth needs the user name",
+        ));
+    }
+    let basic = BasicAuth {
+        user: user.trim().to_owned(),
+        access_key,
+    };
+    basic
+        .header_value()
+        .map_err(|e| e.into_endpoint_error(side))?;
+    Ok(Auth::Basic(basic))
 }
 
 /// An OData client for `side`.
@@ -79,7 +136,8 @@ pub(crate) fn odata_client(
 
 /// Asks the token endpoint for an access token with `settings` and `secret`, and nothing
 /// else: the first step of a connection test, so a refused secret is told apart from a
-/// service that refuses the token.
+/// service that refuses the token. With basic auth there is no token: it only checks the
+/// credential can be sent.
 pub async fn check_token(
     settings: &ConnectionSettings,
     secret: Secret,

@@ -27,9 +27,6 @@ pub(crate) struct Source<'a> {
     pub modified_by: Option<&'static str>,
 }
 
-/// Rows per page when the query does not say.
-pub(crate) const DEFAULT_PAGE_SIZE: u32 = 5_000;
-
 /// The longest URL a read by ids builds.
 const MAX_URL_LEN: usize = 2_000;
 /// Room kept for `?$select=` of the key, modified-on and modified-by in a read-back URL.
@@ -61,11 +58,12 @@ impl Source<'_> {
             .url(&self.collection_url))
     }
 
-    /// The page size to ask for: the query's, capped at the service maximum.
+    /// The page size to ask for: the query's, capped at the service maximum; the largest the
+    /// service serves when the query does not say (fewest requests).
     pub(crate) fn page_size(&self, query: &Query) -> u32 {
         query
             .page_size
-            .unwrap_or(DEFAULT_PAGE_SIZE)
+            .unwrap_or(self.max_page)
             .clamp(1, self.max_page)
     }
 
@@ -82,11 +80,12 @@ impl Source<'_> {
             .get_page(url, Some(page_size))
             .await
             .map_err(|e| e.into_endpoint_error(self.side))?;
+        let wire = self.wire_names(fields);
         let records = page
             .rows
-            .iter()
+            .into_iter()
             .enumerate()
-            .map(|(i, row)| self.record(row, i, fields))
+            .map(|(i, row)| self.record(row, i, &wire))
             .collect::<Result<Vec<_>, _>>()?;
         Ok((records, page.next_link))
     }
@@ -249,12 +248,23 @@ impl Source<'_> {
         }
     }
 
+    /// Each field's model name with the name it is read under on the wire (each field once),
+    /// worked out once per page rather than once per row.
+    pub(crate) fn wire_names(&self, fields: &[String]) -> Vec<(String, String)> {
+        let mut seen = std::collections::HashSet::new();
+        fields
+            .iter()
+            .filter(|f| seen.insert(f.as_str()))
+            .map(|f| (f.clone(), self.def.wire_read_name(f)))
+            .collect()
+    }
+
     /// One row as a record; a row without a valid key or timestamp is a protocol error.
     pub(crate) fn record(
         &self,
-        row: &Value,
+        row: Value,
         index: usize,
-        fields: &[String],
+        wire: &[(String, String)],
     ) -> Result<Record, EndpointError> {
         let bad = |what: String| {
             let excerpt: String = row.to_string().chars().take(300).collect();
@@ -286,12 +296,14 @@ impl Source<'_> {
             .get("@odata.etag")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        let fields = fields
+        // The row is ours: its values move into the record rather than being copied.
+        let mut values = match row {
+            Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        let fields = wire
             .iter()
-            .map(|f| {
-                let wire = self.def.wire_read_name(f);
-                (f.clone(), row.get(&wire).cloned().unwrap_or(Value::Null))
-            })
+            .map(|(name, wire)| (name.clone(), values.remove(wire).unwrap_or(Value::Null)))
             .collect();
         Ok(Record {
             id,

@@ -30,6 +30,7 @@ fn erp_settings(sb: &Sandbox) -> ConnectionSettings {
         company_name: Some(info.erp_company_name.clone()),
         integration_user: None,
         sandbox: true,
+        auth: Default::default(),
     }
 }
 
@@ -46,6 +47,7 @@ fn crm_settings(sb: &Sandbox) -> ConnectionSettings {
         company_name: None,
         integration_user: None,
         sandbox: true,
+        auth: Default::default(),
     }
 }
 

@@ -209,7 +209,7 @@ fn settle(plan: &Plan, outcomes: &[Outcome], run_id: Uuid, now: DateTime<Utc>) -
         ..Commit::default()
     };
     for (op, outcome) in plan.ops.iter().zip(outcomes) {
-        let source_id = op.source().id;
+        let source_id = op.source();
         match (op, outcome) {
             (
                 PlannedOp::Create {

@@ -5,6 +5,45 @@ use uuid::Uuid;
 
 use crate::{IntegrationUser, Side};
 
+/// How a side signs in. The secret itself (client secret, certificate private key, web
+/// service access key) is not part of it: it lives in the OS keychain.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum AuthMethod {
+    /// Entra client credentials with a client secret.
+    #[default]
+    ClientSecret,
+    /// Entra client credentials with a certificate (a signed client assertion).
+    Certificate {
+        /// The certificate's SHA-1 thumbprint (hex), as the Entra portal shows it.
+        thumbprint: String,
+    },
+    /// Business Central on-premises: HTTP Basic with a user name and its web service access
+    /// key, no token.
+    Basic {
+        /// The Business Central user name.
+        user: String,
+    },
+}
+
+impl AuthMethod {
+    /// `client_secret`, `certificate` or `basic`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AuthMethod::ClientSecret => "client_secret",
+            AuthMethod::Certificate { .. } => "certificate",
+            AuthMethod::Basic { .. } => "basic",
+        }
+    }
+
+    /// Whether the method asks Entra for tokens (tenant, client id, authority and scope
+    /// matter).
+    pub fn uses_entra(&self) -> bool {
+        !matches!(self, AuthMethod::Basic { .. })
+    }
+}
+
 /// How to reach one side: URL, company or environment, auth and the integration user.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConnectionSettings {
@@ -30,6 +69,9 @@ pub struct ConnectionSettings {
     pub integration_user: Option<IntegrationUser>,
     /// Whether this connection points at Couplet's emulated systems.
     pub sandbox: bool,
+    /// How the side signs in (client secret when absent, as before this field existed).
+    #[serde(default)]
+    pub auth: AuthMethod,
 }
 
 impl std::fmt::Debug for ConnectionSettings {
@@ -46,6 +88,35 @@ impl std::fmt::Debug for ConnectionSettings {
             .field("company_name", &self.company_name)
             .field("integration_user", &self.integration_user)
             .field("sandbox", &self.sandbox)
+            .field("auth", &self.auth)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_saved_before_auth_methods_existed_load_as_client_secret() {
+        let old = r#"{"side":"erp","url":"u","tenant":"t","client_id":"c","authority":"a",
+            "scope":"s","company_id":null,"company_name":null,"integration_user":null,
+            "sandbox":false}"#;
+        let settings: ConnectionSettings = serde_json::from_str(old).expect("old JSON");
+        assert_eq!(settings.auth, AuthMethod::ClientSecret);
+    }
+
+    #[test]
+    fn auth_methods_are_tagged_by_method() {
+        let basic = AuthMethod::Basic {
+            user: "ADMIN".into(),
+        };
+        let json = serde_json::to_value(&basic).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({"method": "basic", "user": "ADMIN"})
+        );
+        assert!(!basic.uses_entra());
+        assert_eq!(basic.as_str(), "basic");
     }
 }

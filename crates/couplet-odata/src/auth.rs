@@ -1,4 +1,5 @@
-//! Credentials: Entra client-credentials tokens (via the `oauth2` crate) and basic auth.
+//! Credentials: Entra client-credentials tokens (via the `oauth2` crate) with a client secret
+//! or a certificate ([`crate::auth_certificate`]), and Business Central on-premises basic auth.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,6 +17,7 @@ use oauth2::{
 use reqwest::header::HeaderValue;
 use tokio::sync::Mutex;
 
+use crate::auth_certificate::{CLIENT_ASSERTION_TYPE, ClientCertificate};
 use crate::error::ODataError;
 
 /// A secret string (client secret, access key, token). Its `Debug` never shows the value.
@@ -46,6 +48,27 @@ impl From<String> for Secret {
     }
 }
 
+/// How the app proves its identity to the token endpoint.
+#[derive(Debug, Clone)]
+pub enum ClientCredential {
+    /// A client secret, sent as the `client_secret` form field.
+    Secret(Secret),
+    /// A certificate: a signed client assertion is sent instead of a secret.
+    Certificate(ClientCertificate),
+}
+
+impl ClientCredential {
+    /// What the credential is called in messages ("client id/secret", "certificate …").
+    fn described(&self) -> String {
+        match self {
+            ClientCredential::Secret(_) => "the client id/secret".to_owned(),
+            ClientCredential::Certificate(c) => {
+                format!("the client id/certificate (thumbprint {})", c.thumbprint())
+            }
+        }
+    }
+}
+
 /// Where and as whom to ask Entra for tokens.
 #[derive(Debug, Clone)]
 pub struct TokenConfig {
@@ -55,8 +78,8 @@ pub struct TokenConfig {
     pub tenant: String,
     /// The application (client) id.
     pub client_id: String,
-    /// The client secret.
-    pub client_secret: Secret,
+    /// The client secret or certificate.
+    pub credential: ClientCredential,
     /// The scope (`https://api.businesscentral.dynamics.com/.default`).
     pub scope: String,
     /// Timeout of one token request.
@@ -89,6 +112,8 @@ struct TokenInner {
     client: EntraClient,
     http: TokenHttp,
     token_url: String,
+    client_id: String,
+    credential: ClientCredential,
     tenant: String,
     scope: String,
     cache: Mutex<Option<CachedToken>>,
@@ -125,10 +150,15 @@ impl TokenProvider {
             )
         })?;
         let client = BasicClient::new(ClientId::new(config.client_id.clone()))
-            .set_client_secret(ClientSecret::new(config.client_secret.expose().to_owned()))
-            // Entra documents the secret as a form field of the token request.
+            // Entra documents the secret (or the assertion) as a form field of the request.
             .set_auth_type(AuthType::RequestBody)
             .set_token_uri(parsed);
+        let client = match &config.credential {
+            ClientCredential::Secret(secret) => {
+                client.set_client_secret(ClientSecret::new(secret.expose().to_owned()))
+            }
+            ClientCredential::Certificate(_) => client,
+        };
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             // Token requests must not follow redirects (the oauth2 crate's advice against SSRF).
@@ -143,6 +173,8 @@ impl TokenProvider {
                     last_status: AtomicU16::new(0),
                 },
                 token_url,
+                client_id: config.client_id,
+                credential: config.credential,
                 tenant: config.tenant,
                 scope: config.scope,
                 cache: Mutex::new(None),
@@ -178,12 +210,20 @@ impl TokenProvider {
         let inner = &self.inner;
         tracing::debug!(token_url = %inner.token_url, "requesting an access token");
         let asked_at = Instant::now();
-        let result = inner
+        let mut exchange = inner
             .client
             .exchange_client_credentials()
-            .add_scope(Scope::new(inner.scope.clone()))
-            .request_async(&inner.http)
-            .await;
+            .add_scope(Scope::new(inner.scope.clone()));
+        if let ClientCredential::Certificate(certificate) = &inner.credential {
+            let now = chrono::Utc::now();
+            certificate.check_validity(now)?;
+            let assertion =
+                certificate.client_assertion(&inner.token_url, &inner.client_id, now)?;
+            exchange = exchange
+                .add_extra_param("client_assertion_type", CLIENT_ASSERTION_TYPE)
+                .add_extra_param("client_assertion", assertion.expose().to_owned());
+        }
+        let result = exchange.request_async(&inner.http).await;
         let status = inner.http.last_status.load(Ordering::Relaxed);
         match result {
             Ok(response) => {
@@ -237,7 +277,8 @@ impl TokenProvider {
                     (
                         ErrorKind::Auth,
                         format!(
-                            "the token endpoint {url} refused the client id/secret ({code}): {description}"
+                            "the token endpoint {url} refused {} ({code}): {description}",
+                            self.inner.credential.described()
                         ),
                     )
                 } else {
@@ -473,7 +514,7 @@ mod tests {
             authority: "https://login.microsoftonline.com/".into(),
             tenant: "contoso.onmicrosoft.com".into(),
             client_id: "c".into(),
-            client_secret: Secret::new("s"),
+            credential: ClientCredential::Secret(Secret::new("s")),
             scope: "x".into(),
             timeout: Duration::from_secs(5),
         };

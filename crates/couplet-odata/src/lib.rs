@@ -6,6 +6,7 @@
 //! It knows nothing about customers or accounts.
 
 pub mod auth;
+pub mod auth_certificate;
 pub mod batch;
 pub mod client;
 pub mod error;
@@ -14,7 +15,8 @@ pub mod paging;
 pub mod query;
 pub mod retry;
 
-pub use auth::{Auth, BasicAuth, Secret, TokenConfig, TokenProvider};
+pub use auth::{Auth, BasicAuth, ClientCredential, Secret, TokenConfig, TokenProvider};
+pub use auth_certificate::{CertificateError, ClientCertificate};
 pub use batch::{BatchRequest, BatchResponse, MAX_BATCH_REQUESTS};
 pub use client::{ClientConfig, ODataClient, ODataRequest, ODataResponse};
 pub use error::ODataError;

@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use couplet_model::ErrorKind;
 use couplet_odata::{
-    Auth, BatchRequest, ClientConfig, Method, ODataClient, ODataRequest, RetryPolicy, Secret,
-    TokenConfig, TokenProvider,
+    Auth, BatchRequest, ClientConfig, ClientCredential, Method, ODataClient, ODataRequest,
+    RetryPolicy, Secret, TokenConfig, TokenProvider,
 };
 use futures::TryStreamExt;
 use serde_json::{Value, json};
@@ -134,7 +134,7 @@ fn provider(base: &str, secret: &str) -> TokenProvider {
         authority: base.to_owned(),
         tenant: "contoso".into(),
         client_id: "11111111-2222-3333-4444-555555555555".into(),
-        client_secret: Secret::new(secret),
+        credential: ClientCredential::Secret(Secret::new(secret)),
         scope: "https://api.businesscentral.dynamics.com/.default".into(),
         timeout: Duration::from_secs(5),
     })

@@ -43,6 +43,38 @@ pub struct SandboxConfig {
     pub limits: Limits,
     /// Timing of Business Central webhook notifications (default: the published values).
     pub webhooks: WebhookTiming,
+    /// Business Central on-premises users accepted with HTTP Basic auth (user name and web
+    /// service access key) instead of a bearer token; default: [`BasicUser::integration`].
+    pub erp_basic_users: Vec<BasicUser>,
+}
+
+/// A Business Central on-premises user that authenticates with HTTP Basic: its user name and
+/// web service access key. Its writes are attributed to the integration user.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BasicUser {
+    /// The user name (compared case-insensitively, as BC does).
+    pub user_name: String,
+    /// The web service access key (the password of Basic auth).
+    pub access_key: String,
+}
+
+impl BasicUser {
+    /// The sandbox's default on-premises integration user. Its key is public: the sandbox
+    /// protects nothing.
+    pub fn integration() -> BasicUser {
+        BasicUser {
+            user_name: "COUPLET".to_owned(),
+            access_key: "sandbox-web-service-access-key~R5t.9wXz".to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Debug for BasicUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BasicUser")
+            .field("user_name", &self.user_name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Timing of the emulated Business Central webhooks (api-reference A12). The defaults are the
@@ -90,6 +122,7 @@ impl Default for SandboxConfig {
             token_lifetime: Duration::from_secs(3599),
             limits: Limits::default(),
             webhooks: WebhookTiming::default(),
+            erp_basic_users: vec![BasicUser::integration()],
         }
     }
 }

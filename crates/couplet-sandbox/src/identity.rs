@@ -9,6 +9,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Shared;
+use crate::client_assertion::{self, ASSERTION_TYPE, Expected, RegisteredCertificate};
 use crate::http::{ApiBody, ApiRequest, ApiResponse};
 use crate::ids::correlation_id;
 use crate::store::TokenInfo;
@@ -25,6 +26,8 @@ pub(crate) struct App {
     pub client_id: &'static str,
     /// Client secret value.
     pub secret: &'static str,
+    /// The certificate registered for certificate credentials (PEM), if any.
+    pub certificate: Option<&'static str>,
     /// Display name.
     pub name: &'static str,
     /// The BC user the app acts as (its writes are attributed to it).
@@ -39,6 +42,7 @@ pub(crate) struct App {
 pub(crate) const INTEGRATION_APP: App = App {
     client_id: "6f0b3a7c-1d2e-4f5a-8b9c-0d1e2f3a4b5c",
     secret: "sandbox-integration-secret~Q8x.7pLm",
+    certificate: Some(client_assertion::INTEGRATION_APP_PEM),
     name: "Couplet Integration",
     bc_user: Uuid::from_u128(0x2c6d_91e0_5a3b_4c7d_8e9f_0a1b_2c3d_4e01),
     crm_user: Uuid::from_u128(0x7a1e_0c55_3b2d_4f60_9a8b_1c2d_3e4f_5a01),
@@ -49,6 +53,7 @@ pub(crate) const INTEGRATION_APP: App = App {
 pub(crate) const EDITOR_APP: App = App {
     client_id: "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
     secret: "sandbox-editor-secret~Yp7.Kd2w",
+    certificate: None,
     name: "Couplet Sandbox Editor",
     bc_user: Uuid::from_u128(0x2c6d_91e0_5a3b_4c7d_8e9f_0a1b_2c3d_4e02),
     crm_user: Uuid::from_u128(0x7a1e_0c55_3b2d_4f60_9a8b_1c2d_3e4f_5a02),
@@ -172,7 +177,10 @@ pub(crate) fn handle(shared: &Shared, req: &ApiRequest) -> ApiResponse {
             ),
         );
     }
-    let client_id = param("client_id").or_else(|| basic.as_ref().map(|(id, _)| id.clone()));
+    let assertion = param("client_assertion");
+    let client_id = param("client_id")
+        .or_else(|| basic.as_ref().map(|(id, _)| id.clone()))
+        .or_else(|| assertion.as_deref().and_then(client_assertion::subject));
     let Some(client_id) = client_id else {
         return missing("client_id");
     };
@@ -186,25 +194,12 @@ pub(crate) fn handle(shared: &Shared, req: &ApiRequest) -> ApiResponse {
             ),
         );
     };
-    let secret = param("client_secret").or_else(|| basic.as_ref().map(|(_, s)| s.clone()));
-    let Some(secret) = secret else {
-        return aad_error(
-            401,
-            "invalid_client",
-            7000216,
-            "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
-        );
-    };
-    if secret != app.secret {
-        return aad_error(
-            401,
-            "invalid_client",
-            7000215,
-            &format!(
-                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.",
-                app.client_id
-            ),
-        );
+    if let Some(assertion) = assertion {
+        if let Some(refused) = check_assertion(req, tenant, &app, &assertion, &param) {
+            return refused;
+        }
+    } else if let Some(refused) = check_secret(&app, &param, basic.as_ref()) {
+        return refused;
     }
     let Some(scope) = param("scope") else {
         return missing("scope");
@@ -263,6 +258,78 @@ pub(crate) fn handle(shared: &Shared, req: &ApiRequest) -> ApiResponse {
     .with_header("pragma", "no-cache")
 }
 
+/// The client secret check: `None` when the secret is the app's, else the AADSTS answer.
+fn check_secret(
+    app: &App,
+    param: &dyn Fn(&str) -> Option<String>,
+    basic: Option<&(String, String)>,
+) -> Option<ApiResponse> {
+    let secret = param("client_secret").or_else(|| basic.map(|(_, s)| s.clone()));
+    let Some(secret) = secret else {
+        return Some(aad_error(
+            401,
+            "invalid_client",
+            7000216,
+            "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+        ));
+    };
+    (secret != app.secret).then(|| {
+        aad_error(
+            401,
+            "invalid_client",
+            7000215,
+            &format!(
+                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.",
+                app.client_id
+            ),
+        )
+    })
+}
+
+/// The certificate credential check: `None` when the client assertion is signed with a
+/// certificate registered on the app and its claims hold, else the AADSTS answer.
+fn check_assertion(
+    req: &ApiRequest,
+    tenant: &str,
+    app: &App,
+    assertion: &str,
+    param: &dyn Fn(&str) -> Option<String>,
+) -> Option<ApiResponse> {
+    let kind = param("client_assertion_type").unwrap_or_default();
+    if kind != ASSERTION_TYPE {
+        return Some(aad_error(
+            400,
+            "invalid_request",
+            50027,
+            &format!(
+                "Invalid client_assertion_type '{kind}'. A client assertion needs client_assertion_type={ASSERTION_TYPE}."
+            ),
+        ));
+    }
+    let certificates: Vec<RegisteredCertificate> = app
+        .certificate
+        .and_then(RegisteredCertificate::from_pem)
+        .into_iter()
+        .collect();
+    let audiences: Vec<String> = [tenant, TENANT]
+        .iter()
+        .flat_map(|t| {
+            [
+                format!("{}/{t}/oauth2/v2.0/token", req.origin),
+                format!("{}/{t}/oauth2/token", req.origin),
+            ]
+        })
+        .collect();
+    let expected = Expected {
+        client_id: app.client_id,
+        audiences: &audiences,
+        now: Utc::now(),
+    };
+    client_assertion::verify(assertion, &certificates, &expected)
+        .err()
+        .map(|r| aad_error(r.status, r.error, r.code, &r.text))
+}
+
 /// Why a bearer token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AuthFailure {
@@ -298,6 +365,31 @@ pub(crate) fn authenticate(
         return Err(AuthFailure::WrongAudience);
     }
     app(&info.client_id).ok_or(AuthFailure::Invalid)
+}
+
+/// The user name of a `Basic` authorization header, when its user name and access key belong to
+/// a configured Business Central on-premises user. `Err(Some(user))` names a refused user,
+/// `Err(None)` means the header is not Basic at all.
+pub(crate) fn basic_user(shared: &Shared, req: &ApiRequest) -> Result<String, Option<String>> {
+    let header = req.header("authorization").ok_or(None)?;
+    let (scheme, rest) = header.split_once(' ').ok_or(None)?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(None);
+    }
+    let decoded = STANDARD
+        .decode(rest.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| Some(String::new()))?;
+    let (user, key) = decoded
+        .split_once(':')
+        .ok_or_else(|| Some(decoded.clone()))?;
+    shared
+        .basic_users
+        .iter()
+        .find(|u| u.user_name.eq_ignore_ascii_case(user) && u.access_key == key)
+        .map(|u| u.user_name.clone())
+        .ok_or_else(|| Some(user.to_owned()))
 }
 
 /// The response an injected fault produces at the token endpoint.

@@ -10,8 +10,11 @@
 //! no other Couplet crate.
 //!
 //! - Token endpoint: `POST {authority}/{tenant}/oauth2/v2.0/token` (client credentials, secret in
-//!   the form or as HTTP Basic). Tokens are opaque, carry the audience (`scope` minus
-//!   `/.default`) and expire after `token_lifetime`.
+//!   the form or as HTTP Basic, or a certificate's client assertion checked against the
+//!   certificate registered on the app: `client_certificate_pem`). Tokens are opaque, carry the
+//!   audience (`scope` minus `/.default`) and expire after `token_lifetime`.
+//! - Business Central also accepts HTTP Basic with an on-premises user's name and web service
+//!   access key ([`SandboxConfig::erp_basic_users`]) instead of a bearer token.
 //! - Business Central: `{erp_api_url}/companies`, `companies({id})/customers`,
 //!   `companies({id})/salespeoplePurchasers` (GET/POST/PATCH/DELETE, `$select`, `$filter`,
 //!   `$orderby`, `$top`, `$skip`, `$count`, `/$count`, server-driven paging up to 20,000),
@@ -35,6 +38,7 @@
 //! one unlicensed user, and the two application users (`# Couplet Integration`,
 //! `# Couplet Editor`).
 
+mod client_assertion;
 mod clock;
 mod config;
 mod connection_cut;
@@ -71,7 +75,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-pub use config::{SandboxConfig, SandboxError, Seed, WebhookTiming};
+pub use config::{BasicUser, SandboxConfig, SandboxError, Seed, WebhookTiming};
 pub use fault_rate::{FaultRate, FaultTiming, RateFault};
 pub use faults::{Fault, FaultInjector, Target};
 pub use limits::{
@@ -117,6 +121,20 @@ pub struct SandboxInfo {
     pub editor_client_id: String,
     /// Client secret of the editor app.
     pub editor_client_secret: String,
+    /// PEM with the certificate registered on the integration app and its private key, for
+    /// certificate credentials (public demo material, like the secrets above).
+    #[serde(default)]
+    pub client_certificate_pem: String,
+    /// SHA-1 thumbprint (hex) of that certificate.
+    #[serde(default)]
+    pub client_certificate_thumbprint: String,
+    /// A Business Central on-premises user accepted with HTTP Basic auth (empty when none is
+    /// configured).
+    #[serde(default)]
+    pub erp_basic_user: String,
+    /// That user's web service access key.
+    #[serde(default)]
+    pub erp_basic_access_key: String,
     /// With the demo data: the pairs an earlier synchronization coupled, for Couplet to take
     /// over when it connects (empty otherwise).
     #[serde(default)]
@@ -137,6 +155,7 @@ pub(crate) struct Shared {
     info: SandboxInfo,
     token_lifetime: Duration,
     webhooks: erp::webhooks::Hub,
+    basic_users: Vec<BasicUser>,
 }
 
 impl Shared {
@@ -265,6 +284,7 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
             })??
     };
     let crm_url = format!("http://{host}:{crm_port}");
+    let first_basic = config.erp_basic_users.first();
     let info = SandboxInfo {
         tenant: identity::TENANT.to_string(),
         authority: format!("http://{host}:{auth_port}"),
@@ -284,6 +304,16 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         crm_integration_user_id: identity::INTEGRATION_APP.crm_user,
         editor_client_id: identity::EDITOR_APP.client_id.to_string(),
         editor_client_secret: identity::EDITOR_APP.secret.to_string(),
+        client_certificate_pem: client_assertion::INTEGRATION_APP_PEM.to_string(),
+        client_certificate_thumbprint: client_assertion::RegisteredCertificate::from_pem(
+            client_assertion::INTEGRATION_APP_PEM,
+        )
+        .map(|c| c.thumbprint())
+        .unwrap_or_default(),
+        erp_basic_user: first_basic.map(|u| u.user_name.clone()).unwrap_or_default(),
+        erp_basic_access_key: first_basic
+            .map(|u| u.access_key.clone())
+            .unwrap_or_default(),
         demo_couplings: story::load(&store),
     };
     let (stop, stopped) = watch::channel(false);
@@ -296,6 +326,7 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         info: info.clone(),
         token_lifetime: config.token_lifetime,
         webhooks: erp::webhooks::Hub::new(config.webhooks.clone()),
+        basic_users: config.erp_basic_users.clone(),
     });
     let mut tasks = vec![tokio::spawn(erp::webhooks::run(
         shared.clone(),

@@ -10,17 +10,19 @@ use crate::columns;
 /// Saves the settings of `settings.side`, replacing any saved before.
 pub fn save(conn: &Connection, settings: &ConnectionSettings) -> Result<(), StoreError> {
     let user = settings.integration_user.as_ref();
+    let auth = serde_json::to_string(&settings.auth)
+        .map_err(|e| StoreError::Invalid(format!("the auth method cannot be saved: {e}")))?;
     conn.prepare_cached(
         "INSERT INTO connections (side, url, tenant, client_id, authority, scope, company_id,
-             company_name, integration_user_id, integration_user_name, sandbox)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             company_name, integration_user_id, integration_user_name, sandbox, auth)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT (side) DO UPDATE SET
              url = excluded.url, tenant = excluded.tenant, client_id = excluded.client_id,
              authority = excluded.authority, scope = excluded.scope,
              company_id = excluded.company_id, company_name = excluded.company_name,
              integration_user_id = excluded.integration_user_id,
              integration_user_name = excluded.integration_user_name,
-             sandbox = excluded.sandbox",
+             sandbox = excluded.sandbox, auth = excluded.auth",
     )?
     .execute(params![
         settings.side.as_str(),
@@ -34,6 +36,7 @@ pub fn save(conn: &Connection, settings: &ConnectionSettings) -> Result<(), Stor
         user.map(|u| columns::id(u.id)),
         user.and_then(|u| u.name.as_deref()),
         settings.sandbox,
+        auth,
     ])?;
     Ok(())
 }
@@ -76,6 +79,7 @@ pub fn exists(conn: &Connection, side: Side) -> Result<bool, StoreError> {
 
 fn from_row(row: &Row<'_>) -> Result<ConnectionSettings, StoreError> {
     let side: String = row.get("side")?;
+    let auth: String = row.get("auth")?;
     let user_id: Option<String> = row.get("integration_user_id")?;
     let integration_user = columns::parse_opt_id("connections.integration_user_id", user_id)?
         .map(|id| -> Result<IntegrationUser, StoreError> {
@@ -96,5 +100,11 @@ fn from_row(row: &Row<'_>) -> Result<ConnectionSettings, StoreError> {
         company_name: row.get("company_name")?,
         integration_user,
         sandbox: row.get("sandbox")?,
+        auth: serde_json::from_str(&auth).map_err(|e| {
+            StoreError::corrupt(
+                "connections.auth",
+                format!("{auth:?} is not an auth method: {e}"),
+            )
+        })?,
     })
 }

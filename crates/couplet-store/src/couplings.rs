@@ -5,7 +5,6 @@ use couplet_model::{Coupling, Side};
 use rusqlite::{Connection, Row, params, params_from_iter};
 use uuid::Uuid;
 
-use crate::savepoint::atomically;
 use crate::{StoreError, columns};
 
 /// How many ids go into one `IN (…)` list.
@@ -20,20 +19,11 @@ const COLUMNS: &str = "mapping, erp_id, crm_id, erp_modified_on, crm_modified_on
 /// Fails with [`StoreError::AlreadyCoupled`] when either record is already coupled to a
 /// different counterpart under the mapping; nothing is written then.
 pub fn upsert(conn: &Connection, coupling: &Coupling) -> Result<(), StoreError> {
-    atomically(conn, || {
-        for side in [Side::Erp, Side::Crm] {
-            if let Some(existing) = get(conn, &coupling.mapping, side, coupling.id(side))?
-                && existing.id(side.other()) != coupling.id(side.other())
-            {
-                return Err(StoreError::AlreadyCoupled {
-                    mapping: coupling.mapping.clone(),
-                    side,
-                    id: coupling.id(side),
-                    other: existing.id(side.other()),
-                });
-            }
-        }
-        conn.prepare_cached(
+    // One statement, atomic by itself: it inserts, or updates the same pair; the uniqueness
+    // per side refuses a different pair (the update's condition, or the CRM id's unique
+    // index). Only then are the stored pairs looked up, to name the one in the way.
+    let written = conn
+        .prepare_cached(
             "INSERT INTO couplings (mapping, erp_id, crm_id, erp_modified_on, crm_modified_on,
                  erp_etag, crm_etag, fingerprint, last_synced_at, last_failed, skipped)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
@@ -42,7 +32,8 @@ pub fn upsert(conn: &Connection, coupling: &Coupling) -> Result<(), StoreError> 
                  crm_modified_on = excluded.crm_modified_on,
                  erp_etag = excluded.erp_etag, crm_etag = excluded.crm_etag,
                  fingerprint = excluded.fingerprint, last_synced_at = excluded.last_synced_at,
-                 last_failed = excluded.last_failed, skipped = excluded.skipped",
+                 last_failed = excluded.last_failed, skipped = excluded.skipped
+             WHERE couplings.crm_id = excluded.crm_id",
         )?
         .execute(params![
             coupling.mapping,
@@ -56,9 +47,30 @@ pub fn upsert(conn: &Connection, coupling: &Coupling) -> Result<(), StoreError> 
             columns::opt_time(coupling.last_synced_at),
             coupling.last_failed,
             coupling.skipped,
-        ])?;
-        Ok(())
-    })
+        ]);
+    match written {
+        Ok(1) => return Ok(()),
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation => {}
+        Err(e) => return Err(e.into()),
+    }
+    for side in [Side::Erp, Side::Crm] {
+        if let Some(existing) = get(conn, &coupling.mapping, side, coupling.id(side))?
+            && existing.id(side.other()) != coupling.id(side.other())
+        {
+            return Err(StoreError::AlreadyCoupled {
+                mapping: coupling.mapping.clone(),
+                side,
+                id: coupling.id(side),
+                other: existing.id(side.other()),
+            });
+        }
+    }
+    Err(StoreError::Invalid(format!(
+        "the coupling of {} and {} under {} was refused by the database",
+        coupling.erp_id, coupling.crm_id, coupling.mapping
+    )))
 }
 
 /// The coupling of the record `id` on `side` under `mapping`, if it is coupled.

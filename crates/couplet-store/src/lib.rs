@@ -34,10 +34,12 @@ pub mod migrations;
 pub mod runs;
 mod savepoint;
 pub mod secrets;
+mod spill;
 mod store;
 pub mod sync_errors;
 
 pub use error::StoreError;
 pub use rusqlite;
 pub use secrets::SecretStore;
+pub use spill::RecordSpill;
 pub use store::Store;

@@ -8,7 +8,13 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::StoreError;
 
 /// The migrations, in order: (name, SQL).
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../migrations/0001_init.sql")),
+    (
+        "0002_connection_auth",
+        include_str!("../migrations/0002_connection_auth.sql"),
+    ),
+];
 
 /// The newest schema version this build knows.
 pub fn latest_version() -> u32 {

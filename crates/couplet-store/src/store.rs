@@ -10,6 +10,8 @@ use crate::{StoreError, migrations};
 
 /// How long a statement waits for another connection's lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Pages of the state database SQLite keeps in memory, in KiB (a negative `cache_size`).
+const STATE_CACHE_KIB: i64 = -16 * 1024;
 
 /// Runs `f` again while SQLite answers "busy" without having waited, up to [`BUSY_TIMEOUT`].
 fn retry_while_busy<T>(mut f: impl FnMut() -> Result<T, StoreError>) -> Result<T, StoreError> {
@@ -80,6 +82,9 @@ impl Store {
         tracing::debug!(journal_mode = %mode, "database opened");
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        // A million couplings make indexes of some 100 MB; keep more of them at hand than
+        // SQLite's default 2 MB (memory stays bounded by this).
+        conn.pragma_update(None, "cache_size", STATE_CACHE_KIB)?;
         retry_while_busy(|| migrations::migrate(&mut conn))?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),

@@ -7,17 +7,15 @@
 //! `LATENCY_MS=0` for none; `SCENARIOS=in-step` (or `first`) runs one group only, as
 //! `N=1000000 SCENARIOS=in-step` does for the million. Scenarios, each group on freshly
 //! seeded emulators:
-//! - `first`:
-//!   1. First full synchronization ERP→CRM of N customers (the CUSTOMER mapping's ERP→CRM
-//!      pass; the N generated accounts have other names, so every customer is created).
-//!   2. Incremental ERP→CRM: 10 customers changed by a person, among the N now coupled.
-//!   3. First full synchronization CRM→ERP of N accounts (the CRM→ERP pass, new emulators).
-//!   4. Incremental CRM→ERP: 10 accounts changed among the N now coupled.
-//! - `in-step` (N customers and N accounts that already agree, as in an organization an
-//!   earlier integration kept in step):
-//!   5. Full synchronization of CUSTOMER both ways: every pair coupled by matching, nothing
-//!      written.
-//!   6. Incremental ERP→CRM and 7. CRM→ERP: 10 records changed among the N coupled.
+//! - `first`: (1) first full synchronization ERP→CRM of N customers (the CUSTOMER mapping's
+//!   ERP→CRM pass; the N generated accounts have other names, so every customer is created);
+//!   (2) incremental ERP→CRM: 10 customers changed by a person, among the N now coupled;
+//!   (3) first full synchronization CRM→ERP of N accounts (the CRM→ERP pass, new emulators);
+//!   (4) incremental CRM→ERP: 10 accounts changed among the N now coupled.
+//! - `in-step`, N customers and N accounts that already agree, as in an organization an
+//!   earlier integration kept in step: (5) full synchronization of CUSTOMER both ways, every
+//!   pair coupled by matching, nothing written; (6) incremental ERP→CRM and (7) CRM→ERP, 10
+//!   records changed among the N coupled.
 //!
 //! The emulators run in a child process so the CPU time and peak memory printed are
 //! Couplet's own.

@@ -105,6 +105,15 @@ export type AppStatus = {
 	sync_progress: ProgressView[],
 };
 
+/**  How the user chooses to sign in on one side. */
+export type AuthChoice = 
+/**  Entra app registration with a client secret. */
+"client_secret" | 
+/**  Entra app registration with a certificate (what Microsoft recommends). */
+"certificate" | 
+/**  Business Central on-premises: user name and web service access key (HTTP Basic). */
+"basic";
+
 /**  How a step of a connection test ended. */
 export type CheckStatus = 
 /**  It worked. */
@@ -152,8 +161,8 @@ export type CompanyView = {
 };
 
 /**
- *  What the user types to reach one side. The secret is used once and then kept only in the
- *  secret store.
+ *  What the user types to reach one side. The secret (client secret, certificate private
+ *  key, access key) is used once and then kept only in the secret store.
  */
 export type ConnectionInput = {
 	/**  Which side. */
@@ -167,8 +176,19 @@ export type ConnectionInput = {
 	tenant: string,
 	/**  The Entra application (client) id. */
 	client_id: string,
-	/**  The client secret. */
+	/**  How this side signs in; the client secret when left out. */
+	auth_method?: AuthChoice,
+	/**  The client secret (signing in with `client_secret`; empty otherwise). */
 	client_secret: string,
+	/**
+	 *  The certificate with its private key (signing in with `certificate`): PEM text, or the
+	 *  path of a PEM file.
+	 */
+	certificate?: string | null,
+	/**  The Business Central user name (signing in with `basic`). */
+	user_name?: string | null,
+	/**  The user's web service access key (signing in with `basic`). */
+	access_key?: string | null,
 	/**  The authority host (`https://login.microsoftonline.com`). */
 	authority: string,
 	/**  The scope; defaults to the service's `/.default` scope. */

@@ -325,6 +325,7 @@ mod tests {
             company_name: None,
             integration_user: None,
             sandbox: false,
+            auth: Default::default(),
         }
     }
 

@@ -392,6 +392,7 @@ mod tests {
             company_name: None,
             integration_user: None,
             sandbox: false,
+            auth: Default::default(),
         }
     }
 
@@ -451,9 +452,13 @@ mod tests {
             "_ownerid_value": owner.to_string(), "modifiedon": "2024-05-01T10:00:00Z",
             "_modifiedby_value": me.to_string()
         });
-        let r = d
-            .source(def)
-            .record(&row, 0, &["name".into(), "ownerid".into()])
+        let source = d.source(def);
+        let r = source
+            .record(
+                row,
+                0,
+                &source.wire_names(&["name".into(), "ownerid".into()]),
+            )
             .expect("record");
         assert_eq!(r.id, id);
         assert_eq!(r.fields["ownerid"], json!(owner.to_string()));
@@ -469,7 +474,7 @@ mod tests {
         let err = d
             .source(def)
             .record(
-                &json!({"name": "x", "modifiedon": "2024-05-01T10:00:00Z"}),
+                json!({"name": "x", "modifiedon": "2024-05-01T10:00:00Z"}),
                 3,
                 &[],
             )
@@ -480,7 +485,7 @@ mod tests {
         let err = d
             .source(def)
             .record(
-                &json!({"accountid": Uuid::new_v4().to_string(), "modifiedon": "yesterday"}),
+                json!({"accountid": Uuid::new_v4().to_string(), "modifiedon": "yesterday"}),
                 0,
                 &[],
             )

@@ -170,8 +170,8 @@ pub enum UnchangedReason {
 pub enum PlannedOp {
     /// Create the counterpart.
     Create {
-        /// The source record.
-        source: Record,
+        /// The source record's id.
+        source: Uuid,
         /// The id the new record gets.
         new_id: Uuid,
         /// Every value written (template and mapped fields).
@@ -184,8 +184,8 @@ pub enum PlannedOp {
     },
     /// Update the coupled counterpart's differing fields.
     Update {
-        /// The source record.
-        source: Record,
+        /// The source record's id.
+        source: Uuid,
         /// The destination record's id.
         destination: Uuid,
         /// The destination's ETag as read, guarding the write.
@@ -200,8 +200,8 @@ pub enum PlannedOp {
     },
     /// Couple to the one matching uncoupled destination record, then update it if needed.
     Couple {
-        /// The source record.
-        source: Record,
+        /// The source record's id.
+        source: Uuid,
         /// The matched destination record.
         destination: Record,
         /// The differing fields (possibly none).
@@ -211,8 +211,8 @@ pub enum PlannedOp {
     },
     /// Nothing to write.
     Unchanged {
-        /// The source record.
-        source: Record,
+        /// The source record's id.
+        source: Uuid,
         /// Why.
         reason: UnchangedReason,
         /// The coupling with refreshed state to store, if it changed.
@@ -220,22 +220,22 @@ pub enum PlannedOp {
     },
     /// Remove a coupling to a deleted counterpart (deletion rule "remove coupling").
     Uncouple {
-        /// The source record.
-        source: Record,
+        /// The source record's id.
+        source: Uuid,
         /// The coupling to remove.
         coupling: Coupling,
     },
     /// Leave the record alone.
     Skip {
-        /// The source record.
-        source: Record,
+        /// The source record's id.
+        source: Uuid,
         /// Why, for a person.
         reason: String,
     },
     /// Both sides changed and differ; nothing is written.
     Conflict {
-        /// The source record.
-        source: Record,
+        /// The source record's id.
+        source: Uuid,
         /// The coupling (marked failed when applied).
         coupling: Coupling,
         /// The differing bidirectional fields.
@@ -247,8 +247,8 @@ pub enum PlannedOp {
     },
     /// The record cannot be synchronized.
     Fail {
-        /// The source record.
-        source: Record,
+        /// The source record's id.
+        source: Uuid,
         /// Its coupling, if any (marked failed when applied).
         coupling: Option<Coupling>,
         /// The destination record, if known.
@@ -261,8 +261,8 @@ pub enum PlannedOp {
 }
 
 impl PlannedOp {
-    /// The source record the operation concerns.
-    pub fn source(&self) -> &Record {
+    /// The id of the source record the operation concerns.
+    pub fn source(&self) -> Uuid {
         match self {
             PlannedOp::Create { source, .. }
             | PlannedOp::Update { source, .. }
@@ -271,7 +271,7 @@ impl PlannedOp {
             | PlannedOp::Uncouple { source, .. }
             | PlannedOp::Skip { source, .. }
             | PlannedOp::Conflict { source, .. }
-            | PlannedOp::Fail { source, .. } => source,
+            | PlannedOp::Fail { source, .. } => *source,
         }
     }
 }
@@ -370,7 +370,7 @@ fn settled(
     let src = pass.source()?;
     if coupling.skipped && !force {
         return Some(PlannedOp::Skip {
-            source: record.clone(),
+            source: record.id,
             reason: "the coupling is skipped after failing twice with the same error; retry it to include it again".to_owned(),
         });
     }
@@ -384,7 +384,7 @@ fn settled(
     };
     if source_unchanged && !force && !coupling.last_failed {
         return Some(PlannedOp::Unchanged {
-            source: record.clone(),
+            source: record.id,
             reason: UnchangedReason::NotModified,
             refresh: None,
         });
@@ -397,7 +397,7 @@ fn settled(
         let mut refreshed = coupling.clone();
         refreshed.set_state(src, record.modified_on, record.etag.clone());
         return Some(PlannedOp::Unchanged {
-            source: record.clone(),
+            source: record.id,
             reason: UnchangedReason::OwnWrite,
             refresh: Some(refreshed),
         });
@@ -502,13 +502,13 @@ impl Planner<'_> {
                 next.set_state(dst, destination.modified_on, destination.etag.clone());
             }
             return PlannedOp::Unchanged {
-                source: record.clone(),
+                source: record.id,
                 reason: UnchangedReason::SameValues,
                 refresh: Some(next),
             };
         }
         PlannedOp::Update {
-            source: record.clone(),
+            source: record.id,
             destination: dest_id,
             etag: destination.etag.clone(),
             changes,
@@ -586,7 +586,7 @@ impl Planner<'_> {
                     })
                     .collect();
                 return Some(PlannedOp::Conflict {
-                    source: record.clone(),
+                    source: record.id,
                     coupling: coupling.clone(),
                     message: format!(
                         "Both the {} {erp_noun} and the {} {crm_noun} changed since the last synchronization, and their values differ: {}.",
@@ -606,7 +606,7 @@ impl Planner<'_> {
             return None;
         }
         Some(PlannedOp::Skip {
-            source: record.clone(),
+            source: record.id,
             reason: format!(
                 "both sides changed and {} wins by the {} mapping's conflict rule; its values are written in the {} pass",
                 winner.product(),
@@ -623,7 +623,7 @@ impl Planner<'_> {
         let dest_noun = noun(mapping.entity(dst));
         match mapping.deletion_conflict {
             DeletionRule::RemoveCoupling => PlannedOp::Uncouple {
-                source: record.clone(),
+                source: record.id,
                 coupling: coupling.clone(),
             },
             DeletionRule::RestoreRecord => {
@@ -666,14 +666,14 @@ impl Planner<'_> {
     fn plan_uncoupled(&mut self, record: &Record) -> PlannedOp {
         if self.is_own_write(record, self.source()) {
             return PlannedOp::Unchanged {
-                source: record.clone(),
+                source: record.id,
                 reason: UnchangedReason::OwnWrite,
                 refresh: None,
             };
         }
         if !self.input.options.create {
             return PlannedOp::Skip {
-                source: record.clone(),
+                source: record.id,
                 reason: "not coupled; couple it or run a full synchronization".to_owned(),
             };
         }
@@ -742,7 +742,7 @@ impl Planner<'_> {
         );
         coupling.fingerprint = Some(fingerprint(values));
         PlannedOp::Couple {
-            source: record.clone(),
+            source: record.id,
             destination: destination.clone(),
             changes,
             coupling,
@@ -787,7 +787,7 @@ impl Planner<'_> {
         coupling.set_state(self.source(), record.modified_on, record.etag.clone());
         coupling.fingerprint = Some(fingerprint(&values));
         PlannedOp::Create {
-            source: record.clone(),
+            source: record.id,
             new_id,
             fields,
             coupling,
@@ -815,7 +815,7 @@ fn fail(
     failure: Failure,
 ) -> PlannedOp {
     PlannedOp::Fail {
-        source: record.clone(),
+        source: record.id,
         coupling: coupling.cloned(),
         destination,
         message: failure.message,

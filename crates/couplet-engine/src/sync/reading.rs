@@ -7,7 +7,7 @@ use couplet_model::{
     Direction, Endpoint, EndpointError, Filter, Literal, Query, Record, Side, TableMapping,
     Transform,
 };
-use couplet_store::{Store, couplings, mappings};
+use couplet_store::{RecordSpill, Store, couplings, mappings};
 use serde_json::Value;
 
 use crate::EngineError;
@@ -227,45 +227,113 @@ pub async fn candidates(
 /// Every destination record the mapping's destination filter allows, read once per pass
 /// when many records need candidates (a full synchronization): a few large pages cost far
 /// fewer requests than one filtered query per handful of records. Searched through an index
-/// per set of match fields, built the first time that set is asked for.
+/// per set of match fields, built the first time that set is asked for. Up to
+/// [`POOL_IN_MEMORY`] records stay in memory; a larger pool goes to a [`RecordSpill`] on disk,
+/// so a million destination rows do not take gigabytes.
 pub struct CandidatePool {
     records: Vec<Record>,
     /// Per list of destination fields: each record's values of them (as compared) → where
-    /// the records with those values are.
+    /// the records with those values are (in-memory pools).
     indexes: HashMap<Vec<String>, HashMap<Vec<String>, Vec<usize>>>,
+    /// The records, when there are too many to keep in memory.
+    spill: Option<RecordSpill>,
 }
 
+/// The most destination records a candidate pool keeps in memory.
+pub const POOL_IN_MEMORY: usize = 20_000;
+
 impl CandidatePool {
-    /// Reads the pool of `mapping`'s destination in `pass`.
+    /// Reads the pool of `mapping`'s destination in `pass`, page by page.
     pub async fn read(
         destination: &dyn Endpoint,
         mapping: &TableMapping,
         pass: Direction,
     ) -> Result<CandidatePool, EngineError> {
-        let records = match pass.source().map(Side::other) {
-            Some(dst) => {
-                read_all(
-                    destination,
-                    mapping.entity(dst),
-                    mapping.selected_fields(dst),
-                    mapping.filter(dst).cloned(),
-                )
-                .await?
-            }
-            None => Vec::new(),
+        let mut pool = CandidatePool::new(Vec::new());
+        let Some(dst) = pass.source().map(Side::other) else {
+            return Ok(pool);
         };
-        Ok(CandidatePool::new(records))
+        let query = Query {
+            entity: mapping.entity(dst).to_owned(),
+            fields: mapping.selected_fields(dst),
+            filter: mapping.filter(dst).cloned(),
+            modified_since: None,
+            modified_before: None,
+            page_size: Some(super::PAGE_SIZE),
+        };
+        let mut next: Option<String> = None;
+        loop {
+            let page = destination.query(&query, next.as_deref()).await?;
+            pool.add(page.records, POOL_IN_MEMORY).await?;
+            match page.next {
+                Some(token) => next = Some(token),
+                None => return Ok(pool),
+            }
+        }
     }
 
     fn new(records: Vec<Record>) -> CandidatePool {
         CandidatePool {
             records,
             indexes: HashMap::new(),
+            spill: None,
+        }
+    }
+
+    /// Adds `records`, moving everything to disk once more than `in_memory` are held.
+    async fn add(&mut self, records: Vec<Record>, in_memory: usize) -> Result<(), EngineError> {
+        if let Some(spill) = &self.spill {
+            spill.append(records).await?;
+            return Ok(());
+        }
+        self.records.extend(records);
+        if self.records.len() > in_memory {
+            let spill = RecordSpill::new()?;
+            spill.append(std::mem::take(&mut self.records)).await?;
+            self.spill = Some(spill);
+        }
+        Ok(())
+    }
+
+    /// Every record of the pool.
+    async fn all(&self) -> Result<Vec<Record>, EngineError> {
+        match &self.spill {
+            Some(spill) => Ok(spill.all().await?),
+            None => Ok(self.records.clone()),
         }
     }
 
     /// The records that satisfy any of the alternatives (every condition of one), each once.
-    fn matching(&mut self, alternatives: &[Vec<(String, Literal)>]) -> Vec<Record> {
+    async fn matching(
+        &mut self,
+        alternatives: &[Vec<(String, Literal)>],
+    ) -> Result<Vec<Record>, EngineError> {
+        let Some(spill) = &self.spill else {
+            return Ok(self.matching_in_memory(alternatives));
+        };
+        let mut keys_by_fields: HashMap<Vec<String>, Vec<String>> = HashMap::new();
+        for conditions in alternatives {
+            let fields: Vec<String> = conditions.iter().map(|(f, _)| f.clone()).collect();
+            let key: Vec<String> = conditions.iter().map(|(_, v)| literal_key(v)).collect();
+            keys_by_fields
+                .entry(fields)
+                .or_default()
+                .push(key.join(KEY_SEPARATOR));
+        }
+        let mut found: Vec<Record> = Vec::new();
+        for (fields, keys) in keys_by_fields {
+            let name = fields.join(KEY_SEPARATOR);
+            spill
+                .index(name.clone(), move |record| {
+                    record_key(record, &fields).map(|key| key.join(KEY_SEPARATOR))
+                })
+                .await?;
+            found.extend(spill.find(name, keys).await?);
+        }
+        Ok(found)
+    }
+
+    fn matching_in_memory(&mut self, alternatives: &[Vec<(String, Literal)>]) -> Vec<Record> {
         let mut positions: Vec<usize> = Vec::new();
         for conditions in alternatives {
             let fields: Vec<String> = conditions.iter().map(|(f, _)| f.clone()).collect();
@@ -288,16 +356,23 @@ impl CandidatePool {
     }
 }
 
+/// Between the parts of a key made of several fields' values (a character no value uses).
+const KEY_SEPARATOR: &str = "\u{1f}";
+
+/// A record's values of `fields` as compared, or `None` when one is empty.
+fn record_key(record: &Record, fields: &[String]) -> Option<Vec<String>> {
+    fields
+        .iter()
+        .map(|f| literal(record.get(f)).map(|v| literal_key(&v)))
+        .collect()
+}
+
 /// Where the records are, by their values of `fields` (records without a value for one of
 /// them are left out: an empty value never matches).
 fn index_by(records: &[Record], fields: &[String]) -> HashMap<Vec<String>, Vec<usize>> {
     let mut index: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
     for (at, record) in records.iter().enumerate() {
-        let key: Option<Vec<String>> = fields
-            .iter()
-            .map(|f| literal(record.get(f)).map(|v| literal_key(&v)))
-            .collect();
-        if let Some(key) = key {
+        if let Some(key) = record_key(record, fields) {
             index.entry(key).or_default().push(at);
         }
     }
@@ -318,8 +393,8 @@ pub async fn pick_candidates(
     };
     let found: Vec<Record> = match match_scope(mapping, pass, records) {
         MatchScope::Nothing => return Ok(Vec::new()),
-        MatchScope::Everything => pool.records.clone(),
-        MatchScope::Alternatives(alternatives) => pool.matching(&alternatives),
+        MatchScope::Everything => pool.all().await?,
+        MatchScope::Alternatives(alternatives) => pool.matching(&alternatives).await?,
     };
     uncoupled_only(store, mapping, dst, found).await
 }
@@ -379,25 +454,54 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_pool_is_searched_like_the_service_case_insensitively_on_every_condition() {
+    /// The pool of these records, in memory or spilled to disk.
+    async fn pool_of(records: &[Record], spilled: bool) -> CandidatePool {
+        let mut pool = CandidatePool::new(Vec::new());
+        let in_memory = if spilled { 1 } else { records.len() };
+        for record in records {
+            pool.add(vec![record.clone()], in_memory)
+                .await
+                .expect("added");
+        }
+        assert_eq!(pool.spill.is_some(), spilled);
+        pool
+    }
+
+    #[tokio::test]
+    async fn the_pool_is_searched_like_the_service_case_insensitively_on_every_condition() {
         let records = vec![
             record("Adatum Corporation", "Paris"),
             record("ADATUM CORPORATION", "Lyon"),
             record("Fabrikam", "Paris"),
         ];
-        let mut pool = CandidatePool::new(records.clone());
+        for spilled in [false, true] {
+            let mut pool = pool_of(&records, spilled).await;
+            search_like_the_service(&mut pool, &records).await;
+            assert_eq!(pool.all().await.expect("all"), records);
+        }
+    }
+
+    async fn search_like_the_service(pool: &mut CandidatePool, records: &[Record]) {
         let name = |v: &str| ("name".to_owned(), Literal::String(v.to_owned()));
         let city = |v: &str| ("address1_city".to_owned(), Literal::String(v.to_owned()));
-        let found = pool.matching(&[vec![name("adatum corporation")]]);
+        let found = pool
+            .matching(&[vec![name("adatum corporation")]])
+            .await
+            .expect("found");
         assert_eq!(found.len(), 2, "text compares case-insensitively");
-        let found = pool.matching(&[vec![name("adatum corporation"), city("lyon")]]);
+        let found = pool
+            .matching(&[vec![name("adatum corporation"), city("lyon")]])
+            .await
+            .expect("found");
         assert_eq!(
             found,
             vec![records[1].clone()],
             "every condition of a record must hold"
         );
-        let found = pool.matching(&[vec![name("Contoso")], vec![name("fabrikam")]]);
+        let found = pool
+            .matching(&[vec![name("Contoso")], vec![name("fabrikam")]])
+            .await
+            .expect("found");
         assert_eq!(
             found,
             vec![records[2].clone()],

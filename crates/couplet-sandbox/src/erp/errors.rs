@@ -45,6 +45,24 @@ pub(crate) fn unauthorized(authority: &str) -> ApiResponse {
     )
 }
 
+/// 401 for HTTP Basic credentials no on-premises user matches (BC's body shape).
+pub(crate) fn basic_unauthorized(user: &str) -> ApiResponse {
+    let correlation = correlation_id();
+    ApiResponse::new(
+        401,
+        ApiBody::Json(json!({
+            "error": {
+                "code": "Authentication_InvalidCredentials",
+                "message": format!(
+                    "The server has rejected the client credentials for user '{user}': check the user name and the web service access key  CorrelationId:  {correlation}."
+                ),
+            }
+        })),
+    )
+    .with_header("content-type", "application/json; charset=utf-8")
+    .with_header("www-authenticate", "Basic realm=\"\"")
+}
+
 /// 404 for a path that names nothing.
 pub(crate) fn not_found_resource(segment: &str) -> ApiResponse {
     error(

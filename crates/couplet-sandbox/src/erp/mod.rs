@@ -68,9 +68,15 @@ pub(crate) struct Ctx<'a> {
 
 /// Entry point for every request to the BC port.
 pub(crate) fn handle(shared: &Shared, req: &ApiRequest) -> ApiResponse {
-    let app = match identity::authenticate(shared, req, BC_AUDIENCE) {
-        Ok(app) => app,
-        Err(_) => return errors::unauthorized(&shared.info.authority),
+    // Business Central on-premises: HTTP Basic with a user's web service access key; the
+    // sandbox attributes such writes to the integration app's user.
+    let app = match identity::basic_user(shared, req) {
+        Ok(_) => identity::INTEGRATION_APP,
+        Err(Some(user)) => return errors::basic_unauthorized(&user),
+        Err(None) => match identity::authenticate(shared, req, BC_AUDIENCE) {
+            Ok(app) => app,
+            Err(_) => return errors::unauthorized(&shared.info.authority),
+        },
     };
     let (root_path, api, rest) = match split_root(&req.path) {
         Ok(parts) => parts,

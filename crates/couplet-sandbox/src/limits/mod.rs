@@ -116,6 +116,11 @@ impl Facts {
 /// The app behind the request's bearer token, if the token is known, unexpired and for this
 /// service (otherwise the service answers 401 and nothing is limited).
 fn user_of(shared: &Shared, target: Target, req: &ApiRequest) -> Option<String> {
+    if target == Target::Erp
+        && let Ok(user) = crate::identity::basic_user(shared, req)
+    {
+        return Some(user);
+    }
     let token = req.header("authorization").and_then(|h| {
         let (scheme, rest) = h.split_once(' ')?;
         scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())

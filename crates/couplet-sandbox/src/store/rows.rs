@@ -196,20 +196,30 @@ impl Store {
                     .collect::<Result<_, _>>()?
             }
             Walk::Modified { after, from, to } => {
+                // Only the conditions that apply, so SQLite seeks the (sort_modified, id) index
+                // to the continuation point instead of walking it from the start each chunk.
+                let mut conditions = vec!["sort_modified IS NOT NULL".to_owned()];
+                let mut values: Vec<rusqlite::types::Value> = Vec::new();
+                if let Some((v, id)) = after {
+                    conditions.push("(sort_modified, id) > (?, ?)".to_owned());
+                    values.push(v.clone().into());
+                    values.push(id.as_bytes().to_vec().into());
+                }
+                if let Some(from) = from {
+                    conditions.push("sort_modified >= ?".to_owned());
+                    values.push(from.clone().into());
+                }
+                if let Some(to) = to {
+                    conditions.push("sort_modified <= ?".to_owned());
+                    values.push(to.clone().into());
+                }
+                values.push(limit.into());
                 let sql = format!(
-                    "SELECT {columns} FROM {t}
-                     WHERE sort_modified IS NOT NULL
-                       AND (?1 IS NULL OR (sort_modified, id) > (?1, ?2))
-                       AND (?3 IS NULL OR sort_modified >= ?3)
-                       AND (?4 IS NULL OR sort_modified <= ?4)
-                     ORDER BY sort_modified, id LIMIT ?5"
+                    "SELECT {columns} FROM {t} WHERE {} ORDER BY sort_modified, id LIMIT ?",
+                    conditions.join(" AND ")
                 );
-                let (after_value, after_id) = match after {
-                    Some((v, id)) => (Some(v.clone()), id.as_bytes().to_vec()),
-                    None => (None, Vec::new()),
-                };
                 let mut stmt = self.conn.prepare_cached(&sql)?;
-                stmt.query_map(params![after_value, after_id, from, to, limit], raw_row)?
+                stmt.query_map(rusqlite::params_from_iter(values), raw_row)?
                     .collect::<Result<_, _>>()?
             }
         };

@@ -87,6 +87,7 @@ mod bc_webhooks;
 mod bulk;
 mod business_central;
 mod change_tracking;
+mod credentials;
 mod dataverse;
 mod definitions;
 mod dv_expand;

@@ -49,3 +49,25 @@ fn deleting_a_side_forgets_only_that_side() {
         })
         .expect("delete");
 }
+
+#[test]
+fn the_auth_method_of_each_side_is_kept() {
+    use couplet_model::connection::AuthMethod;
+    let mut erp = erp_settings();
+    erp.auth = AuthMethod::Basic {
+        user: "ADMIN".into(),
+    };
+    let mut crm = crm_settings();
+    crm.auth = AuthMethod::Certificate {
+        thumbprint: "453948696602D3122CE9046B8761B170065F6DBE".into(),
+    };
+    memory()
+        .blocking(|conn| {
+            connections::save(conn, &erp)?;
+            connections::save(conn, &crm)?;
+            assert_eq!(connections::get(conn, Side::Erp)?, Some(erp.clone()));
+            assert_eq!(connections::get(conn, Side::Crm)?, Some(crm.clone()));
+            Ok(())
+        })
+        .expect("round trip");
+}

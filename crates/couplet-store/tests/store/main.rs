@@ -49,6 +49,7 @@ fn erp_settings() -> ConnectionSettings {
             name: Some("Couplet integration".into()),
         }),
         sandbox: false,
+        auth: Default::default(),
     }
 }
 
@@ -64,6 +65,7 @@ fn crm_settings() -> ConnectionSettings {
         company_name: None,
         integration_user: None,
         sandbox: true,
+        auth: Default::default(),
     }
 }
 

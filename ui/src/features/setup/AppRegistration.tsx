@@ -1,14 +1,22 @@
 // The fields and the Test button both connection steps share: the Entra app registration
-// (tenant, client id, secret, authority host) and testing the step's input.
+// (tenant, client id, secret or certificate, authority host) and testing the step's input.
+import { Field, Radio, RadioGroup, Textarea } from "@fluentui/react-components";
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import type { ConnectionInput } from "../../ipc/client";
 import { testConnection } from "../../ipc/client";
-import type { Problems, Tested } from "./draft";
+import type { AppCredential, Problems, Tested } from "./draft";
 import { TextField } from "./TextField";
 
 /** The app-registration part of either step's form. */
-type Registration = { tenant: string; clientId: string; secret: string; authority: string };
+type Registration = {
+  tenant: string;
+  clientId: string;
+  credential: AppCredential;
+  secret: string;
+  certificate: string;
+  authority: string;
+};
 
 type FieldProps = {
   form: Registration;
@@ -30,7 +38,7 @@ export function TenantField({ form, problems, set }: FieldProps) {
   );
 }
 
-/** The application (client) id and its secret. */
+/** The application (client) id, and its client secret or certificate. */
 export function ClientFields({ form, problems, set }: FieldProps) {
   return (
     <>
@@ -41,15 +49,42 @@ export function ClientFields({ form, problems, set }: FieldProps) {
         problem={problems.clientId}
         required
       />
-      <TextField
-        label="Client secret"
-        value={form.secret}
-        onChange={set("secret")}
-        problem={problems.secret}
-        hint="Kept in the operating system's keychain after Finish."
-        required
-        password
-      />
+      <Field label="The app signs in with">
+        <RadioGroup
+          layout="horizontal"
+          value={form.credential}
+          onChange={(_, data) => set("credential")(data.value)}
+        >
+          <Radio value="client_secret" label="A client secret" />
+          <Radio value="certificate" label="A certificate" />
+        </RadioGroup>
+      </Field>
+      {form.credential === "certificate" ? (
+        <Field
+          label="Certificate (PEM)"
+          required
+          validationMessage={problems.certificate}
+          hint="The path of a PEM file holding the certificate and its private key, or the PEM pasted here. Upload the certificate to the app registration (Certificates & secrets); the private key is kept in the operating system's keychain after Finish."
+        >
+          <Textarea
+            value={form.certificate}
+            placeholder="/path/to/couplet.pem or -----BEGIN CERTIFICATE-----…"
+            spellCheck={false}
+            resize="vertical"
+            onChange={(_, data) => set("certificate")(data.value)}
+          />
+        </Field>
+      ) : (
+        <TextField
+          label="Client secret"
+          value={form.secret}
+          onChange={set("secret")}
+          problem={problems.secret}
+          hint="Kept in the operating system's keychain after Finish."
+          required
+          password
+        />
+      )}
     </>
   );
 }

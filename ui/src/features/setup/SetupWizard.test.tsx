@@ -42,7 +42,9 @@ async function walkDemoToMappings() {
   await screen.findByRole("checkbox", { name: "CUSTOMER" });
 }
 
-describe("connection setup wizard", () => {
+// Each test walks the wizard step by step: seconds on a busy 2-core machine, so more than
+// Vitest's default 5 s.
+describe("connection setup wizard", { timeout: 30_000 }, () => {
   it("connects the demo systems: fields filled in, both tests, mappings, Finish and a full sync", async () => {
     const backend = fakeBackend();
     mockIPC(backend.handler, { shouldMockEvents: true });
@@ -261,5 +263,70 @@ describe("connection setup wizard", () => {
     await userEvent.click(button("Back"));
     expect(textbox("API URL")).toHaveProperty("value", demo.erp.url);
     expect(button("Next").hasAttribute("disabled")).toBe(false);
+  });
+  it("signs in to Dataverse with a certificate and to Business Central on-premises with an access key", async () => {
+    const backend = fakeBackend();
+    mockIPC(backend.handler);
+    renderWithProviders(<FirstRun />);
+    await userEvent.click(button("Connect to my systems"));
+
+    await userEvent.type(textbox("Environment URL"), "https://contoso.crm.dynamics.com");
+    await userEvent.type(textbox("Tenant"), "contoso.onmicrosoft.com");
+    await userEvent.type(textbox("Application (client) ID"), "app-1");
+    await userEvent.click(screen.getByRole("radio", { name: "A certificate" }));
+    expect(screen.queryByLabelText(/Client secret/)).toBeNull();
+    await userEvent.click(button("Test connection"));
+    expect(screen.getByText(/Enter the path of a PEM file/)).toBeTruthy();
+    expect(backend.called("connection_test")).toHaveLength(0);
+
+    await userEvent.type(textbox("Certificate (PEM)"), "/home/me/couplet.pem");
+    await testAndGoOn();
+    expect(backend.called("connection_test")[0]).toMatchObject({
+      input: { side: "crm", auth_method: "certificate", certificate: "/home/me/couplet.pem", client_secret: "" },
+    });
+
+    await userEvent.click(screen.getByRole("radio", { name: /on-premises/ }));
+    expect(screen.queryByRole("textbox", { name: "Tenant" })).toBeNull();
+    await userEvent.click(button("Test connection"));
+    expect(screen.getByText("Enter the Business Central user name.")).toBeTruthy();
+    expect(screen.getByText("Enter the user's web service access key.")).toBeTruthy();
+    expect(backend.called("connection_test")).toHaveLength(1);
+
+    await userEvent.type(textbox("API URL"), "https://bc.contoso.com:7048/BC/api/v2.0");
+    await userEvent.type(textbox("User name"), "ADMIN");
+    await userEvent.type(screen.getByLabelText(/Web service access key/), "k3y");
+    expect(screen.getByLabelText(/Web service access key/)).toHaveProperty("type", "password");
+    await userEvent.click(button("Test connection"));
+    await waitFor(() => expect(backend.called("connection_test")).toHaveLength(2));
+    expect(backend.called("connection_test")[1]).toMatchObject({
+      input: {
+        side: "erp",
+        url: "https://bc.contoso.com:7048/BC/api/v2.0",
+        auth_method: "basic",
+        user_name: "ADMIN",
+        access_key: "k3y",
+        certificate: null,
+      },
+    });
+  });
+
+  it("uses Dataverse's certificate for Business Central when it is the same app registration", async () => {
+    const backend = fakeBackend();
+    mockIPC(backend.handler);
+    renderWithProviders(<FirstRun />);
+    await userEvent.click(button("Connect to my systems"));
+    await userEvent.type(textbox("Environment URL"), "https://contoso.crm.dynamics.com");
+    await userEvent.type(textbox("Tenant"), "contoso.onmicrosoft.com");
+    await userEvent.type(textbox("Application (client) ID"), "app-1");
+    await userEvent.click(screen.getByRole("radio", { name: "A certificate" }));
+    await userEvent.type(textbox("Certificate (PEM)"), "/home/me/couplet.pem");
+    await testAndGoOn();
+
+    await userEvent.type(textbox("Environment name"), "Production");
+    await userEvent.click(button("Test connection"));
+    await waitFor(() => expect(backend.called("connection_test")).toHaveLength(2));
+    expect(backend.called("connection_test")[1]).toMatchObject({
+      input: { side: "erp", client_id: "app-1", auth_method: "certificate", certificate: "/home/me/couplet.pem" },
+    });
   });
 });
