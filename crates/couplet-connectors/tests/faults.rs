@@ -51,6 +51,7 @@ fn settings(sb: &Sandbox, side: Side) -> ConnectionSettings {
         company_name: (side == Side::Erp).then(|| info.erp_company_name.clone()),
         integration_user: None,
         sandbox: true,
+        auth: Default::default(),
     }
 }
 
