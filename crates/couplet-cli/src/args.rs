@@ -145,8 +145,10 @@ pub struct SandboxArgs {
     /// Add up to this many more milliseconds of random delay per request.
     #[arg(long, default_value_t = 0)]
     pub jitter_ms: u64,
-    /// Answer this share of requests (0 to 1) with a random fault: 500/502/503/504, a timeout,
-    /// a connection cut mid-answer or a malformed body.
+    /// Fault this share of the requests (0 to 1) to Business Central, Dataverse and the token
+    /// endpoint: 429 (Retry-After 1 s), 500/502/503/504, a request held past the client's
+    /// 120 s timeout, or a connection reset; half of the non-throttling faults come after the
+    /// write was applied (its answer is lost).
     #[arg(long, value_parser = probability)]
     pub fault_rate: Option<f64>,
     /// Seed of the random faults and jitter (the same seed repeats the same sequence).

@@ -156,6 +156,7 @@ async fn sandbox(args: SandboxArgs, json: bool) -> Result<(), ApiError> {
         (None, false) => couplet_sandbox::Seed::Demo,
     };
     let limits = sandbox_limits(&args);
+    let fault_rates = sandbox_fault_rates(&args);
     let config = couplet_sandbox::SandboxConfig {
         seed,
         state_file: args.state,
@@ -171,6 +172,12 @@ async fn sandbox(args: SandboxArgs, json: bool) -> Result<(), ApiError> {
             format!("The emulated systems could not start: {e}"),
         )
     })?;
+    for (target, rate) in fault_rates {
+        sandbox
+            .faults()
+            .set_rate(target, rate)
+            .map_err(|e| ApiError::new(ErrorCode::Internal, format!("--fault-rate: {e}")))?;
+    }
     if let Some(path) = &args.info_file {
         write_info(path, sandbox.info())?;
     }
@@ -195,13 +202,32 @@ fn sandbox_limits(args: &SandboxArgs) -> couplet_sandbox::Limits {
             seed: args.fault_seed,
         });
     }
-    if let Some(rate) = args.fault_rate {
-        limits.random_faults = Some(couplet_sandbox::RandomFaults {
-            seed: args.fault_seed,
-            ..couplet_sandbox::RandomFaults::new(rate)
-        });
-    }
     limits
+}
+
+/// The faults at a rate `--fault-rate` asks for: on Business Central, Dataverse and the token
+/// endpoint, each with its own seed derived from `--fault-seed`.
+fn sandbox_fault_rates(
+    args: &SandboxArgs,
+) -> Vec<(couplet_sandbox::Target, couplet_sandbox::FaultRate)> {
+    use couplet_sandbox::Target;
+    let Some(rate) = args.fault_rate else {
+        return Vec::new();
+    };
+    [Target::Erp, Target::Crm, Target::Auth]
+        .into_iter()
+        .zip(0u64..)
+        .map(|(target, k)| {
+            let seed = args.fault_seed.wrapping_mul(3).wrapping_add(k);
+            (
+                target,
+                couplet_sandbox::FaultRate {
+                    seed,
+                    ..couplet_sandbox::FaultRate::new(rate)
+                },
+            )
+        })
+        .collect()
 }
 
 fn write_info(path: &Path, info: &couplet_sandbox::SandboxInfo) -> Result<(), ApiError> {
@@ -396,9 +422,25 @@ mod tests {
                 seed: 7,
             })
         );
-        let faults = limits.random_faults.expect("faults");
-        assert_eq!((faults.rate, faults.seed), (0.05, 7));
-        assert_eq!(faults.kinds, couplet_sandbox::RandomFault::ALL.to_vec());
+        assert_eq!(limits.random_faults, None);
+        let rates = sandbox_fault_rates(&args);
+        let targets: Vec<_> = rates.iter().map(|(t, _)| *t).collect();
+        assert_eq!(
+            targets,
+            [
+                couplet_sandbox::Target::Erp,
+                couplet_sandbox::Target::Crm,
+                couplet_sandbox::Target::Auth
+            ]
+        );
+        for (_, rate) in &rates {
+            assert_eq!(rate.probability, 0.05);
+            assert_eq!(rate.kinds, couplet_sandbox::RateFault::TRANSIENT.to_vec());
+            assert!(rate.validate().is_ok());
+        }
+        let seeds: std::collections::HashSet<u64> = rates.iter().map(|(_, r)| r.seed).collect();
+        assert_eq!(seeds.len(), 3, "each service draws its own faults");
+        assert!(sandbox_fault_rates(&sandbox_args(&[]).expect("parses")).is_empty());
     }
 
     #[test]

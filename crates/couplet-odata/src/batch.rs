@@ -6,7 +6,9 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
-use crate::client::{ODataClient, ODataRequest};
+use crate::client::{
+    ODataClient, ODataRequest, ODataResponse, RetryScope, answer_may_be_lost, meets_its_own_effect,
+};
 use crate::error::ODataError;
 
 /// The most requests Business Central online accepts in one batch.
@@ -169,7 +171,11 @@ impl ODataClient {
     /// [`BATCH_CONCURRENCY`] at once; one result per request, in order. A batch that fails as a
     /// whole fails each of its requests.
     /// Inner requests answered 429 or 5xx are sent again (alone, in a smaller batch) per the
-    /// retry policy, waiting for the longest `Retry-After` among them.
+    /// retry policy, waiting for the longest `Retry-After` among them. A batch answered 504
+    /// (it took the service too long) is split in halves, sent again. When a batch is sent
+    /// again after an attempt whose answer may have been lost, inner updates and deletes that
+    /// meet their own earlier effect are resolved by reading the entity
+    /// ([`ODataClient::resolve_repeat`]).
     pub async fn batch(
         &self,
         batch_url: &str,
@@ -180,7 +186,7 @@ impl ODataClient {
         for wave in requests.chunks(MAX_BATCH_REQUESTS * BATCH_CONCURRENCY) {
             let mut sending = Vec::with_capacity(BATCH_CONCURRENCY);
             for chunk in wave.chunks(MAX_BATCH_REQUESTS) {
-                sending.push(self.send_batch(batch_url, chunk));
+                sending.push(self.send_batch(batch_url, chunk, false));
             }
             for answer in futures::future::join_all(sending).await {
                 results.extend(answer);
@@ -214,23 +220,36 @@ impl ODataClient {
                 wait_ms = wait.as_millis() as u64,
                 "batch requests throttled or failed; sending them again"
             );
+            let repeated = pending
+                .iter()
+                .filter_map(|&i| results[i].as_ref().err())
+                .any(answer_may_be_lost);
             tokio::time::sleep(wait).await;
             attempt += 1;
             let again: Vec<BatchRequest> = pending.iter().map(|&i| requests[i].clone()).collect();
-            let answers = self.send_batch(batch_url, &again).await;
+            let answers = self.send_batch(batch_url, &again, repeated).await;
             for (i, answer) in pending.into_iter().zip(answers) {
                 results[i] = answer;
             }
         }
     }
 
+    /// One batch request for `chunk`; `repeated` when an earlier attempt of these requests
+    /// may have been carried out.
     async fn send_batch(
         &self,
         batch_url: &str,
         chunk: &[BatchRequest],
+        repeated: bool,
     ) -> Vec<Result<BatchResponse, ODataError>> {
         let request = ODataRequest::new(Method::POST, batch_url).json(batch_body(chunk));
-        let outcome = match self.send(&request).await {
+        let scope = if chunk.len() > 1 {
+            RetryScope::AllBut504
+        } else {
+            RetryScope::All
+        };
+        let (sent, maybe_applied) = self.send_tracked(&request, scope).await;
+        let outcome = match sent {
             Ok(response) => match response.body {
                 Some(body) => parse_batch_response(batch_url, chunk, &body),
                 None => Err(ODataError::malformed(
@@ -238,12 +257,72 @@ impl ODataClient {
                     "the batch answer is empty",
                 )),
             },
+            Err(e) if e.status == Some(504) && chunk.len() > 1 => {
+                let (first, second) = chunk.split_at(chunk.len() / 2);
+                tracing::warn!(
+                    requests = chunk.len(),
+                    "the batch timed out at the service (504); sending it again in halves"
+                );
+                let (a, b) = futures::future::join(
+                    Box::pin(self.send_batch(batch_url, first, true)),
+                    Box::pin(self.send_batch(batch_url, second, true)),
+                )
+                .await;
+                return a.into_iter().chain(b).collect();
+            }
             Err(e) => Err(e),
         };
-        match outcome {
+        let parsed = match outcome {
             Ok(parsed) => parsed,
-            Err(e) => chunk.iter().map(|_| Err(e.clone())).collect(),
+            Err(e) => return chunk.iter().map(|_| Err(e.clone())).collect(),
+        };
+        if !(repeated || maybe_applied) {
+            return parsed;
         }
+        let mut resolved = Vec::with_capacity(parsed.len());
+        for (request, result) in chunk.iter().zip(parsed) {
+            resolved.push(match result {
+                Err(e) => self.resolve_inner(batch_url, request, e).await,
+                ok => ok,
+            });
+        }
+        resolved
+    }
+
+    /// An inner failure of a repeated batch, resolved like a repeated single request.
+    async fn resolve_inner(
+        &self,
+        batch_url: &str,
+        request: &BatchRequest,
+        err: ODataError,
+    ) -> Result<BatchResponse, ODataError> {
+        let single = ODataRequest {
+            method: request.method.clone(),
+            url: format!("{}{}", batch_url.trim_end_matches("$batch"), request.url),
+            headers: request
+                .headers
+                .iter()
+                .filter_map(|(k, v)| Some((HeaderName::try_from(k.as_str()).ok()?, v.clone())))
+                .collect(),
+            body: request.body.clone(),
+        };
+        if !meets_its_own_effect(&single, &err) {
+            return Err(err);
+        }
+        let ODataResponse {
+            status,
+            headers,
+            body,
+        } = self.resolve_repeat(&single, err).await?;
+        Ok(BatchResponse {
+            id: request.id.clone(),
+            status,
+            headers: headers
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                .collect(),
+            body,
+        })
     }
 }
 

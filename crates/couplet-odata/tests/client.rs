@@ -521,3 +521,190 @@ async fn throttled_requests_inside_a_batch_are_sent_again_alone() {
     assert_eq!(second["requests"].as_array().map(Vec::len), Some(1));
     assert_eq!(second["requests"][0]["id"], "2");
 }
+
+#[tokio::test]
+async fn a_batch_answered_504_is_sent_again_in_halves() {
+    let (script, base) = server().await;
+    let requests: Vec<BatchRequest> = (1..=4)
+        .map(|i| BatchRequest {
+            id: i.to_string(),
+            method: Method::PATCH,
+            url: format!("companies(c)/customers({i})"),
+            headers: [("If-Match".to_owned(), "*".to_owned())].into(),
+            body: Some(json!({"n": i})),
+        })
+        .collect();
+    let ok = |ids: [u32; 2]| {
+        let responses: Vec<Value> = ids
+            .iter()
+            .map(|i| json!({"id": i.to_string(), "status": 200, "headers": {}, "body": {"n": i}}))
+            .collect();
+        canned(200, json!({ "responses": responses }))
+    };
+    script
+        .answer(canned(
+            504,
+            json!({"error":{"code":"GatewayTimeout","message":"took too long"}}),
+        ))
+        .answer(ok([1, 2]))
+        .answer(ok([3, 4]));
+    let results = client(&base)
+        .batch(&format!("{base}/api/v2.0/$batch"), &requests)
+        .await;
+    for (i, result) in results.iter().enumerate() {
+        assert_eq!(
+            result.as_ref().map(|r| r.body.clone()),
+            Ok(Some(json!({"n": i + 1})))
+        );
+    }
+    let sizes: Vec<Option<usize>> = script
+        .seen()
+        .iter()
+        .map(|s| {
+            let body: Value = serde_json::from_slice(&s.body).expect("json");
+            body["requests"].as_array().map(Vec::len)
+        })
+        .collect();
+    assert_eq!(
+        sizes,
+        vec![Some(4), Some(2), Some(2)],
+        "no retry of the whole batch"
+    );
+}
+
+fn conditional_patch(base: &str) -> ODataRequest {
+    ODataRequest::new(
+        Method::PATCH,
+        format!("{base}/api/data/v9.2/accounts(1)?$select=name"),
+    )
+    .header(reqwest::header::IF_MATCH, "W/\"1\"")
+    .json(json!({"name": "Adatum", "ownerid@odata.bind": "/systemusers(AB)"}))
+}
+
+fn etag_changed() -> Canned {
+    canned(
+        412,
+        json!({"error":{"code":"0x80060882","message":"The version of the existing record doesn't match the RowVersion property provided."}}),
+    )
+}
+
+#[tokio::test]
+async fn a_repeated_update_that_meets_its_own_write_succeeds_with_the_entity_read_back() {
+    let (script, base) = server().await;
+    script
+        .answer(canned(
+            502,
+            json!({"error":{"code":"BadGateway","message":"lost"}}),
+        ))
+        .answer(etag_changed())
+        .answer(canned(
+            200,
+            json!({"@odata.etag":"W/\"2\"","accountid":"1","name":"Adatum","_ownerid_value":"ab"}),
+        ));
+    let response = client(&base)
+        .send(&conditional_patch(&base))
+        .await
+        .expect("the first attempt had written it");
+    assert_eq!(response.header("etag"), Some("W/\"2\""));
+    assert_eq!(
+        response.body.as_ref().map(|b| b["name"].clone()),
+        Some(json!("Adatum"))
+    );
+    let seen = script.seen();
+    assert_eq!(seen.len(), 3);
+    assert!(
+        seen[2].uri.ends_with("/api/data/v9.2/accounts(1)"),
+        "the entity is read without the write's query: {}",
+        seen[2].uri
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_update_that_finds_other_values_stays_a_conflict() {
+    let (script, base) = server().await;
+    script
+        .answer(canned(504, json!({"error":{"code":"GatewayTimeout","message":"lost"}})))
+        .answer(etag_changed())
+        .answer(canned(
+            200,
+            json!({"@odata.etag":"W/\"3\"","accountid":"1","name":"Someone else's","_ownerid_value":"ab"}),
+        ));
+    let err = client(&base)
+        .send(&conditional_patch(&base))
+        .await
+        .expect_err("someone else changed it");
+    assert_eq!(err.kind, ErrorKind::Conflict);
+    assert_eq!(err.code.as_deref(), Some("0x80060882"));
+}
+
+#[tokio::test]
+async fn a_first_attempt_refused_for_its_etag_is_a_conflict_without_a_read() {
+    let (script, base) = server().await;
+    script.answer(etag_changed());
+    let err = client(&base)
+        .send(&conditional_patch(&base))
+        .await
+        .expect_err("stale ETag");
+    assert_eq!(err.kind, ErrorKind::Conflict);
+    assert_eq!(
+        script.seen().len(),
+        1,
+        "nothing to resolve: no attempt was lost"
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_delete_that_finds_nothing_succeeds() {
+    let (script, base) = server().await;
+    script
+        .answer(canned(
+            500,
+            json!({"error":{"code":"Internal","message":"lost"}}),
+        ))
+        .answer(canned(
+            404,
+            json!({"error":{"code":"NotFound","message":"gone"}}),
+        ));
+    let response = client(&base)
+        .send(&ODataRequest::new(
+            Method::DELETE,
+            format!("{base}/api/data/v9.2/accounts(1)"),
+        ))
+        .await
+        .expect("the first attempt deleted it");
+    assert_eq!(response.status, 204);
+}
+
+#[tokio::test]
+async fn a_repeated_batch_update_that_meets_its_own_write_succeeds() {
+    let (script, base) = server().await;
+    let request = BatchRequest {
+        id: "1".into(),
+        method: Method::PATCH,
+        url: "companies(c)/customers(7)".into(),
+        headers: [("If-Match".to_owned(), "W/\"1\"".to_owned())].into(),
+        body: Some(json!({"displayName": "Adatum", "creditLimit": 100})),
+    };
+    script
+        .answer(canned(503, json!({"error":{"code":"Unavailable","message":"lost"}})))
+        .answer(canned(200, json!({"responses":[{"id":"1","status":412,"headers":{},
+            "body":{"error":{"code":"Request_EntityChanged","message":"Another user has already changed the record."}}}]})))
+        .answer(canned(
+            200,
+            json!({"@odata.etag":"W/\"2\"","id":"7","displayName":"Adatum","creditLimit":100.0}),
+        ));
+    let results = client(&base)
+        .batch(&format!("{base}/api/v2.0/$batch"), &[request])
+        .await;
+    let response = results[0].as_ref().expect("resolved by reading");
+    assert_eq!(
+        response.headers.get("etag").map(String::as_str),
+        Some("W/\"2\"")
+    );
+    let seen = script.seen();
+    assert!(
+        seen[2].uri.ends_with("/api/v2.0/companies(c)/customers(7)"),
+        "{}",
+        seen[2].uri
+    );
+}

@@ -41,10 +41,12 @@
 mod client_assertion;
 mod clock;
 mod config;
+mod connection_cut;
 mod crm;
 mod erp;
 mod expand;
 mod fault_answers;
+mod fault_rate;
 mod faults;
 mod fields;
 mod http;
@@ -64,7 +66,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use serde::Serialize;
@@ -74,6 +76,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 pub use config::{BasicUser, SandboxConfig, SandboxError, Seed, WebhookTiming};
+pub use fault_rate::{FaultRate, FaultTiming, RateFault};
 pub use faults::{Fault, FaultInjector, Target};
 pub use limits::{
     BcLimits, ExecutionCosts, Latency, Limits, RandomFault, RandomFaults, STATS_PATH,
@@ -81,6 +84,8 @@ pub use limits::{
 };
 pub use story::DemoCoupling;
 
+use connection_cut::{ConnectionCut, CuttableListener};
+use faults::Planned;
 use http::ApiRequest;
 use limits::{Counters, Facts, Limiter};
 use store::Store;
@@ -145,6 +150,8 @@ pub(crate) struct Shared {
     faults: FaultInjector,
     counters: Counters,
     limiter: Limiter,
+    /// Turns true when the sandbox stops (ends held requests early).
+    stopped: watch::Receiver<bool>,
     info: SandboxInfo,
     token_lifetime: Duration,
     webhooks: erp::webhooks::Hub,
@@ -315,6 +322,7 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         faults: FaultInjector::default(),
         counters: Counters::default(),
         limiter: Limiter::new(&config.limits, stopped.clone()),
+        stopped: stopped.clone(),
         info: info.clone(),
         token_lifetime: config.token_lifetime,
         webhooks: erp::webhooks::Hub::new(config.webhooks.clone()),
@@ -333,6 +341,7 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         let router = Router::new()
             .fallback(
                 move |State(shared): State<Arc<Shared>>,
+                      ConnectInfo(connection): ConnectInfo<ConnectionCut>,
                       method: Method,
                       uri: Uri,
                       headers: HeaderMap,
@@ -347,7 +356,7 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
                             body.to_vec(),
                             &fallback_host,
                         );
-                        serve(shared, target, req).await
+                        serve(shared, target, req, connection).await
                     }
                 },
             )
@@ -358,7 +367,8 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
             let shutdown = async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
             };
-            if let Err(e) = axum::serve(listener, router)
+            let service = router.into_make_service_with_connect_info::<ConnectionCut>();
+            if let Err(e) = axum::serve(CuttableListener(listener), service)
                 .with_graceful_shutdown(shutdown)
                 .await
             {
@@ -380,20 +390,29 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
     })
 }
 
-/// Counts, applies one-shot faults, then the limits, latency and random faults, then lets the
-/// service answer.
-async fn serve(shared: Arc<Shared>, target: Target, req: ApiRequest) -> Response {
+/// Counts, applies one-shot faults and faults at a rate, then the limits, latency and random
+/// faults, then lets the service answer.
+async fn serve(
+    shared: Arc<Shared>,
+    target: Target,
+    req: ApiRequest,
+    connection: ConnectionCut,
+) -> Response {
     if let Some(response) = limits::stats_endpoint(&shared, target, &req) {
         return response;
     }
     let facts = Facts::of(&shared, target, &req);
     shared.counters.request(target, facts.kind);
-    let injected = match shared.faults.take(target) {
-        Some(Fault::Delay(delay)) => {
+    let injected = match shared.faults.next(target) {
+        Some(Planned::Drawn(drawn)) => {
+            let stop = shared.stopped.clone();
+            return fault_rate::serve(shared, target, req, connection, drawn, stop).await;
+        }
+        Some(Planned::Queued(Fault::Delay(delay))) => {
             tokio::time::sleep(delay).await;
             None
         }
-        Some(fault) => match target {
+        Some(Planned::Queued(fault)) => match target {
             Target::Erp => erp::fault_response(&fault),
             Target::Crm => crm::fault_response(&fault),
             Target::Auth => identity::fault_response(&fault),
@@ -407,23 +426,27 @@ async fn serve(shared: Arc<Shared>, target: Target, req: ApiRequest) -> Response
             .response(target, response.status, limits::Origin::Fault);
         return response.into_http();
     }
-    let handler = {
-        let shared = shared.clone();
-        async move {
-            tokio::task::spawn_blocking(move || match target {
-                Target::Erp => erp::handle(&shared, &req),
-                Target::Crm => crm::handle(&shared, &req),
-                Target::Auth => identity::handle(&shared, &req),
-            })
-            .await
-            .unwrap_or_else(|e| {
-                tracing::error!("request handler failed: {e}");
-                http::ApiResponse::new(500, http::ApiBody::Text("internal sandbox error".into()))
-            })
-        }
-    };
+    let handler = handle(shared.clone(), target, req);
     shared
         .limiter
         .run(&shared.counters, target, facts, handler)
         .await
+}
+
+/// The service's own answer to `req` (on a blocking thread: the store is synchronous).
+pub(crate) async fn handle(
+    shared: Arc<Shared>,
+    target: Target,
+    req: ApiRequest,
+) -> http::ApiResponse {
+    tokio::task::spawn_blocking(move || match target {
+        Target::Erp => erp::handle(&shared, &req),
+        Target::Crm => crm::handle(&shared, &req),
+        Target::Auth => identity::handle(&shared, &req),
+    })
+    .await
+    .unwrap_or_else(|e| {
+        tracing::error!("request handler failed: {e}");
+        http::ApiResponse::new(500, http::ApiBody::Text("internal sandbox error".into()))
+    })
 }

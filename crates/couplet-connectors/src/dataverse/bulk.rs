@@ -123,6 +123,46 @@ impl Dataverse {
         Ok(found)
     }
 
+    /// A `CreateMultiple` refused because ids already exist, typically the repeat of one whose
+    /// answer was lost after the rows were created (the message is all-or-nothing): the rows
+    /// with our ids are read back and reported as found, not created (so the engine writes
+    /// its values over them), instead of creating anything twice. When some are missing, the
+    /// chunk is written singly so each record gets its own answer.
+    async fn created_before(
+        &self,
+        def: &EntityDef,
+        ops: &[WriteOp],
+    ) -> Result<Vec<Result<WriteOutcome, EndpointError>>, BulkFailure> {
+        let ids: Vec<Uuid> = ops.iter().map(WriteOp::id).collect();
+        let found = self
+            .source(def)
+            .by_ids(&ids, &[])
+            .await
+            .map_err(BulkFailure::Failed)?;
+        let found: std::collections::HashMap<Uuid, Record> =
+            found.into_iter().map(|r| (r.id, r)).collect();
+        if ids.iter().any(|id| !found.contains_key(id)) {
+            return Err(BulkFailure::Refused);
+        }
+        tracing::info!(
+            table = def.name,
+            rows = ids.len(),
+            "a repeated CreateMultiple found its rows already created; not creating them again"
+        );
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.get(id))
+            .map(|r| {
+                Ok(WriteOutcome {
+                    id: r.id,
+                    modified_on: r.modified_on,
+                    etag: r.etag.clone(),
+                    created: false,
+                })
+            })
+            .collect())
+    }
+
     /// Writes `ops` (all of `message`'s kind) with one message, then reads the records back
     /// for their timestamps and ETags. Outcomes come in the order of `ops`.
     pub(super) async fn write_multiple(
@@ -163,6 +203,9 @@ impl Dataverse {
             Ok(response) => response,
             Err(e) if e.code.as_deref() == Some(NOT_SUPPORTED) => {
                 return Err(BulkFailure::Unsupported);
+            }
+            Err(e) if message == Message::Create && super::is_duplicate(&e) => {
+                return self.created_before(def, ops).await;
             }
             Err(e) => {
                 let e = e.into_endpoint_error(SIDE);
