@@ -51,9 +51,10 @@ test("closing the window during a full sync keeps it running, and a new start sh
   // The app's log goes next to the screenshots, for when this test fails.
   mkdirSync(SHOTS, { recursive: true });
   const log = openSync(join(SHOTS, "bg-app.log"), "w");
-  // Every request to the demo systems takes 50 ms more, so the full sync lasts long enough to
-  // close the window in the middle of it on a machine of any speed.
-  const app = spawn(appPath(), ["--latency-ms", "50"], {
+  // Every request to the demo systems takes 400 ms more, so the full sync lasts long enough to
+  // close the window in the middle of it on a machine of any speed (at 50 ms it took 4 s once
+  // Couplet read and wrote in bulk, and ended before the window was closed).
+  const app = spawn(appPath(), ["--latency-ms", "400"], {
     env: { ...env, COUPLET_LOG: "info" },
     stdio: ["ignore", log, log],
   });
