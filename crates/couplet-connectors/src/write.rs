@@ -56,7 +56,18 @@ impl Written<'_> {
         &self,
         refusal: ODataError,
     ) -> Result<WriteOutcome, EndpointError> {
-        match self.read_back().await? {
+        let found = self.read_back().await?;
+        self.already_created_as(refusal, found)
+    }
+
+    /// Like [`Written::already_created`], with the record with our id already read (several
+    /// refused creates are read back together): found, it is ours; missing, the refusal stands.
+    pub(crate) fn already_created_as(
+        &self,
+        refusal: ODataError,
+        found: Option<Record>,
+    ) -> Result<WriteOutcome, EndpointError> {
+        match found {
             Some(record) => Ok(self.outcome(record, false)),
             None => Err(refusal.into_endpoint_error(self.source.side)),
         }

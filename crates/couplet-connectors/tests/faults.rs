@@ -292,3 +292,43 @@ async fn business_central_batches_survive_every_transient_fault_without_duplicat
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resent_batch_of_creates_whose_answer_was_lost_reads_them_back_together() {
+    let sb = sandbox().await;
+    let endpoint = bc(&sb);
+    endpoint
+        .integration_user()
+        .await
+        .expect("token and company");
+    let p = prefix();
+    let ops: Vec<WriteOp> = (0..50)
+        .map(|i| WriteOp::Create {
+            id: Uuid::new_v4(),
+            fields: fields(json!({"displayName": format!("{p}{i}")})),
+        })
+        .collect();
+    // Reads the entity's metadata now, so only the write's requests are counted below.
+    named(&endpoint, "customers", "displayName", &p).await;
+    inject(
+        &sb,
+        Target::Erp,
+        (RateFault::Status(502), FaultTiming::AfterTheWork),
+    );
+    let before = sb.stats().erp.requests;
+    let outcomes = endpoint.write("customers", ops.clone()).await;
+    let requests = sb.stats().erp.requests - before;
+    for outcome in &outcomes {
+        let outcome = outcome.as_ref().expect("ours, found again");
+        assert!(!outcome.created, "the first, lost answer had created it");
+        assert!(outcome.etag.is_some());
+    }
+    assert!(
+        requests <= 6,
+        "the batch, its resend and a few reads by id, not one read per record: {requests}"
+    );
+    assert_eq!(
+        named(&endpoint, "customers", "displayName", &p).await.len(),
+        50
+    );
+}

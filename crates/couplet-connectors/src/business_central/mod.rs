@@ -270,7 +270,8 @@ impl BusinessCentral {
         })
     }
 
-    /// The outcome of one batch answer.
+    /// The outcome of one batch answer (creates refused because our id exists are settled by
+    /// the caller, which reads them back together).
     async fn outcome(
         written: &Written<'_>,
         result: Result<BatchResponse, couplet_odata::ODataError>,
@@ -279,13 +280,6 @@ impl BusinessCentral {
             Ok(response) => {
                 let etag_header = response.headers.get("etag").map(String::as_str);
                 written.accepted(response.body.as_ref(), etag_header).await
-            }
-            Err(e)
-                if written.created
-                    && e.kind == ErrorKind::Conflict
-                    && e.code.as_deref() == Some(SAME_KEY_EXISTS) =>
-            {
-                written.already_created(e).await
             }
             Err(e) => Err(e.into_endpoint_error(SIDE)),
         }
@@ -439,6 +433,25 @@ impl Endpoint for BusinessCentral {
                 .client
                 .batch(&format!("{}/$batch", self.api_root(def)), &requests)
                 .await;
+            // Creates refused because our id exists (a resent batch whose first answer was lost)
+            // are read back together, not one request each.
+            let existing: Vec<Uuid> = sent
+                .iter()
+                .zip(&answers)
+                .filter(|(i, answer)| {
+                    matches!(ops[**i], WriteOp::Create { .. }) && same_key_exists(answer)
+                })
+                .map(|(i, _)| ops[*i].id())
+                .collect();
+            let mut found: std::collections::HashMap<Uuid, couplet_model::Record> =
+                std::collections::HashMap::new();
+            let mut unreadable: Option<EndpointError> = None;
+            if !existing.is_empty() {
+                match source.by_ids(&existing, &[]).await {
+                    Ok(records) => found.extend(records.into_iter().map(|r| (r.id, r))),
+                    Err(e) => unreadable = Some(e),
+                }
+            }
             for (i, answer) in sent.iter().zip(answers) {
                 let op = &ops[*i];
                 let written = Written {
@@ -447,7 +460,15 @@ impl Endpoint for BusinessCentral {
                     id: op.id(),
                     created: matches!(op, WriteOp::Create { .. }),
                 };
-                out[*i] = Some(BusinessCentral::outcome(&written, answer).await);
+                out[*i] = Some(match answer {
+                    Err(refusal) if written.created && existing.contains(&written.id) => {
+                        match &unreadable {
+                            Some(e) => Err(e.clone()),
+                            None => written.already_created_as(refusal, found.remove(&written.id)),
+                        }
+                    }
+                    answer => BusinessCentral::outcome(&written, answer).await,
+                });
             }
         }
         out.into_iter()
@@ -462,6 +483,11 @@ impl Endpoint for BusinessCentral {
             })
             .collect()
     }
+}
+
+/// Whether a batch answer refuses a create because the id or key already exists.
+fn same_key_exists(answer: &Result<BatchResponse, couplet_odata::ODataError>) -> bool {
+    matches!(answer, Err(e) if e.kind == ErrorKind::Conflict && e.code.as_deref() == Some(SAME_KEY_EXISTS))
 }
 
 #[cfg(test)]
