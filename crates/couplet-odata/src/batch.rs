@@ -224,6 +224,16 @@ impl ODataClient {
                 .iter()
                 .filter_map(|&i| results[i].as_ref().err())
                 .any(answer_may_be_lost);
+            // Throttled inner requests count in the quota measure like throttled requests.
+            let throttled = pending
+                .iter()
+                .filter_map(|&i| results[i].as_ref().err())
+                .any(|e| e.status == Some(429));
+            if throttled {
+                let meter = self.usage_meter();
+                meter.throttled();
+                meter.waited(wait);
+            }
             tokio::time::sleep(wait).await;
             attempt += 1;
             let again: Vec<BatchRequest> = pending.iter().map(|&i| requests[i].clone()).collect();

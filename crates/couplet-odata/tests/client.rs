@@ -507,13 +507,19 @@ async fn throttled_requests_inside_a_batch_are_sent_again_alone() {
             {"id":"3","status":400,"headers":{},"body":{"error":{"code":"BadRequest","message":"bad"}}}
         ]})))
         .answer(canned(200, json!({"responses":[{"id":"2","status":201,"headers":{},"body":{"n":2}}]})));
-    let results = client(&base)
+    let client = client(&base);
+    let results = client
         .batch(&format!("{base}/api/v2.0/$batch"), &requests)
         .await;
     assert_eq!(results[1].as_ref().map(|r| r.status), Ok(201));
     assert_eq!(
         results[2].as_ref().map_err(|e| e.kind),
         Err(ErrorKind::Rejected)
+    );
+    assert_eq!(
+        client.usage().throttled,
+        1,
+        "a throttled request inside a batch counts in the quota measure"
     );
     let seen = script.seen();
     assert_eq!(seen.len(), 2);
