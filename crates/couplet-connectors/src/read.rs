@@ -25,10 +25,13 @@ pub(crate) struct Source<'a> {
     pub max_page: u32,
     /// The modified-by field on the wire, where the service has one (`_modifiedby_value`).
     pub modified_by: Option<&'static str>,
+    /// The longest URL a read by ids builds.
+    pub max_url_len: usize,
 }
 
-/// The longest URL a read by ids builds.
-const MAX_URL_LEN: usize = 2_000;
+/// The longest URL a read by ids builds where the service documents no limit: what every
+/// server and proxy on the way takes.
+pub(crate) const SAFE_URL_LEN: usize = 2_000;
 /// Room kept for `?$select=` of the key, modified-on and modified-by in a read-back URL.
 const READ_BACK_SELECT_ALLOWANCE: usize = 120;
 
@@ -121,7 +124,7 @@ impl Source<'_> {
         let key = self.def.key.as_str();
         let base = self.first_page_url(&query(None))?;
         let mut out = Vec::new();
-        for chunk in id_chunks(ids, key, base.len(), MAX_URL_LEN) {
+        for chunk in id_chunks(ids, key, base.len(), self.max_url_len) {
             let url = self.first_page_url(&query(Some(ids_filter(key, &chunk))))?;
             out.extend(self.all(url, self.max_page, fields).await?);
         }
@@ -132,7 +135,7 @@ impl Source<'_> {
     /// write's read-back by id costs one request.
     pub(crate) fn ids_per_read(&self) -> usize {
         let base = self.collection_url.len() + READ_BACK_SELECT_ALLOWANCE;
-        MAX_URL_LEN.saturating_sub(base + "&$filter=".len()) / per_id_len(&self.def.key)
+        self.max_url_len.saturating_sub(base + "&$filter=".len()) / per_id_len(&self.def.key)
     }
 
     /// Reads every row matching `filter` (wire names), key order, with the key, modified-on,

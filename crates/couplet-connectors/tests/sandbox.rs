@@ -818,3 +818,27 @@ async fn a_bad_value_in_a_bulk_update_fails_alone() {
         ErrorKind::Rejected
     );
 }
+
+#[tokio::test]
+async fn five_hundred_dataverse_rows_are_read_by_id_in_one_request() {
+    let sb = sandbox().await;
+    let endpoint = dv(&sb);
+    let p = prefix();
+    let names: Vec<String> = (0..500).map(|i| format!("by id {i}")).collect();
+    let creates = account_creates(&p, &names);
+    for outcome in endpoint.write("account", creates.clone()).await {
+        outcome.expect("created");
+    }
+    let ids: Vec<Uuid> = creates.iter().map(WriteOp::id).collect();
+    let before = sb.stats().crm.reads;
+    let found = endpoint
+        .get_many("account", &ids, &["name".into()])
+        .await
+        .expect("read by id");
+    assert_eq!(found.len(), 500);
+    assert_eq!(
+        sb.stats().crm.reads - before,
+        1,
+        "Dataverse takes URLs of up to 32,768 characters"
+    );
+}

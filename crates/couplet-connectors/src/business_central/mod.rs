@@ -267,6 +267,7 @@ impl BusinessCentral {
             root: &self.root,
             max_page: MAX_PAGE_SIZE,
             modified_by: None,
+            max_url_len: crate::read::SAFE_URL_LEN,
         })
     }
 

@@ -34,6 +34,10 @@ const SERVICE: &str = "Dataverse";
 /// The largest page Dataverse serves.
 pub const MAX_PAGE_SIZE: u32 = 5_000;
 
+/// The longest URL a read by ids builds: Dataverse accepts 32,768 characters ("Compose HTTP
+/// requests and handle errors", maximum URL length); some room is kept.
+const MAX_URL_LEN: usize = 32_000;
+
 /// Single writes in flight at once until the service recommends a degree of parallelism
 /// (`x-ms-dop-hint`).
 const WRITE_CONCURRENCY: usize = 8;
@@ -205,6 +209,7 @@ impl Dataverse {
             root: &self.root,
             max_page: MAX_PAGE_SIZE,
             modified_by: Some(MODIFIED_BY),
+            max_url_len: MAX_URL_LEN,
         }
     }
 
