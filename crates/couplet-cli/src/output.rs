@@ -250,6 +250,14 @@ pub fn sandbox_info(as_json: bool, info: &couplet_sandbox::SandboxInfo) {
     println!("  Tenant            {}", info.tenant);
     println!("  Client id         {}", info.client_id);
     println!("  Client secret     {}", info.client_secret);
+    println!(
+        "  Certificate       thumbprint {} (the PEM is in --info-file, or use --sandbox-info)",
+        info.client_certificate_thumbprint
+    );
+    println!(
+        "  BC on-premises    user {}, web service access key {}",
+        info.erp_basic_user, info.erp_basic_access_key
+    );
     println!("  Statistics        {}", info.stats_url());
 }
 
