@@ -2,11 +2,14 @@
 //!
 //! Per service, a scenario needs some reads (pages, each waiting for the one before) and
 //! some write requests at the documented batch sizes. The floor is the largest of:
-//! - the request rate: requests beyond the 6,000 a user may send at once in the 5-minute
-//!   sliding window go at 6,000 per 300 s = 20 per second;
-//! - Dataverse's execution-time budget: 1,200 s of simulated server time per 300 s, with
-//!   the emulator's costs (10 ms a read, 40 ms per record written, even inside one bulk
-//!   request); time beyond the first 1,200 s goes at 4 s of server time per second;
+//! - the request rate: no 5-minute sliding window may hold more than the 6,000 requests a
+//!   user may send, so n requests span at least (⌈n / 6,000⌉ − 1) windows of 300 s (the
+//!   first and the last request are that far apart even when each window is used in one
+//!   burst, which is the fastest way);
+//! - Dataverse's execution-time budget, likewise: no window may hold more than 1,200 s of
+//!   simulated server time, with the emulator's costs (10 ms a read, 40 ms per record
+//!   written, even inside one bulk request), so s seconds of it span (⌈s / 1,200⌉ − 1)
+//!   windows of 300 s;
 //! - the latency: round trips that cannot overlap, at least the pages read one after the
 //!   other, or the write requests spread over the concurrent requests a user may have
 //!   (Business Central 5, Dataverse 52).
@@ -97,10 +100,10 @@ pub fn floor(needed: &[Needed], latency: Duration) -> Floor {
             }
         };
         let requests = n.requests();
-        let over = requests.saturating_sub(limit);
-        let rate = window.mul_f64(over as f64 / limit as f64);
+        let windows = requests.div_ceil(limit).saturating_sub(1);
+        let rate = window * u32::try_from(windows).unwrap_or(u32::MAX);
         arithmetic.push(format!(
-            "{}: {} reads + {} writes = {requests} requests; rate: max(0, {requests} − {limit}) × {} s / {limit} = {:.1} s",
+            "{}: {} reads + {} writes = {requests} requests; rate: (⌈{requests} / {limit}⌉ − 1) × {} s = {:.1} s",
             n.service.name(),
             n.reads,
             n.writes,
@@ -112,10 +115,13 @@ pub fn floor(needed: &[Needed], latency: Duration) -> Floor {
             let l = ServiceProtection::published();
             let spent = l.costs.read * u32::try_from(n.reads).unwrap_or(u32::MAX)
                 + l.costs.write * u32::try_from(n.records_written).unwrap_or(u32::MAX);
-            let beyond = spent.saturating_sub(l.execution_time);
-            let budget_time = window.mul_f64(beyond.as_secs_f64() / l.execution_time.as_secs_f64());
+            let windows = spent
+                .as_millis()
+                .div_ceil(l.execution_time.as_millis().max(1))
+                .saturating_sub(1);
+            let budget_time = window * u32::try_from(windows).unwrap_or(u32::MAX);
             arithmetic.push(format!(
-                "{}: execution time {} × {} ms + {} records × {} ms = {:.0} s; max(0, {:.0} − {}) × {} / {} = {:.1} s",
+                "{}: execution time {} × {} ms + {} records × {} ms = {:.0} s; (⌈{:.0} / {}⌉ − 1) × {} s = {:.1} s",
                 n.service.name(),
                 n.reads,
                 l.costs.read.as_millis(),
@@ -125,7 +131,6 @@ pub fn floor(needed: &[Needed], latency: Duration) -> Floor {
                 spent.as_secs_f64(),
                 l.execution_time.as_secs(),
                 window.as_secs(),
-                l.execution_time.as_secs(),
                 budget_time.as_secs_f64()
             ));
             worst = worst.max(budget_time);
