@@ -1,36 +1,12 @@
 //! Progress events carry both services' quota use, measured by the real connectors against
 //! the emulated services with their published limits.
 
-use std::sync::Arc;
+mod connected;
 
-use couplet_connectors::{BusinessCentral, Dataverse, Secret};
-use couplet_engine::{Engine, Progress};
-use couplet_model::catalog::default_mappings;
-use couplet_model::{ConnectionSettings, RunState, ServiceUsage, Side};
-use couplet_sandbox::{Limits, Sandbox, SandboxConfig};
-use couplet_store::{Store, mappings};
+use couplet_engine::Progress;
+use couplet_model::{RunState, ServiceUsage};
+use couplet_sandbox::{Limits, SandboxConfig};
 use tokio_util::sync::CancellationToken;
-
-fn settings(sb: &Sandbox, side: Side) -> ConnectionSettings {
-    let info = sb.info();
-    let (url, scope) = match side {
-        Side::Erp => (info.erp_api_url.clone(), info.erp_scope.clone()),
-        Side::Crm => (info.crm_url.clone(), info.crm_scope.clone()),
-    };
-    ConnectionSettings {
-        side,
-        url,
-        tenant: info.tenant.clone(),
-        client_id: info.client_id.clone(),
-        authority: info.authority.clone(),
-        scope,
-        company_id: (side == Side::Erp).then_some(info.erp_company_id),
-        company_name: (side == Side::Erp).then(|| info.erp_company_name.clone()),
-        integration_user: None,
-        sandbox: true,
-        auth: Default::default(),
-    }
-}
 
 fn requests(usage: Option<ServiceUsage>) -> u64 {
     usage.map(|u| u.requests).unwrap_or(0)
@@ -44,15 +20,7 @@ async fn every_progress_event_tells_how_much_of_each_services_quota_the_run_used
     })
     .await
     .expect("sandbox starts");
-    let secret = || Secret::new(sb.info().client_secret.clone());
-    let erp =
-        Arc::new(BusinessCentral::new(&settings(&sb, Side::Erp), secret()).expect("settings"));
-    let crm = Arc::new(Dataverse::new(&settings(&sb, Side::Crm), secret()).expect("settings"));
-    let store = Store::open_in_memory().expect("store");
-    store
-        .blocking(|c| mappings::ensure_defaults(c, &default_mappings()))
-        .expect("defaults");
-    let engine = Engine::new(store, erp, crm);
+    let (engine, _store) = connected::engine(&sb);
     let mut events = engine.subscribe();
 
     let run = engine
