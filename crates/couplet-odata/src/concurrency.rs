@@ -1,5 +1,5 @@
 //! How many requests one side keeps in flight: a bound that starts from the service's hint,
-//! halves when the service throttles, and grows back by one after each round of requests that
+//! halves when the service throttles or is overloaded (429, 503, 504), and grows back by one after each round of requests that
 //! went through unthrottled (additive increase, multiplicative decrease).
 
 use std::sync::{Arc, Mutex};
@@ -118,19 +118,20 @@ impl AdaptiveLimit {
         }
     }
 
-    /// Told after a request completes, with the service's throttle count so far (429 answers
-    /// met, retried ones included): a count that grew halves the limit; otherwise, once a
-    /// whole limit's worth of requests went through calmly, the limit grows by one.
-    pub fn completed(&self, throttled_total: u64) {
+    /// Told after a request completes, with the count so far of the service's answers asking
+    /// to slow down ([`crate::UsageSnapshot::pressure`]: 429, 503 and 504 answers met, retried
+    /// ones included): a count that grew halves the limit; otherwise, once a whole limit's
+    /// worth of requests went through calmly, the limit grows by one.
+    pub fn completed(&self, pressure_total: u64) {
         let mut state = self.shared.lock();
-        if throttled_total > state.throttled_seen {
-            state.throttled_seen = throttled_total;
+        if pressure_total > state.throttled_seen {
+            state.throttled_seen = pressure_total;
             let halved = (state.limit / 2).max(1);
             if halved < state.limit {
                 tracing::info!(
                     from = state.limit,
                     to = halved,
-                    "the service throttled: fewer requests in flight"
+                    "the service throttled or is overloaded: fewer requests in flight"
                 );
             }
             state.limit = halved;

@@ -41,6 +41,9 @@ pub struct UsageSnapshot {
     pub requests_total: u64,
     /// Answers 429 (too many requests) received since the client was made.
     pub throttled: u64,
+    /// Answers 503 (service unavailable) and 504 (gateway timeout) received since the client
+    /// was made: the service is overloaded without saying it throttles.
+    pub overloaded: u64,
     /// Time spent waiting before repeating throttled requests, in all.
     pub throttle_wait: Duration,
     /// The latest remaining request count the service announced, if it announces one.
@@ -52,6 +55,12 @@ pub struct UsageSnapshot {
 }
 
 impl UsageSnapshot {
+    /// Every answer that asks the client to slow down: 429s, 503s and 504s. Concurrency bounds
+    /// react to its growth ([`crate::AdaptiveLimit::completed`]).
+    pub fn pressure(&self) -> u64 {
+        self.throttled.saturating_add(self.overloaded)
+    }
+
     /// The measure as the engine reports it, with the service's published request limit per
     /// window and the connector's current bound on requests in flight.
     pub fn service_usage(&self, limit: Option<u64>, concurrency: Option<usize>) -> ServiceUsage {
@@ -84,6 +93,7 @@ struct State {
     slots: VecDeque<(u64, u64)>,
     total: u64,
     throttled: u64,
+    overloaded: u64,
     throttle_wait: Duration,
     burst_remaining: Option<u64>,
     time_remaining: Option<Duration>,
@@ -137,19 +147,23 @@ impl UsageMeter {
         }
     }
 
-    /// Takes in an answer: a 429 is counted as throttling, and the service's hints are read
-    /// from its headers (hints absent from it keep their last value).
+    /// Takes in an answer: a 429 is counted as throttling, a 503 or 504 as overload, and the
+    /// service's hints are read from its headers (hints absent from it keep their last value).
     pub fn heard(&self, status: u16, headers: &HeaderMap) {
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         let burst = text(BURST_REMAINING_HEADER).and_then(parse_count);
         let time = text(TIME_REMAINING_HEADER).and_then(parse_millis);
         let dop = text(DOP_HINT_HEADER).and_then(parse_dop_hint);
-        if status != 429 && burst.is_none() && time.is_none() && dop.is_none() {
+        let overload = matches!(status, 503 | 504);
+        if status != 429 && !overload && burst.is_none() && time.is_none() && dop.is_none() {
             return;
         }
         let mut state = self.state();
         if status == 429 {
             state.throttled += 1;
+        }
+        if overload {
+            state.overloaded += 1;
         }
         if burst.is_some() {
             state.burst_remaining = burst;
@@ -201,6 +215,7 @@ impl UsageMeter {
             window: self.window,
             requests_total: state.total,
             throttled: state.throttled,
+            overloaded: state.overloaded,
             throttle_wait: state.throttle_wait,
             burst_remaining: state.burst_remaining,
             time_remaining: state.time_remaining,
@@ -353,6 +368,8 @@ mod tests {
         meter.heard(200, &HeaderMap::new());
         let s = meter.snapshot();
         assert_eq!(s.throttled, 2, "only 429s are throttling");
+        assert_eq!(s.overloaded, 1, "a 503 is overload");
+        assert_eq!(s.pressure(), 3, "both ask the client to slow down");
         assert_eq!(
             s.throttle_wait,
             Duration::from_secs(12),

@@ -489,7 +489,7 @@ impl Endpoint for Dataverse {
                 async move {
                     let _slot = in_flight.acquire().await;
                     let outcome = self.write_one(def, op).await;
-                    in_flight.completed(self.client.usage().throttled);
+                    in_flight.completed(self.client.usage().pressure());
                     (i, outcome)
                 }
             })
