@@ -40,6 +40,20 @@ pub enum EngineError {
         /// The id asked for.
         id: uuid::Uuid,
     },
+    /// The work was cancelled on request before it produced anything.
+    #[error("cancelled on request")]
+    Cancelled,
+    /// No dry run has that id.
+    #[error("there is no dry run with id {0}; make a new one")]
+    UnknownPlan(uuid::Uuid),
+    /// The dry run was applied already.
+    #[error("the dry run {plan} was applied already (run {run}); make a new dry run")]
+    PlanApplied {
+        /// The dry run.
+        plan: uuid::Uuid,
+        /// The run that applied it.
+        run: uuid::Uuid,
+    },
     /// The mappings' dependencies cannot be ordered.
     #[error(transparent)]
     Order(#[from] OrderError),

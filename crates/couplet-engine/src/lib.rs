@@ -16,4 +16,6 @@ mod sync;
 
 pub use error::EngineError;
 pub use progress::{Phase, Progress};
-pub use sync::{Engine, SyncOptions, read_all};
+pub use sync::{
+    DryRun, Engine, MappingPlan, PassPlan, PlanCounts, PlanScope, SyncOptions, read_all,
+};

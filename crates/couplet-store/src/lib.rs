@@ -32,6 +32,7 @@ mod error;
 mod filter_json;
 pub mod mappings;
 pub mod migrations;
+pub mod plans;
 pub mod runs;
 mod savepoint;
 pub mod secrets;

@@ -18,6 +18,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_entity_schemas",
         include_str!("../migrations/0003_entity_schemas.sql"),
     ),
+    ("0010_plans", include_str!("../migrations/0010_plans.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -34,6 +34,7 @@ use couplet_model::{
     ConflictRule, Coupling, DeletionRule, Direction, EntitySchema, Fields, Record, Side,
     TableMapping,
 };
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -134,7 +135,7 @@ pub enum PlanError {
 }
 
 /// One destination field that changes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldChange {
     /// The destination field.
     pub field: String,
@@ -145,7 +146,7 @@ pub struct FieldChange {
 }
 
 /// A bidirectional field whose values differ after both sides changed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConflictField {
     /// The Business Central field.
     pub erp_field: String,
@@ -158,7 +159,8 @@ pub struct ConflictField {
 }
 
 /// Why a record needs no write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum UnchangedReason {
     /// The source did not change since the last sync.
     NotModified,
@@ -169,7 +171,8 @@ pub enum UnchangedReason {
 }
 
 /// What the pass does with one source record.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "op")]
 pub enum PlannedOp {
     /// Create the counterpart.
     Create {
@@ -280,7 +283,7 @@ impl PlannedOp {
 }
 
 /// What a pass would do with one page, one operation per source record, in order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     /// The table mapping.
     pub mapping: String,

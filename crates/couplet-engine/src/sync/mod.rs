@@ -12,7 +12,9 @@
 //! (unknown mapping) and for Couplet's own database.
 
 mod pass;
+mod preview;
 mod reading;
+pub use preview::{DryRun, MappingPlan, PassPlan, PlanCounts, PlanScope};
 pub use reading::read_all;
 
 use std::sync::Arc;
@@ -254,19 +256,8 @@ impl Engine {
             .filter(|(_, s, _)| *s == RunState::Failed)
             .map(|(n, _, m)| format!("{n}: {}", m.as_deref().unwrap_or("failed")))
             .collect();
-        parent.state = if cancel.is_cancelled() {
-            RunState::Cancelled
-        } else if !states.is_empty() && failed.len() == states.len() {
-            RunState::Failed
-        } else if !failed.is_empty()
-            || states
-                .iter()
-                .any(|(_, s, _)| *s == RunState::PartiallySucceeded)
-        {
-            RunState::PartiallySucceeded
-        } else {
-            RunState::Succeeded
-        };
+        let children: Vec<RunState> = states.iter().map(|(_, s, _)| *s).collect();
+        parent.state = combined_state(&children, cancel.is_cancelled());
         parent.message = match parent.state {
             RunState::Cancelled => Some(
                 "Cancelled on request; the mappings and pages finished before were kept.".into(),
@@ -405,6 +396,39 @@ impl Engine {
         let outcome = self
             .run_passes(mapping, &passes, &selection, &mut run, cancel)
             .await;
+        self.conclude(run, outcome).await
+    }
+
+    /// Inserts a new running run.
+    async fn start_run(
+        &self,
+        id: Uuid,
+        kind: JobKind,
+        mapping: Option<&str>,
+        direction: Option<Direction>,
+        parent: Option<Uuid>,
+    ) -> Result<Run, EngineError> {
+        let run = Run {
+            id,
+            kind,
+            mapping: mapping.map(str::to_owned),
+            direction,
+            parent,
+            state: RunState::Running,
+            counters: Default::default(),
+            started_at: Utc::now(),
+            finished_at: None,
+            message: None,
+        };
+        let inserted = run.clone();
+        self.store
+            .run(move |conn| runs::insert(conn, &inserted))
+            .await?;
+        Ok(run)
+    }
+
+    /// Ends a mapping's run by how its work ended.
+    async fn conclude(&self, mut run: Run, outcome: Result<(), Stop>) -> Result<Run, EngineError> {
         match outcome {
             Ok(()) => {
                 run.state = if run.counters.failed > 0 {
@@ -452,5 +476,20 @@ impl Engine {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// The state of a run made of child runs: cancelled, failed when every child failed,
+/// partly succeeded when some failed or partly succeeded, else succeeded.
+fn combined_state(children: &[RunState], cancelled: bool) -> RunState {
+    let failed = children.iter().filter(|s| **s == RunState::Failed).count();
+    if cancelled {
+        RunState::Cancelled
+    } else if !children.is_empty() && failed == children.len() {
+        RunState::Failed
+    } else if failed > 0 || children.contains(&RunState::PartiallySucceeded) {
+        RunState::PartiallySucceeded
+    } else {
+        RunState::Succeeded
     }
 }

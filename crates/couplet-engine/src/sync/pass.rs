@@ -8,6 +8,7 @@ use couplet_store::{checkpoints, couplings};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use super::preview::{PassPlan, Preview};
 use super::{Engine, Selection, Stop, reading};
 use crate::applier::{ApplyTarget, apply};
 use crate::planner::{
@@ -33,6 +34,8 @@ pub(super) struct Pass<'e> {
     processed: u64,
     /// The destination rows read once for match-based coupling in a large pass.
     pool: Option<reading::CandidatePool>,
+    /// A dry run's plan so far; `None` when the pass writes.
+    preview: Option<Preview>,
 }
 
 /// From how many uncoupled records in one page the pass reads the destination once for
@@ -100,6 +103,7 @@ impl<'e> Pass<'e> {
             options,
             processed: 0,
             pool: None,
+            preview: None,
         };
         this.emit_for(run, Phase::Preparing);
         this.schema = engine
@@ -113,6 +117,23 @@ impl<'e> Pass<'e> {
 
     fn destination(&self) -> Side {
         self.source.other()
+    }
+
+    /// Makes this pass a dry run: it plans every page and writes nothing. `earlier` holds what
+    /// the dry run planned for the mappings before this one, whose couplings and created keys
+    /// translate references as if they had been applied.
+    /// `before` holds the passes of this mapping planned already (the ERP → CRM pass of a
+    /// bidirectional mapping), whose writes and couplings the second pass sees.
+    pub(super) fn previewing(
+        mut self,
+        earlier: &[super::preview::MappingPlan],
+        before: &[PassPlan],
+    ) -> Self {
+        let mut preview = Preview::default();
+        preview.extend_lookups(&mut self.lookups, self.mapping, self.pass, earlier);
+        preview.follow(before, matches!(self.selection, Selection::Records { .. }));
+        self.preview = Some(preview);
+        self
     }
 
     fn emit_for(&self, run: &Run, phase: Phase) {
@@ -129,12 +150,12 @@ impl<'e> Pass<'e> {
         });
     }
 
-    /// Runs the pass, committing page by page into `run`.
+    /// Runs the pass, committing page by page into `run`; a dry run returns its plan instead.
     pub(super) async fn run(
         mut self,
         run: &mut Run,
         cancel: &CancellationToken,
-    ) -> Result<(), Stop> {
+    ) -> Result<Option<PassPlan>, Stop> {
         let fields = self.mapping.selected_fields(self.source);
         let entity = self.mapping.entity(self.source).to_owned();
         let source = self.engine.endpoint(self.source);
@@ -176,7 +197,7 @@ impl<'e> Pass<'e> {
             }
         }
         self.emit_for(run, Phase::Finished);
-        Ok(())
+        Ok(self.preview.take().map(|p| p.finish(self.pass)))
     }
 
     /// The ids to read on the source side: `ids` themselves, or their coupled
@@ -299,8 +320,17 @@ impl<'e> Pass<'e> {
     ) -> Result<(), Stop> {
         let engine = self.engine;
         let (src, dst) = (self.source, self.destination());
+        if let Some(preview) = &mut self.preview
+            && checkpoint.is_some()
+        {
+            preview.checkpoint = checkpoint.clone();
+        }
+        let records = match &mut self.preview {
+            Some(preview) => preview.settle(records),
+            None => records,
+        };
         if records.is_empty() {
-            if let Some(checkpoint) = checkpoint {
+            if let Some(checkpoint) = checkpoint.filter(|_| self.preview.is_none()) {
                 engine
                     .store
                     .run(move |conn| checkpoints::save(conn, &checkpoint))
@@ -365,6 +395,10 @@ impl<'e> Pass<'e> {
             )
             .await?
         };
+        let candidates = match &self.preview {
+            Some(preview) => preview.unclaimed(candidates),
+            None => candidates,
+        };
         let planned = plan(&PlanInput {
             mapping: self.mapping,
             pass: self.pass,
@@ -387,6 +421,13 @@ impl<'e> Pass<'e> {
                     self.keys.push(key.to_owned());
                 }
             }
+        }
+        if let Some(preview) = &mut self.preview {
+            self.processed += records.len() as u64;
+            let counted = preview.add(planned);
+            run.counters.add(&counted);
+            self.emit_for(run, Phase::Synchronizing);
+            return Ok(());
         }
         let counters = apply(
             &planned,
