@@ -129,6 +129,9 @@ impl From<couplet_engine::EngineError> for ApiError {
             E::DisabledMapping(_) | E::DirectionNotAllowed { .. } | E::Order(_) => {
                 ApiError::validation(sentence(&e.to_string()))
             }
+            E::UnknownPlan(_) => ApiError::new(ErrorCode::NotFound, sentence(&e.to_string())),
+            E::PlanApplied { .. } => ApiError::new(ErrorCode::Conflict, sentence(&e.to_string())),
+            E::Cancelled => ApiError::new(ErrorCode::Cancelled, sentence(&e.to_string())),
         }
     }
 }

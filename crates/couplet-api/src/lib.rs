@@ -12,6 +12,7 @@ pub mod demo;
 pub mod dto;
 pub mod error;
 pub mod mappings;
+pub mod plans;
 pub mod records;
 pub mod runs;
 pub mod schemas;

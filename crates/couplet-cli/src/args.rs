@@ -40,6 +40,9 @@ pub enum Command {
     Mappings,
     /// Synchronize: everything (--full), one mapping, or one record.
     Sync(SyncArgs),
+    /// Dry run: what a synchronization would do, per mapping and record, without writing;
+    /// `--apply ID` then does exactly that.
+    Plan(crate::plan::PlanArgs),
     /// List the couplings of a mapping.
     Couplings {
         /// The table mapping (CUSTOMER, SALESPEOPLE).

@@ -33,6 +33,7 @@ pub async fn run(cli: Cli) -> Result<(), ApiError> {
                     Ok(())
                 }
                 Command::Sync(args) => run_sync(&ctx, args, json).await,
+                Command::Plan(args) => crate::plan::run(&ctx, args, json).await,
                 Command::Couplings {
                     mapping,
                     offset,
@@ -99,7 +100,8 @@ pub async fn run(cli: Cli) -> Result<(), ApiError> {
     }
 }
 
-fn cancel_on_ctrl_c() -> CancellationToken {
+/// A token cancelled when the user presses Ctrl-C.
+pub fn cancel_on_ctrl_c() -> CancellationToken {
     let token = CancellationToken::new();
     let child = token.clone();
     tokio::spawn(async move {

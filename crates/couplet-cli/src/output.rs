@@ -40,7 +40,8 @@ pub fn print_error(as_json: bool, err: &ApiError) {
     eprintln!("couplet: {}", err.message.replace('\n', " "));
 }
 
-fn table(header: &[&str]) -> Table {
+/// A table with the house style and `header`.
+pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     t.set_header(header.to_vec());
