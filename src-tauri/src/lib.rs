@@ -47,6 +47,8 @@ macro_rules! specta_builder_for {
                 commands::runs::run_retry,
                 commands::full_sync::full_sync_start::<$rt>,
                 commands::full_sync::full_sync_cancel,
+                commands::full_sync::plan_preview,
+                commands::full_sync::plan_apply_start::<$rt>,
             ])
             .events(collect_events![events::SyncProgress])
             // Counters are u64; they stay far below 2^53 and the UI reads them as numbers.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use couplet_engine::planner::PlannedOp;
 use couplet_engine::{DryRun, Engine, PlanCounts, PlanScope};
 use couplet_model::{Direction, Side};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -14,7 +14,8 @@ use crate::dto::RunReport;
 use crate::{ApiError, AppContext};
 
 /// What a dry run covers, as asked.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case", tag = "kind")]
 pub enum PlanRequest {
     /// Every enabled mapping, as a full synchronization.
     Full,

@@ -1,10 +1,13 @@
-//! The full synchronization: started in the background, followed by progress events,
-//! cancelled on request.
+//! Background synchronizations (a full synchronization, applying a dry run): started in the
+//! background, followed by progress events, cancelled on request; and dry runs themselves.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use couplet_api::dto::ProgressView;
-use couplet_api::{ApiError, ErrorCode, runs, sync};
+use couplet_api::dto::{ProgressView, RunReport};
+use couplet_api::plans::{self, PlanRequest, PlanView};
+use couplet_api::{ApiError, AppContext, ErrorCode, runs, sync};
+use couplet_engine::Engine;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_specta::Event;
 use tokio::sync::{broadcast, oneshot};
@@ -22,6 +25,51 @@ pub async fn full_sync_start<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, DesktopState>,
 ) -> Result<Uuid, ApiError> {
+    start_in_background(app, &state, |ctx, engine, cancel| async move {
+        sync::full_sync(&ctx, &engine, cancel).await
+    })
+    .await
+}
+
+/// Applies a kept dry run in the background, exactly as planned, like a full synchronization:
+/// returns the run id once the engine named it; progress arrives as `SyncProgress` events.
+#[tauri::command]
+#[specta::specta]
+pub async fn plan_apply_start<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, DesktopState>,
+    plan: Uuid,
+) -> Result<Uuid, ApiError> {
+    start_in_background(app, &state, move |ctx, engine, cancel| async move {
+        plans::apply(&ctx, &engine, plan, cancel).await
+    })
+    .await
+}
+
+/// Plans a synchronization without writing anything and keeps the plan to apply.
+#[tauri::command]
+#[specta::specta]
+pub async fn plan_preview(
+    state: State<'_, DesktopState>,
+    request: PlanRequest,
+) -> Result<PlanView, ApiError> {
+    let engine = sync::engine(state.ctx()).await?;
+    plans::preview(state.ctx(), &engine, request, CancellationToken::new()).await
+}
+
+/// Runs `work` in the background as the app's one background synchronization (the window may
+/// close meanwhile) and returns its run id (the parent's, for a run with parts) as soon as the
+/// engine has named it.
+async fn start_in_background<R, F, Fut>(
+    app: AppHandle<R>,
+    state: &DesktopState,
+    work: F,
+) -> Result<Uuid, ApiError>
+where
+    R: Runtime,
+    F: FnOnce(AppContext, Engine, CancellationToken) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<RunReport, ApiError>> + Send + 'static,
+{
     let cancel = CancellationToken::new();
     let slot = state.sync_slot();
     {
@@ -48,14 +96,16 @@ pub async fn full_sync_start<R: Runtime>(
     let (done_tx, mut done_rx) = oneshot::channel();
     let task_slot = slot.clone();
     tauri::async_runtime::spawn(async move {
-        let outcome = sync::full_sync(&ctx, &engine, cancel).await;
+        let outcome = work(ctx, engine, cancel).await;
         *lock(&task_slot) = None;
         if let Err(e) = &outcome {
-            tracing::warn!(error = %e, "the full synchronization failed");
+            tracing::warn!(error = %e, "the background synchronization failed");
         }
         // The window was closed during the run and the app stayed for it: now it may go.
         if app.webview_windows().is_empty() {
-            tracing::info!("the full synchronization ended with no window open; Couplet exits");
+            tracing::info!(
+                "the background synchronization ended with no window open; Couplet exits"
+            );
             app.exit(0);
         }
         // The command may have returned already; then nobody waits for this.
@@ -65,7 +115,7 @@ pub async fn full_sync_start<R: Runtime>(
     let run_id = tokio::select! {
         done = &mut done_rx => done.map_err(|_| ApiError::new(
             ErrorCode::Internal,
-            "The full synchronization stopped unexpectedly.",
+            "The synchronization stopped unexpectedly.",
         ))??,
         event = first.recv() => match event {
             Ok(progress) => {
@@ -75,7 +125,7 @@ pub async fn full_sync_start<R: Runtime>(
             // The engine ended before the first event: its outcome names the run.
             Err(_) => done_rx.await.map_err(|_| ApiError::new(
                 ErrorCode::Internal,
-                "The full synchronization stopped unexpectedly.",
+                "The synchronization stopped unexpectedly.",
             ))??,
         },
     };

@@ -59,6 +59,13 @@ export const commands = {
 	fullSyncStart: () => typedError<string, ApiError>(__TAURI_INVOKE("full_sync_start")),
 	/**  Asks the running full synchronization to stop after the page it is writing. */
 	fullSyncCancel: () => typedError<null, ApiError>(__TAURI_INVOKE("full_sync_cancel")),
+	/**  Plans a synchronization without writing anything and keeps the plan to apply. */
+	planPreview: (request: PlanRequest) => typedError<PlanView, ApiError>(__TAURI_INVOKE("plan_preview", { request })),
+	/**
+	 *  Applies a kept dry run in the background, exactly as planned, like a full synchronization:
+	 *  returns the run id once the engine named it; progress arrives as `SyncProgress` events.
+	 */
+	planApplyStart: (plan: string) => typedError<string, ApiError>(__TAURI_INVOKE("plan_apply_start", { plan })),
 };
 
 /** Events */
@@ -330,6 +337,16 @@ export type FailureCause =
 /**  The service failed or answered outside the protocol. */
 "service_error";
 
+/**  One field a planned write changes. */
+export type FieldChangeView = {
+	/**  The destination field. */
+	field: string,
+	/**  Its value now (null for a record to create). */
+	old: Value,
+	/**  The value to write. */
+	new: Value,
+};
+
 /**  The identity the integration runs as on a side. */
 export type IntegrationUser = {
 	/**  The user's id on that side (Dataverse `systemuserid` from `WhoAmI`). */
@@ -351,6 +368,18 @@ export type JobKind =
 /**  Uncouple records. */
 "uncouple";
 
+/**  What the plan does for one mapping. */
+export type MappingPlanView = {
+	/**  The table mapping. */
+	mapping: string,
+	/**  The counts. */
+	counts: PlanCountsView,
+	/**  Why planning stopped early, if it did. */
+	message: string | null,
+	/**  Every record the plan writes or reports, in order (unchanged ones are only counted). */
+	records: PlannedRecordView[],
+};
+
 /**  A table mapping, summarized. */
 export type MappingView = {
 	/**  Its name. */
@@ -367,6 +396,77 @@ export type MappingView = {
 	couplings: number,
 	/**  Whether it takes part in syncs. */
 	enabled: boolean,
+};
+
+/**  How many records a plan does what with. */
+export type PlanCountsView = {
+	/**  Counterparts to create. */
+	create: number,
+	/**  Coupled counterparts to update (newly coupled ones included). */
+	update: number,
+	/**  Records to couple to a matching counterpart. */
+	couple: number,
+	/**  Records needing no write. */
+	unchanged: number,
+	/**  Pairs changed on both sides. */
+	conflict: number,
+	/**  Records left alone, each with a reason. */
+	skip: number,
+	/**  Couplings removed because a side was deleted. */
+	delete: number,
+	/**  Records that cannot be synchronized. */
+	fail: number,
+};
+
+/**  What a dry run covers, as asked. */
+export type PlanRequest = 
+/**  Every enabled mapping, as a full synchronization. */
+{ kind: "full" } | 
+/**  One mapping's records changed since its last run, or all of them with `all`. */
+{ kind: "mapping"; 
+/**  The table mapping. */
+name: string; 
+/**  Every record the filters allow, creating missing counterparts. */
+all: boolean } | 
+/**  One record of a mapping, forced. */
+{ kind: "record"; 
+/**  The table mapping. */
+name: string; 
+/**  The side the id belongs to. */
+side: Side; 
+/**  The record's id. */
+id: string; 
+/**  The passes (the mapping's direction when `None`). */
+direction: Direction | null };
+
+/**  A kept dry run. */
+export type PlanView = {
+	/**  The id to apply it by. */
+	id: string,
+	/**  When it was planned. */
+	created_at: string,
+	/**  What it covers, for a person. */
+	scope: string,
+	/**  All mappings together. */
+	counts: PlanCountsView,
+	/**  Per mapping, in the order they apply. */
+	mappings: MappingPlanView[],
+};
+
+/**  What the plan does with one record. */
+export type PlannedRecordView = {
+	/**  The one-way pass. */
+	pass: Direction,
+	/**  `create`, `update`, `couple`, `conflict`, `skip`, `delete` or `fail`. */
+	action: string,
+	/**  The source record. */
+	source: string,
+	/**  The destination record, when known. */
+	destination: string | null,
+	/**  The fields written, old → new. */
+	changes: FieldChangeView[],
+	/**  Why (skip, conflict, failure) and, for failures, the fix. */
+	reason: string | null,
 };
 
 /**  One progress report of a mapping's pass, sent after each committed page. */
@@ -568,6 +668,8 @@ export type SyncPhase =
 
 /**  Progress of a mapping's pass during a synchronization, sent after each committed page. */
 export type SyncProgress = ProgressView;
+
+export type Value = null | boolean | number | string | Value[] | { [key in string]: Value };
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

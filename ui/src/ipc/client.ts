@@ -12,6 +12,8 @@ import type {
   Direction,
   ErrorCode,
   MappingView,
+  PlanRequest,
+  PlanView,
   ProgressView,
   RecordList,
   RunReport,
@@ -139,6 +141,16 @@ export function startFullSync(): Promise<string> {
 /** Asks the running full synchronization to stop. */
 export function cancelFullSync(): Promise<null> {
   return unwrap(commands.fullSyncCancel());
+}
+
+/** Plans a synchronization without writing anything; the plan is kept to be applied. */
+export function previewPlan(request: PlanRequest): Promise<PlanView> {
+  return unwrap(commands.planPreview(request));
+}
+
+/** Applies a kept dry run in the background, exactly as shown; resolves to its run id. */
+export function startPlanApply(planId: string): Promise<string> {
+  return unwrap(commands.planApplyStart(planId));
 }
 
 /** Calls `handler` with each progress report; resolves to a function that stops listening. */

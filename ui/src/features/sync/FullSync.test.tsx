@@ -1,6 +1,6 @@
 import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { act, screen, waitFor } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it } from "vitest";
 import { renderApp, unmountAndSettle } from "../../app/testing";
@@ -225,5 +225,84 @@ describe("full synchronization page", () => {
 
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("Dataverse: no client secret is stored. Connect again.");
+  });
+});
+
+const planCounts = { create: 0, update: 0, couple: 0, unchanged: 0, conflict: 0, skip: 0, delete: 0, fail: 0 };
+
+const plan = {
+  id: "0195b3f2-0000-7000-8000-0000000000aa",
+  created_at: "2026-11-24T00:00:00Z",
+  scope: "full synchronization",
+  counts: { ...planCounts, create: 1, update: 1, unchanged: 7 },
+  mappings: [
+    { mapping: "SALESPEOPLE", counts: { ...planCounts, unchanged: 3 }, message: null, records: [] },
+    {
+      mapping: "CUSTOMER",
+      counts: { ...planCounts, create: 1, update: 1, unchanged: 4 },
+      message: null,
+      records: [
+        {
+          pass: "to_crm",
+          action: "update",
+          source: "0195b3f2-0000-7000-8000-0000000000c1",
+          destination: "0195b3f2-0000-7000-8000-0000000000d1",
+          changes: [{ field: "telephone1", old: "+1 425 555 0100", new: "+1 425 555 0199" }],
+          reason: null,
+        },
+        {
+          pass: "to_crm",
+          action: "create",
+          source: "0195b3f2-0000-7000-8000-0000000000c2",
+          destination: "0195b3f2-0000-7000-8000-0000000000d2",
+          changes: [{ field: "name", old: null, new: "Trey Research" }],
+          reason: null,
+        },
+      ],
+    },
+  ],
+};
+
+describe("dry run", () => {
+  it("shows what a full synchronization would change, field by field, and applies exactly that plan", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC(
+      (cmd, args) => {
+        calls.push({ cmd, args });
+        switch (cmd) {
+          case "app_status":
+            return connected({ uses_demo_systems: true, demo_running: true });
+          case "mapping_list":
+            return mappings;
+          case "run_list":
+            return [];
+          case "plan_preview":
+            return plan;
+          case "plan_apply_start":
+            return "0195b3f2-0000-7000-8000-000000000000";
+          default:
+            return undefined;
+        }
+      },
+      { shouldMockEvents: true },
+    );
+    renderApp();
+
+    await userEvent.click(await screen.findByRole("button", { name: "Dry run" }));
+    const panel = await screen.findByRole("region", { name: "Dry run" });
+    expect(calls.find((c) => c.cmd === "plan_preview")?.args).toEqual({ request: { kind: "full" } });
+    expect(panel.textContent).toContain("Nothing was written");
+    expect(panel.textContent).toContain('telephone1: "+1 425 555 0100" → "+1 425 555 0199"');
+    expect(panel.textContent).toContain('name: — → "Trey Research"');
+    const planned = screen.getByRole("table", { name: "Planned changes per mapping" });
+    const customerRow = within(planned).getByRole("row", { name: /^CUSTOMER/ });
+    expect(customerRow.textContent).toBe("CUSTOMER11040000");
+    expect(calls.some((c) => c.cmd === "full_sync_start")).toBe(false);
+
+    await userEvent.click(screen.getByRole("button", { name: "Apply this plan" }));
+    await waitFor(() =>
+      expect(calls.find((c) => c.cmd === "plan_apply_start")?.args).toEqual({ plan: plan.id }),
+    );
+    await waitFor(() => expect(screen.queryByRole("region", { name: "Dry run" })).toBeNull());
   });
 });

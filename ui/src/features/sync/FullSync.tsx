@@ -17,9 +17,19 @@ import {
 } from "@fluentui/react-components";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import type { Counters, MappingView, ProgressView, RunReport, RunView } from "../../ipc/client";
-import { appStatus, cancelFullSync, listMappings, listRuns, onSyncProgress, startFullSync } from "../../ipc/client";
+import type { Counters, MappingView, PlanView, ProgressView, RunReport, RunView } from "../../ipc/client";
+import {
+  appStatus,
+  cancelFullSync,
+  listMappings,
+  listRuns,
+  onSyncProgress,
+  previewPlan,
+  startFullSync,
+  startPlanApply,
+} from "../../ipc/client";
 import { ErrorBar } from "../../components/ErrorBar";
+import { PlanPreview } from "./PlanPreview";
 import { type Seen, paceText } from "./pace";
 import { quotaText } from "./usage";
 
@@ -107,7 +117,21 @@ export function FullSyncPage() {
     onSettled: () => queries.invalidateQueries({ queryKey: ["app-status"] }),
   });
   const cancel = useMutation({ mutationFn: cancelFullSync });
-  const running = Boolean(status.data?.sync_running) || start.isPending;
+  const [plan, setPlan] = useState<PlanView | undefined>(undefined);
+  const preview = useMutation({
+    mutationFn: () => previewPlan({ kind: "full" }),
+    onSuccess: setPlan,
+  });
+  const apply = useMutation({
+    mutationFn: (id: string) => startPlanApply(id),
+    onMutate: () => {
+      setProgress({});
+      setNewestEvent(undefined);
+    },
+    onSuccess: () => setPlan(undefined),
+    onSettled: () => queries.invalidateQueries({ queryKey: ["app-status"] }),
+  });
+  const running = Boolean(status.data?.sync_running) || start.isPending || apply.isPending;
   // A window opened while the sync runs starts from the progress the app kept, then follows events.
   const kept = status.data?.sync_running ? status.data.sync_progress : [];
   const pace = (mapping: string): string => {
@@ -167,7 +191,20 @@ export function FullSyncPage() {
         <Button disabled={!running || cancel.isPending} onClick={() => cancel.mutate()}>
           Cancel
         </Button>
+        <Button disabled={running || preview.isPending} onClick={() => preview.mutate()}>
+          {preview.isPending ? "Planning…" : "Dry run"}
+        </Button>
       </Toolbar>
+      {preview.isError && <ErrorBar title="The dry run failed" error={preview.error} />}
+      {apply.isError && <ErrorBar title="The plan was not applied" error={apply.error} />}
+      {plan && (
+        <PlanPreview
+          plan={plan}
+          applying={running}
+          onApply={() => apply.mutate(plan.id)}
+          onDiscard={() => setPlan(undefined)}
+        />
+      )}
       {start.isError && <ErrorBar title="The full synchronization did not start" error={start.error} />}
       {cancel.isError && <ErrorBar title="The full synchronization could not be cancelled" error={cancel.error} />}
       {mappings.isError && <ErrorBar title="The table mappings could not be read" error={mappings.error} />}
