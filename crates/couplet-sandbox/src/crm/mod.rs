@@ -83,14 +83,15 @@ pub(crate) fn handle(shared: &Shared, req: &ApiRequest) -> ApiResponse {
     };
     if segments.len() == 4 && segments[3] == "$batch" {
         let mut store = shared.lock();
-        return batch::handle(&mut store, &ctx, req, version);
+        return store.in_one_request(true, |store| batch::handle(store, &ctx, req, version));
     }
     let resource = match parse_resource(&segments[3..]) {
         Ok(r) => r,
         Err(r) => return r,
     };
     let mut store = shared.lock();
-    dispatch(&mut store, &ctx, req, resource)
+    let writes = req.method != axum::http::Method::GET;
+    store.in_one_request(writes, |store| dispatch(store, &ctx, req, resource))
 }
 
 fn parse_resource(rest: &[&str]) -> Result<Resource, ApiResponse> {

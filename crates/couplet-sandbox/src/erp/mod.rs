@@ -94,11 +94,14 @@ pub(crate) fn handle(shared: &Shared, req: &ApiRequest) -> ApiResponse {
         return webhooks::handle(shared, &ctx, req, &rest);
     }
     let mut store = shared.lock();
-    let response = if rest.len() == 1 && rest[0] == "$batch" {
-        batch::handle(&mut store, &ctx, req)
-    } else {
-        dispatch(&mut store, &ctx, req, &rest)
-    };
+    let writes = req.method != axum::http::Method::GET;
+    let response = store.in_one_request(writes, |store| {
+        if rest.len() == 1 && rest[0] == "$batch" {
+            batch::handle(store, &ctx, req)
+        } else {
+            dispatch(store, &ctx, req, &rest)
+        }
+    });
     shared.webhooks.record(ctx.changes.take());
     response
 }

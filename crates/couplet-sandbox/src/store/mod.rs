@@ -69,7 +69,9 @@ pub(crate) struct Store {
     version: u64,
     series: BTreeMap<String, u64>,
     tokens: HashMap<String, TokenInfo>,
-    in_transaction: bool,
+    /// How many groups of changes are open: the outer one is a transaction, inner ones are
+    /// savepoints.
+    depth: usize,
     file_backed: bool,
 }
 
@@ -128,7 +130,7 @@ impl Store {
             version: FIRST_VERSION,
             series: BTreeMap::new(),
             tokens: HashMap::new(),
-            in_transaction: false,
+            depth: 0,
             file_backed: false,
         };
         store.take_over_old_rows()?;
@@ -282,36 +284,67 @@ impl Store {
     }
 
     /// Starts an all-or-nothing group of changes ([`Store::commit`] keeps them,
-    /// [`Store::rollback`] undoes them).
+    /// [`Store::rollback`] undoes them). Groups nest: one started inside another (a change set
+    /// inside a request) is a savepoint, undone alone.
     pub(crate) fn begin(&mut self) {
-        if self.in_transaction {
-            return;
-        }
-        match self.conn.execute_batch("BEGIN") {
-            Ok(()) => self.in_transaction = true,
-            Err(e) => tracing::error!("cannot start a transaction: {e}"),
+        let sql = match self.depth {
+            0 => "BEGIN".to_owned(),
+            n => format!("SAVEPOINT g{n}"),
+        };
+        match self.conn.execute_batch(&sql) {
+            Ok(()) => self.depth += 1,
+            Err(e) => tracing::error!("cannot start a group of changes: {e}"),
         }
     }
 
-    /// Keeps the changes made since [`Store::begin`].
+    /// Runs one request's work: a request that may write runs in one group of changes, kept
+    /// at its end whatever it answered (as each statement was kept before), so SQLite commits
+    /// once per request instead of once per statement. Groups the work starts itself (an
+    /// atomic batch, a change set) nest inside it.
+    pub(crate) fn in_one_request<T>(
+        &mut self,
+        writes: bool,
+        work: impl FnOnce(&mut Store) -> T,
+    ) -> T {
+        if !writes {
+            return work(self);
+        }
+        self.begin();
+        let depth = self.depth;
+        let out = work(self);
+        if self.depth == depth {
+            self.commit();
+        }
+        out
+    }
+
+    /// Keeps the changes made since the matching [`Store::begin`].
     pub(crate) fn commit(&mut self) {
-        if !self.in_transaction {
+        if self.depth == 0 {
             return;
         }
-        self.in_transaction = false;
-        if let Err(e) = self.conn.execute_batch("COMMIT") {
-            tracing::error!("cannot commit: {e}");
+        self.depth -= 1;
+        let sql = match self.depth {
+            0 => "COMMIT".to_owned(),
+            n => format!("RELEASE g{n}"),
+        };
+        if let Err(e) = self.conn.execute_batch(&sql) {
+            tracing::error!("cannot keep the changes: {e}");
         }
     }
 
-    /// Undoes every change made since [`Store::begin`].
+    /// Undoes every change made since the matching [`Store::begin`].
     pub(crate) fn rollback(&mut self) {
-        if !self.in_transaction {
+        if self.depth == 0 {
             return;
         }
-        self.in_transaction = false;
-        if let Err(e) = self.conn.execute_batch("ROLLBACK") {
-            tracing::error!("cannot roll back: {e}");
+        self.depth -= 1;
+        let sql = match self.depth {
+            0 => "ROLLBACK".to_owned(),
+            n => format!("ROLLBACK TO g{n}; RELEASE g{n}"),
+        };
+        if let Err(e) = self.conn.execute_batch(&sql) {
+            tracing::error!("cannot undo the changes: {e}");
         }
         // Series handed out inside the rolled-back changes are read back from the file.
         if let Err(e) = self.reload_series() {

@@ -57,6 +57,37 @@ fn rollback_restores_replaced_removed_and_inserted_rows() {
 }
 
 #[test]
+fn a_group_undone_inside_a_request_keeps_the_requests_other_changes() {
+    // A Dataverse $batch: an independent create, then a change set that fails and is undone.
+    let mut store = Store::in_memory(Utc::now()).expect("opens");
+    let accounts = TableId::Crm(CrmTable::Accounts);
+    let (kept, undone) = (Uuid::from_u128(1), Uuid::from_u128(2));
+    store.in_one_request(true, |store| {
+        store.put(accounts, kept, row("kept", "2024-01-01T00:00:00Z"));
+        store.begin();
+        store.put(accounts, undone, row("undone", "2024-01-01T00:00:00Z"));
+        store.rollback();
+    });
+    assert!(
+        store.get(accounts, &kept).is_some(),
+        "the request's own change is kept"
+    );
+    assert!(
+        store.get(accounts, &undone).is_none(),
+        "the change set is undone alone"
+    );
+    store.in_one_request(true, |store| {
+        store.begin();
+        store.put(accounts, undone, row("again", "2024-01-01T00:00:00Z"));
+        store.commit();
+    });
+    assert!(
+        store.get(accounts, &undone).is_some(),
+        "a kept inner group is kept"
+    );
+}
+
+#[test]
 fn rows_come_in_key_order_across_chunks_and_by_modified_within_bounds() {
     let mut store = Store::in_memory(Utc::now()).expect("opens");
     let n = CHUNK as u128 * 2 + 7;
