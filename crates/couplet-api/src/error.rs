@@ -132,6 +132,14 @@ impl From<couplet_engine::EngineError> for ApiError {
             E::UnknownPlan(_) => ApiError::new(ErrorCode::NotFound, sentence(&e.to_string())),
             E::PlanApplied { .. } => ApiError::new(ErrorCode::Conflict, sentence(&e.to_string())),
             E::Cancelled => ApiError::new(ErrorCode::Cancelled, sentence(&e.to_string())),
+            E::UnknownConflict(_) => ApiError::new(ErrorCode::NotFound, sentence(&e.to_string())),
+            E::ConflictClosed(_) | E::ConflictChanged(_) => {
+                ApiError::new(ErrorCode::Conflict, sentence(&e.to_string()))
+            }
+            E::Resolution(_) => ApiError::validation(sentence(&e.to_string())),
+            E::ResolutionFailed(_) => {
+                ApiError::new(ErrorCode::RemoteRejected, sentence(&e.to_string()))
+            }
         }
     }
 }

@@ -7,12 +7,13 @@ use couplet_model::{
     Checkpoint, Counters, Coupling, Direction, Endpoint, EndpointError, ErrorKind, Fields, Run,
     Side, SyncError, WriteOp, WriteOutcome,
 };
+use couplet_store::conflicts::{self, Recorded};
 use couplet_store::{Store, StoreError, couplings, runs, sync_errors};
 use tracing::{debug, warn};
 use uuid::Uuid;
 
 use crate::EngineError;
-use crate::planner::{FieldChange, Plan, PlannedOp};
+use crate::planner::{ConflictField, FieldChange, Plan, PlannedOp, UnchangedReason};
 
 /// Writes per call to [`Endpoint::write`]: as many as one Dataverse `CreateMultiple` takes
 /// (Microsoft suggests about 1,000); connectors split further as their service requires (BC's
@@ -165,10 +166,23 @@ struct Commit {
     /// Couplings to mark failed, with the error message that failed them.
     failures: Vec<(Coupling, String)>,
     errors: Vec<SyncError>,
+    /// Conflicts met: kept (and reported once per run) when the page commits.
+    conflicts: Vec<MetConflict>,
+    /// ERP ids of coupled pairs found or made equal: an open conflict of theirs is over.
+    in_step: Vec<Uuid>,
     mapping: String,
     pass: Option<Direction>,
     run_id: Uuid,
     at: Option<DateTime<Utc>>,
+}
+
+/// A conflict the planner met, as the page commits it.
+#[derive(Debug)]
+struct MetConflict {
+    source_id: Uuid,
+    coupling: Coupling,
+    fields: Vec<ConflictField>,
+    text: String,
 }
 
 fn cause_of(e: &EndpointError) -> String {
@@ -245,6 +259,7 @@ fn settle(plan: &Plan, outcomes: &[Outcome], run_id: Uuid, now: DateTime<Utc>) -
                 }
                 coupling.last_synced_at = Some(now);
                 debug!(source = %source_id, destination = %dest_id, "updated");
+                c.in_step.push(coupling.erp_id);
                 c.upserts.push(coupling);
                 c.counters.modified += 1;
             }
@@ -279,8 +294,16 @@ fn settle(plan: &Plan, outcomes: &[Outcome], run_id: Uuid, now: DateTime<Utc>) -
                     }
                 }
             }
-            (PlannedOp::Unchanged { refresh, .. }, _) => {
+            (
+                PlannedOp::Unchanged {
+                    refresh, reason, ..
+                },
+                _,
+            ) => {
                 if let Some(coupling) = refresh {
+                    if *reason == UnchangedReason::SameValues {
+                        c.in_step.push(coupling.erp_id);
+                    }
                     let mut coupling = coupling.clone();
                     coupling.last_synced_at = Some(now);
                     c.upserts.push(coupling);
@@ -296,21 +319,19 @@ fn settle(plan: &Plan, outcomes: &[Outcome], run_id: Uuid, now: DateTime<Utc>) -
             (
                 PlannedOp::Conflict {
                     coupling,
+                    fields,
                     message,
                     fix,
                     ..
                 },
                 _,
             ) => {
-                let text = format!("{message} {fix}");
-                c.fail(
+                c.conflicts.push(MetConflict {
                     source_id,
-                    Some(coupling.id(destination)),
-                    Some(coupling),
-                    text,
-                    None,
-                    false,
-                );
+                    coupling: coupling.clone(),
+                    fields: fields.clone(),
+                    text: format!("{message} {fix}"),
+                });
             }
             (
                 PlannedOp::Fail {
@@ -406,8 +427,57 @@ impl Commit {
         Ok(out)
     }
 
+    /// Keeps the conflicts met and closes those of pairs now in step. A conflict counts as a
+    /// failure with its sync error once per run: the second pass of a bidirectional mapping
+    /// meets the same pair again and says nothing more.
+    fn settle_conflicts(
+        &mut self,
+        conn: &couplet_store::rusqlite::Connection,
+    ) -> Result<(), StoreError> {
+        let at = self.at.unwrap_or_else(Utc::now);
+        let destination = self.pass.and_then(|p| p.source()).map(Side::other);
+        for met in std::mem::take(&mut self.conflicts) {
+            let fields = serde_json::to_string(&met.fields)
+                .map_err(|e| StoreError::corrupt("conflict fields", e))?;
+            let c = &met.coupling;
+            let recorded = conflicts::record(
+                conn,
+                &self.mapping,
+                c.erp_id,
+                c.crm_id,
+                &fields,
+                self.run_id,
+                at,
+            )?;
+            if recorded == Recorded::Reported {
+                self.fail(
+                    met.source_id,
+                    destination.map(|d| c.id(d)),
+                    Some(c),
+                    met.text,
+                    Some("conflict".to_owned()),
+                    false,
+                );
+            }
+        }
+        if !self.in_step.is_empty() && conflicts::open_count(conn, &self.mapping)? > 0 {
+            for erp_id in std::mem::take(&mut self.in_step) {
+                conflicts::close_unless_met_by(
+                    conn,
+                    &self.mapping,
+                    erp_id,
+                    self.run_id,
+                    "Both records hold the same values again.",
+                    at,
+                )?;
+            }
+        }
+        Ok(())
+    }
+
     /// Writes the page's results inside the caller's transaction.
     fn write(mut self, conn: &couplet_store::rusqlite::Connection) -> Result<Counters, StoreError> {
+        self.settle_conflicts(conn)?;
         for (mapping, side, id) in &self.removals {
             couplings::delete(conn, mapping, *side, *id)?;
         }

@@ -54,6 +54,23 @@ pub enum EngineError {
         /// The run that applied it.
         run: uuid::Uuid,
     },
+    /// No conflict has that number.
+    #[error("there is no conflict {0}; list the open conflicts to see their numbers")]
+    UnknownConflict(i64),
+    /// The conflict was resolved already.
+    #[error("the conflict {0} is resolved already")]
+    ConflictClosed(i64),
+    /// A record of the conflict changed since it was met.
+    #[error(
+        "a record of conflict {0} changed since the conflict was met; synchronize the mapping again to see the values as they are now"
+    )]
+    ConflictChanged(i64),
+    /// The resolution asked for does not fit the conflict.
+    #[error("{0}")]
+    Resolution(String),
+    /// Writing the chosen values failed.
+    #[error("the chosen values were not written: {0}")]
+    ResolutionFailed(String),
     /// The mappings' dependencies cannot be ordered.
     #[error(transparent)]
     Order(#[from] OrderError),

@@ -17,5 +17,6 @@ mod sync;
 pub use error::EngineError;
 pub use progress::{Phase, Progress};
 pub use sync::{
-    DryRun, Engine, MappingPlan, PassPlan, PlanCounts, PlanScope, SyncOptions, read_all,
+    DryRun, Engine, MappingPlan, PassPlan, PlanCounts, PlanScope, Resolution, Resolved,
+    SyncOptions, conflict_fields, read_all,
 };

@@ -25,6 +25,7 @@
 
 pub mod checkpoints;
 mod columns;
+pub mod conflicts;
 pub mod connections;
 pub mod couplings;
 pub mod entity_schemas;

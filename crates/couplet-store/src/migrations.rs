@@ -18,7 +18,11 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_entity_schemas",
         include_str!("../migrations/0003_entity_schemas.sql"),
     ),
-    ("0010_plans", include_str!("../migrations/0010_plans.sql")),
+    ("0004_plans", include_str!("../migrations/0004_plans.sql")),
+    (
+        "0005_conflicts",
+        include_str!("../migrations/0005_conflicts.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

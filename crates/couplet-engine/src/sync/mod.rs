@@ -14,8 +14,10 @@
 mod pass;
 mod preview;
 mod reading;
+mod resolution;
 pub use preview::{DryRun, MappingPlan, PassPlan, PlanCounts, PlanScope};
 pub use reading::read_all;
+pub use resolution::{Resolution, Resolved, conflict_fields};
 
 use std::sync::Arc;
 
