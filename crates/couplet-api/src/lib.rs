@@ -4,6 +4,7 @@
 //! [`AppContext`] and exposes each user-facing operation as one async function returning
 //! `Result<T, ApiError>`. It knows nothing of Tauri or of terminals.
 
+pub mod conflicts;
 pub mod connection_checks;
 pub mod connections;
 pub mod context;

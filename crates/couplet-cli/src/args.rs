@@ -43,6 +43,8 @@ pub enum Command {
     /// Dry run: what a synchronization would do, per mapping and record, without writing;
     /// `--apply ID` then does exactly that.
     Plan(crate::plan::PlanArgs),
+    /// Pairs changed on both sides whose values differ: list, show, resolve field by field.
+    Conflicts(crate::conflicts::ConflictsArgs),
     /// List the couplings of a mapping.
     Couplings {
         /// The table mapping (CUSTOMER, SALESPEOPLE).
