@@ -8,6 +8,7 @@ pub mod commands;
 pub mod events;
 pub mod instance;
 pub mod launch;
+pub mod scheduler;
 pub mod state;
 
 use std::path::{Path, PathBuf};
@@ -126,6 +127,11 @@ pub fn run() -> Result<(), StartError> {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            let ctx = app.state::<DesktopState>().ctx().clone();
+            tauri::async_runtime::spawn(scheduler::keep_running(
+                ctx,
+                tokio_util::sync::CancellationToken::new(),
+            ));
             if let Some(listener) = listener {
                 let handle = app.handle().clone();
                 listener.serve(move || show_main_window(&handle));

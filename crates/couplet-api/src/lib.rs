@@ -12,6 +12,7 @@ pub mod couplings;
 pub mod demo;
 pub mod dto;
 pub mod error;
+pub mod jobs;
 pub mod mappings;
 pub mod plans;
 pub mod records;

@@ -45,6 +45,8 @@ pub enum Command {
     Plan(crate::plan::PlanArgs),
     /// Pairs changed on both sides whose values differ: list, show, resolve field by field.
     Conflicts(crate::conflicts::ConflictsArgs),
+    /// The job queue: list, add, pause, resume, run now, delete; `jobs run` runs it headless.
+    Jobs(crate::jobs::JobsArgs),
     /// List the couplings of a mapping.
     Couplings {
         /// The table mapping (CUSTOMER, SALESPEOPLE).

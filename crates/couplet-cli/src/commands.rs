@@ -35,6 +35,7 @@ pub async fn run(cli: Cli) -> Result<(), ApiError> {
                 Command::Sync(args) => run_sync(&ctx, args, json).await,
                 Command::Plan(args) => crate::plan::run(&ctx, args, json).await,
                 Command::Conflicts(args) => crate::conflicts::run(&ctx, args, json).await,
+                Command::Jobs(args) => crate::jobs::run(&ctx, args, json).await,
                 Command::Couplings {
                     mapping,
                     offset,

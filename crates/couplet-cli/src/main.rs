@@ -6,6 +6,7 @@
 mod args;
 mod commands;
 mod conflicts;
+mod jobs;
 mod output;
 mod plan;
 mod progress;

@@ -5,6 +5,7 @@
 //!   counters, sync errors and the checkpoint in one transaction per page.
 //! - [`Engine`]: runs, passes, pages, full sync in dependency order, progress events,
 //!   cancellation, manual coupling.
+//! - [`scheduler`]: the job queue's scheduler (due jobs, leases, back-off).
 //! - [`fingerprint`]: fingerprints of synchronized values and ids of created records.
 
 pub mod applier;
@@ -12,6 +13,7 @@ mod error;
 pub mod fingerprint;
 pub mod planner;
 mod progress;
+pub mod scheduler;
 mod sync;
 
 pub use error::EngineError;

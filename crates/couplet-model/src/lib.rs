@@ -10,6 +10,7 @@ pub mod connection;
 pub mod coupling;
 pub mod endpoint;
 pub mod filter;
+pub mod job;
 pub mod mapping;
 pub mod record;
 pub mod run;
@@ -23,6 +24,7 @@ pub use endpoint::{
     Endpoint, EndpointError, ErrorKind, IntegrationUser, Page, Query, WriteOp, WriteOutcome,
 };
 pub use filter::{CmpOp, Filter, Literal};
+pub use job::{Job, JobStatus, JobWork};
 pub use mapping::{ConflictRule, DeletionRule, FieldMapping, Numbering, TableMapping, Transform};
 pub use record::{Fields, Record};
 pub use run::{Checkpoint, Counters, JobKind, Run, RunState, SyncError};

@@ -31,6 +31,7 @@ pub mod couplings;
 pub mod entity_schemas;
 mod error;
 mod filter_json;
+pub mod jobs;
 pub mod mappings;
 pub mod migrations;
 pub mod plans;

@@ -23,6 +23,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_conflicts",
         include_str!("../migrations/0005_conflicts.sql"),
     ),
+    ("0006_jobs", include_str!("../migrations/0006_jobs.sql")),
 ];
 
 /// The newest schema version this build knows.
