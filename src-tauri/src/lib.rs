@@ -49,6 +49,8 @@ macro_rules! specta_builder_for {
                 commands::full_sync::full_sync_start::<$rt>,
                 commands::full_sync::full_sync_cancel,
                 commands::full_sync::plan_preview,
+                commands::conflicts::conflict_list,
+                commands::conflicts::conflict_resolve,
                 commands::full_sync::plan_apply_start::<$rt>,
             ])
             .events(collect_events![events::SyncProgress])

@@ -1,5 +1,6 @@
 //! Synchronization: one record, one mapping, or everything.
 
+use couplet_engine::applier::CONFLICT_CAUSE;
 use couplet_engine::{Engine, SyncOptions};
 use couplet_model::{Direction, Side};
 use tokio_util::sync::CancellationToken;
@@ -77,7 +78,9 @@ pub async fn sync_records(
 
 /// Synchronizes again the records named by the sync errors `error_ids`, each in the
 /// direction it failed in: one run per mapping and direction. Errors that name no record
-/// are left out; when none names one, nothing runs and the answer says so.
+/// are left out; when none names one, nothing runs and the answer says so. Conflicts are left
+/// out too: a retry is a forced write of one side's values, which would settle a conflict
+/// without anyone choosing; they are resolved field by field instead.
 pub async fn retry_errors(
     ctx: &AppContext,
     engine: &Engine,
@@ -90,7 +93,14 @@ pub async fn retry_errors(
         .await?;
     // In the order the errors came, one group per mapping and direction.
     let mut groups: Vec<((String, Direction), Vec<Uuid>)> = Vec::new();
+    let conflicts = errors
+        .iter()
+        .filter(|e| e.cause.as_deref() == Some(CONFLICT_CAUSE))
+        .count();
     for e in &errors {
+        if e.cause.as_deref() == Some(CONFLICT_CAUSE) {
+            continue;
+        }
         let Some(id) = e.source_id else { continue };
         let key = (e.mapping.clone(), e.direction);
         match groups.iter_mut().find(|(k, _)| *k == key) {
@@ -98,6 +108,11 @@ pub async fn retry_errors(
             Some((_, ids)) => ids.push(id),
             None => groups.push((key, vec![id])),
         }
+    }
+    if groups.is_empty() && conflicts > 0 {
+        return Err(ApiError::validation(
+            "These records are in conflict: choose which values to keep on the Conflicts page (or with `couplet conflicts resolve`) instead of retrying.",
+        ));
     }
     if groups.is_empty() {
         return Err(ApiError::validation(

@@ -176,6 +176,9 @@ struct Commit {
     at: Option<DateTime<Utc>>,
 }
 
+/// The cause of a conflict's sync error: conflicts are resolved, not retried.
+pub const CONFLICT_CAUSE: &str = "conflict";
+
 /// A conflict the planner met, as the page commits it.
 #[derive(Debug)]
 struct MetConflict {
@@ -455,7 +458,7 @@ impl Commit {
                     destination.map(|d| c.id(d)),
                     Some(c),
                     met.text,
-                    Some("conflict".to_owned()),
+                    Some(CONFLICT_CAUSE.to_owned()),
                     false,
                 );
             }

@@ -142,9 +142,11 @@ fn a_failed_record_is_retried_from_its_error_and_from_its_run() {
     directions.sort_unstable();
     assert_eq!(
         directions,
-        ["from_crm", "to_crm"],
-        "one run per direction with failures (the conflict and MH's customer): {by_run}"
+        ["to_crm"],
+        "MH's customer again; the conflict is left for a person to resolve: {by_run}"
     );
+    let open = invoke(&window, "conflict_list", json!({"includeResolved": false})).expect("lists");
+    assert_eq!(open.as_array().map(Vec::len), Some(1), "{open}");
 
     let err =
         invoke(&window, "errors_retry", json!({"errorIds": [999_999]})).expect_err("no such error");

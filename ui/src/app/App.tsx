@@ -12,6 +12,7 @@ import {
 } from "@fluentui/react-components";
 import {
   ArrowSyncCircleRegular,
+  BranchCompareRegular,
   DocumentBulletListClockRegular,
   PeopleRegular,
   BuildingRegular,
@@ -23,6 +24,7 @@ import type { ReactElement } from "react";
 import type { AppStatus } from "../ipc/client";
 import { appStatus, startDemo } from "../ipc/client";
 import { ErrorBar } from "../components/ErrorBar";
+import { ConflictsPage } from "../features/conflicts/ConflictsPage";
 import { RecordsPage } from "../features/couplings/RecordsPage";
 import { RunsPage } from "../features/runs/RunsPage";
 import { FirstRun } from "../features/setup/FirstRun";
@@ -52,7 +54,7 @@ export function makeQueryClient(): QueryClient {
   });
 }
 
-type PageId = "full-sync" | "customers" | "accounts" | "salespeople" | "runs";
+type PageId = "full-sync" | "customers" | "accounts" | "salespeople" | "conflicts" | "runs";
 
 const PAGES: { id: PageId; label: string; icon: ReactElement; render: () => ReactElement }[] = [
   { id: "full-sync", label: "Full synchronization", icon: <ArrowSyncCircleRegular />, render: () => <FullSyncPage /> },
@@ -99,6 +101,7 @@ const PAGES: { id: PageId; label: string; icon: ReactElement; render: () => Reac
       />
     ),
   },
+  { id: "conflicts", label: "Conflicts", icon: <BranchCompareRegular />, render: () => <ConflictsPage /> },
   { id: "runs", label: "Runs and errors", icon: <DocumentBulletListClockRegular />, render: () => <RunsPage /> },
 ];
 

@@ -61,6 +61,10 @@ export const commands = {
 	fullSyncCancel: () => typedError<null, ApiError>(__TAURI_INVOKE("full_sync_cancel")),
 	/**  Plans a synchronization without writing anything and keeps the plan to apply. */
 	planPreview: (request: PlanRequest) => typedError<PlanView, ApiError>(__TAURI_INVOKE("plan_preview", { request })),
+	/**  The open conflicts (resolved ones too with `include_resolved`), newest first. */
+	conflictList: (includeResolved: boolean) => typedError<ConflictView[], ApiError>(__TAURI_INVOKE("conflict_list", { includeResolved })),
+	/**  Resolves the conflict `id`: each field keeps the chosen side's value, written to the other. */
+	conflictResolve: (id: number, choices: FieldChoice[]) => typedError<ResolvedView, ApiError>(__TAURI_INVOKE("conflict_resolve", { id, choices })),
 	/**
 	 *  Applies a kept dry run in the background, exactly as planned, like a full synchronization:
 	 *  returns the run id once the engine named it; progress arrives as `SyncProgress` events.
@@ -165,6 +169,40 @@ export type CompanyView = {
 	id: string,
 	/**  Its display name. */
 	name: string,
+};
+
+/**  One field that differs, with both values. */
+export type ConflictFieldView = {
+	/**  The Business Central field. */
+	erp_field: string,
+	/**  The Dataverse field. */
+	crm_field: string,
+	/**  Business Central's value. */
+	erp_value: Value,
+	/**  Dataverse's value. */
+	crm_value: Value,
+};
+
+/**  A conflict. */
+export type ConflictView = {
+	/**  Its number, to resolve it by. */
+	id: number,
+	/**  The table mapping. */
+	mapping: string,
+	/**  The Business Central record. */
+	erp_id: string,
+	/**  The Dataverse record. */
+	crm_id: string,
+	/**  The fields that differ. */
+	fields: ConflictFieldView[],
+	/**  When a run first met it. */
+	first_detected: string,
+	/**  When a run last met it. */
+	detected_at: string,
+	/**  Whether it still waits for a decision. */
+	open: boolean,
+	/**  How it was resolved. */
+	resolution: string | null,
 };
 
 /**
@@ -345,6 +383,14 @@ export type FieldChangeView = {
 	old: Value,
 	/**  The value to write. */
 	new: Value,
+};
+
+/**  One field's choice: the side whose value it keeps. */
+export type FieldChoice = {
+	/**  The field (Business Central's or Dataverse's name). */
+	field: string,
+	/**  The side whose value it keeps. */
+	side: Side,
 };
 
 /**  The identity the integration runs as on a side. */
@@ -545,6 +591,16 @@ export type RecordStatus =
 "skipped" | 
 /**  Coupled to a record that no longer exists on the other side. */
 "counterpart_missing";
+
+/**  What resolving did. */
+export type ResolvedView = {
+	/**  The conflict. */
+	id: number,
+	/**  How it was resolved. */
+	resolution: string,
+	/**  The runs that wrote the chosen values. */
+	runs: RunView[],
+};
 
 /**  A run and the runs inside it. */
 export type RunReport = {

@@ -4,11 +4,13 @@ import { commands, events } from "./bindings";
 import type {
   ApiError,
   AppStatus,
+  ConflictView,
   ConnectionInput,
   ConnectionReport,
   ConnectionTestView,
   CouplingView,
   DemoSetup,
+  FieldChoice,
   Direction,
   ErrorCode,
   MappingView,
@@ -16,6 +18,7 @@ import type {
   PlanView,
   ProgressView,
   RecordList,
+  ResolvedView,
   RunReport,
   Side,
   SyncError,
@@ -151,6 +154,16 @@ export function previewPlan(request: PlanRequest): Promise<PlanView> {
 /** Applies a kept dry run in the background, exactly as shown; resolves to its run id. */
 export function startPlanApply(planId: string): Promise<string> {
   return unwrap(commands.planApplyStart(planId));
+}
+
+/** The open conflicts (resolved ones too with `includeResolved`), newest first. */
+export function listConflicts(includeResolved = false): Promise<ConflictView[]> {
+  return unwrap(commands.conflictList(includeResolved));
+}
+
+/** Resolves a conflict: each field keeps the chosen side's value, written to the other side. */
+export function resolveConflict(id: number, choices: FieldChoice[]): Promise<ResolvedView> {
+  return unwrap(commands.conflictResolve(id, choices));
 }
 
 /** Calls `handler` with each progress report; resolves to a function that stops listening. */
