@@ -63,3 +63,86 @@ pub async fn errors(
         })
         .await?)
 }
+
+/// One entry of a pair's history, as shown.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct HistoryView {
+    /// The Business Central record.
+    pub erp_id: Uuid,
+    /// The Dataverse record.
+    pub crm_id: Uuid,
+    /// The run that wrote.
+    pub run_id: Uuid,
+    /// The pass that wrote.
+    pub direction: couplet_model::Direction,
+    /// `created`, `updated` or `coupled`.
+    pub action: String,
+    /// The fields changed: field, old, new.
+    pub changes: Vec<couplet_store::history::FieldHistory>,
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// What each run wrote to the pair whose Business Central or Dataverse record is `id`, newest
+/// first.
+pub async fn history(
+    ctx: &AppContext,
+    mapping: &str,
+    id: Uuid,
+    limit: usize,
+) -> Result<Vec<HistoryView>, ApiError> {
+    let name = crate::mappings::get(ctx, mapping).await?.name;
+    let entries = ctx
+        .store()
+        .run(move |conn| couplet_store::history::for_record(conn, &name, id, limit))
+        .await?;
+    Ok(entries
+        .into_iter()
+        .map(|e| HistoryView {
+            erp_id: e.erp_id,
+            crm_id: e.crm_id,
+            run_id: e.run_id,
+            direction: e.direction,
+            action: e.action,
+            changes: e.changes,
+            at: e.at,
+        })
+        .collect())
+}
+
+/// What a purge removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct PurgedView {
+    /// Runs (parts included).
+    pub runs: u64,
+    /// Sync errors.
+    pub errors: u64,
+    /// History entries.
+    pub history: u64,
+    /// Resolved conflicts.
+    pub conflicts: u64,
+    /// Dry runs.
+    pub plans: u64,
+}
+
+/// Forgets runs, their errors, history, resolved conflicts and dry runs older than `days`
+/// days; the latest run of each mapping and direction stays with its errors.
+pub async fn purge(ctx: &AppContext, days: u32) -> Result<PurgedView, ApiError> {
+    if days == 0 {
+        return Err(ApiError::validation(
+            "give a number of days of at least 1 (what is younger is kept)",
+        ));
+    }
+    let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
+    let p = ctx
+        .store()
+        .run(move |conn| couplet_store::purge::older_than(conn, cutoff))
+        .await?;
+    Ok(PurgedView {
+        runs: p.runs,
+        errors: p.errors,
+        history: p.history,
+        conflicts: p.conflicts,
+        plans: p.plans,
+    })
+}

@@ -85,8 +85,26 @@ pub enum Command {
     },
     /// List recent runs with their counters.
     Runs {
+        /// `purge` forgets old entries; without it, the runs are listed.
+        #[command(subcommand)]
+        action: Option<RunsAction>,
         /// How many runs.
         #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// What each run wrote to a coupled pair: field, old value, new value.
+    History {
+        /// The table mapping (CUSTOMER, SALESPEOPLE).
+        #[arg(long, short)]
+        mapping: String,
+        /// The Business Central record's id.
+        #[arg(long, conflicts_with = "crm", required_unless_present = "crm")]
+        erp: Option<Uuid>,
+        /// The Dataverse record's id.
+        #[arg(long)]
+        crm: Option<Uuid>,
+        /// How many entries.
+        #[arg(long, default_value_t = 50)]
         limit: usize,
     },
     /// Print an entity's schema as the service's metadata describes it (cached after the
@@ -263,6 +281,18 @@ pub struct SyncArgs {
     /// Direction for --record on a bidirectional mapping (default: the mapping's).
     #[arg(long, value_enum)]
     pub direction: Option<DirectionArg>,
+}
+
+/// What `couplet runs` does besides listing.
+#[derive(Debug, Subcommand)]
+pub enum RunsAction {
+    /// Forget runs, their errors, history, resolved conflicts and dry runs older than N days
+    /// (the latest run of each mapping stays with its errors).
+    Purge {
+        /// Keep what is younger than this many days.
+        #[arg(long, value_name = "DAYS")]
+        older_than: u32,
+    },
 }
 
 /// A side on the command line.

@@ -10,7 +10,7 @@ use couplet_model::Side;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::args::{AuthArg, Cli, Command, ConnectArgs, SandboxArgs, SyncArgs};
+use crate::args::{AuthArg, Cli, Command, ConnectArgs, RunsAction, SandboxArgs, SyncArgs};
 use crate::{output, progress};
 
 /// Runs the command line's command.
@@ -76,9 +76,40 @@ pub async fn run(cli: Cli) -> Result<(), ApiError> {
                     );
                     Ok(())
                 }
-                Command::Runs { limit } => {
+                Command::Runs {
+                    action: None,
+                    limit,
+                } => {
                     let list = runs::list(&ctx, limit).await?;
                     output::runs(json, &list);
+                    Ok(())
+                }
+                Command::Runs {
+                    action: Some(RunsAction::Purge { older_than }),
+                    ..
+                } => {
+                    let p = runs::purge(&ctx, older_than).await?;
+                    output::value(
+                        json,
+                        &p,
+                        &format!(
+                            "Forgot {} runs, {} errors, {} history entries, {} resolved conflicts and {} dry runs older than {older_than} days.",
+                            p.runs, p.errors, p.history, p.conflicts, p.plans
+                        ),
+                    );
+                    Ok(())
+                }
+                Command::History {
+                    mapping,
+                    erp,
+                    crm,
+                    limit,
+                } => {
+                    let Some(id) = erp.or(crm) else {
+                        return Err(ApiError::validation("give --erp ID or --crm ID"));
+                    };
+                    let list = runs::history(&ctx, &mapping, id, limit).await?;
+                    output::history(json, &list);
                     Ok(())
                 }
                 Command::Errors { run, limit } => {

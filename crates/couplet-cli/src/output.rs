@@ -372,3 +372,31 @@ pub fn schema(as_json: bool, side: Side, d: &EntityDescription) {
     }
     println!("{t}");
 }
+
+/// Prints a pair's history, newest first: each write with its fields old → new.
+pub fn history(as_json: bool, list: &[couplet_api::runs::HistoryView]) {
+    if as_json {
+        return json(&list);
+    }
+    if list.is_empty() {
+        println!("Nothing was written to this pair yet.");
+        return;
+    }
+    let shown = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => "—".to_owned(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    for e in list {
+        println!(
+            "{} {} {} (run {})",
+            e.at.format("%Y-%m-%d %H:%M:%S"),
+            e.action,
+            e.direction,
+            e.run_id
+        );
+        for c in &e.changes {
+            println!("    {}: {} → {}", c.field, shown(&c.old), shown(&c.new));
+        }
+    }
+}

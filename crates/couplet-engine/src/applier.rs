@@ -8,6 +8,7 @@ use couplet_model::{
     Side, SyncError, WriteOp, WriteOutcome,
 };
 use couplet_store::conflicts::{self, Recorded};
+use couplet_store::history::{self, FieldHistory, HistoryEntry};
 use couplet_store::{Store, StoreError, couplings, runs, sync_errors};
 use tracing::{debug, warn};
 use uuid::Uuid;
@@ -170,6 +171,8 @@ struct Commit {
     conflicts: Vec<MetConflict>,
     /// ERP ids of coupled pairs found or made equal: an open conflict of theirs is over.
     in_step: Vec<Uuid>,
+    /// What the page wrote to each pair, for the pair's history.
+    history: Vec<HistoryEntry>,
     mapping: String,
     pass: Option<Direction>,
     run_id: Uuid,
@@ -241,6 +244,7 @@ fn settle(plan: &Plan, outcomes: &[Outcome], run_id: Uuid, now: DateTime<Utc>) -
                 let mut coupling = coupling.clone();
                 coupling.set_state(destination, o.modified_on, o.etag.clone());
                 coupling.last_synced_at = Some(now);
+                c.record(&coupling, "created", &[]);
                 c.upserts.push(coupling);
                 c.counters.inserted += 1;
             }
@@ -252,10 +256,12 @@ fn settle(plan: &Plan, outcomes: &[Outcome], run_id: Uuid, now: DateTime<Utc>) -
                     coupling,
                     destination_changed,
                     destination: dest_id,
+                    changes,
                     ..
                 },
                 Some(Ok(o)),
             ) => {
+                c.record(coupling, "updated", changes);
                 let mut coupling = coupling.clone();
                 if !destination_changed {
                     coupling.set_state(destination, o.modified_on, o.etag.clone());
@@ -276,12 +282,18 @@ fn settle(plan: &Plan, outcomes: &[Outcome], run_id: Uuid, now: DateTime<Utc>) -
             ) => {
                 c.fail_write(source_id, Some(*dest_id), Some(coupling), e, destination);
             }
-            (PlannedOp::Couple { coupling, .. }, outcome) => {
+            (
+                PlannedOp::Couple {
+                    coupling, changes, ..
+                },
+                outcome,
+            ) => {
                 let mut coupling = coupling.clone();
                 coupling.last_synced_at = Some(now);
                 c.counters.coupled += 1;
                 match outcome {
                     Some(Ok(o)) => {
+                        c.record(&coupling, "coupled", changes);
                         coupling.set_state(destination, o.modified_on, o.etag.clone());
                         c.counters.modified += 1;
                         c.upserts.push(coupling);
@@ -358,6 +370,27 @@ fn settle(plan: &Plan, outcomes: &[Outcome], run_id: Uuid, now: DateTime<Utc>) -
 }
 
 impl Commit {
+    /// Notes for the pair's history that the page wrote `changes` (`action`).
+    fn record(&mut self, coupling: &Coupling, action: &str, changes: &[FieldChange]) {
+        self.history.push(HistoryEntry {
+            mapping: self.mapping.clone(),
+            erp_id: coupling.erp_id,
+            crm_id: coupling.crm_id,
+            run_id: self.run_id,
+            direction: self.pass.unwrap_or(Direction::ToCrm),
+            action: action.to_owned(),
+            changes: changes
+                .iter()
+                .map(|c| FieldHistory {
+                    field: c.field.clone(),
+                    old: c.old.clone(),
+                    new: c.new.clone(),
+                })
+                .collect(),
+            at: self.at.unwrap_or_else(Utc::now),
+        });
+    }
+
     fn fail_write(
         &mut self,
         source_id: Uuid,
@@ -530,6 +563,9 @@ impl Commit {
         }
         for error in &self.errors {
             sync_errors::insert(conn, error)?;
+        }
+        for entry in &self.history {
+            history::insert(conn, entry)?;
         }
         Ok(self.counters)
     }

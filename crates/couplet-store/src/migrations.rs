@@ -24,6 +24,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0005_conflicts.sql"),
     ),
     ("0006_jobs", include_str!("../migrations/0006_jobs.sql")),
+    (
+        "0007_history",
+        include_str!("../migrations/0007_history.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -1,6 +1,5 @@
 //! The `sync_errors` table: records that failed in a run, with why and how to fix it.
 
-use chrono::{DateTime, Utc};
 use couplet_model::SyncError;
 use rusqlite::{Connection, Row, params};
 use uuid::Uuid;
@@ -101,14 +100,6 @@ pub fn get_many(conn: &Connection, ids: &[i64]) -> Result<Vec<SyncError>, StoreE
         out.extend(collect(stmt.query([id])?)?);
     }
     Ok(out)
-}
-
-/// Deletes the errors that happened before `cutoff`. Returns how many were deleted.
-pub fn delete_older_than(conn: &Connection, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
-    let removed = conn
-        .prepare_cached("DELETE FROM sync_errors WHERE at < ?1")?
-        .execute([columns::time(cutoff)])?;
-    Ok(removed as u64)
 }
 
 fn collect(mut rows: rusqlite::Rows<'_>) -> Result<Vec<SyncError>, StoreError> {

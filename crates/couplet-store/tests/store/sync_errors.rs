@@ -54,28 +54,6 @@ fn errors_of_a_record_are_found_by_source_or_destination_id() {
 }
 
 #[test]
-fn old_errors_are_purged_by_age() {
-    let run_id = Uuid::new_v4();
-    memory()
-        .blocking(|conn| {
-            for t in [0, 100, 200] {
-                sync_errors::insert(conn, &sync_error(run_id, None, None, t))?;
-            }
-            assert_eq!(sync_errors::delete_older_than(conn, at(150))?, 2);
-            let left = sync_errors::list(conn, None, 10)?;
-            assert_eq!(left.len(), 1);
-            assert_eq!(left[0].at, at(200));
-            assert_eq!(
-                sync_errors::delete_older_than(conn, at(200) - Duration::nanoseconds(1))?,
-                0,
-                "an error newer than the cutoff stays"
-            );
-            Ok(())
-        })
-        .expect("purge");
-}
-
-#[test]
 fn the_newest_error_of_each_failed_record_is_kept_and_errors_are_fetched_by_id() {
     let (record, other) = (Uuid::new_v4(), Uuid::new_v4());
     memory()
