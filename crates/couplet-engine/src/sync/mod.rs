@@ -11,6 +11,7 @@
 //! the run is returned, not an error. `Err` is kept for problems with the request itself
 //! (unknown mapping) and for Couplet's own database.
 
+mod apply_plan;
 mod pass;
 mod preview;
 mod reading;
