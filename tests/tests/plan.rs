@@ -86,3 +86,84 @@ async fn a_dry_run_changes_nothing_and_applying_it_does_what_it_showed_once() {
     );
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn match_based_coupling_shows_the_agreeing_fields_and_couples_only_when_told() {
+    let sandbox = couplet_sandbox::start(SandboxConfig {
+        seed: Seed::Demo,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("the sandbox starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_owned();
+    let info_file = data.join("sandbox.json");
+    std::fs::write(
+        &info_file,
+        serde_json::to_string(sandbox.info()).expect("info JSON"),
+    )
+    .expect("write info");
+    let info_file = info_file.to_string_lossy().into_owned();
+
+    let (proposal, after_proposal, applied) = tokio::task::spawn_blocking(move || {
+        couplet_json(&data, &["connect", "--sandbox-info", &info_file]);
+        // Salespeople first (their owners translate the customers'), by e-mail, creating the rest.
+        couplet_json(
+            &data,
+            &[
+                "couple",
+                "--match",
+                "--mapping",
+                "SALESPEOPLE",
+                "--create",
+                "--yes",
+            ],
+        );
+        let proposal = couplet_json(&data, &["couple", "--match", "--mapping", "CUSTOMER"]);
+        let after = couplet_json(
+            &data,
+            &["couplings", "--mapping", "CUSTOMER", "--limit", "1"],
+        );
+        let applied = couplet_json(
+            &data,
+            &[
+                "couple",
+                "--match",
+                "--mapping",
+                "CUSTOMER",
+                "--fields",
+                "name",
+                "--yes",
+            ],
+        );
+        (proposal, after, applied)
+    })
+    .await
+    .expect("CLI task");
+
+    assert_eq!(
+        after_proposal,
+        serde_json::json!([]),
+        "a proposal couples nothing"
+    );
+    let couples: Vec<&serde_json::Value> = proposal["mappings"][0]["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter(|r| r["action"] == "couple")
+        .collect();
+    assert!(!couples.is_empty(), "{proposal}");
+    assert!(
+        couples
+            .iter()
+            .all(|r| r["matched_on"][0]["erp_field"] == "displayName"
+                && r["matched_on"][0]["value"].is_string()),
+        "each shows the name both records have: {couples:?}"
+    );
+    assert_eq!(
+        applied["run"]["run"]["counters"]["coupled"].as_u64(),
+        Some(couples.len() as u64),
+        "{applied}"
+    );
+    sandbox.shutdown().await;
+}

@@ -136,7 +136,7 @@ impl From<couplet_engine::EngineError> for ApiError {
             E::ConflictClosed(_) | E::ConflictChanged(_) => {
                 ApiError::new(ErrorCode::Conflict, sentence(&e.to_string()))
             }
-            E::Resolution(_) => ApiError::validation(sentence(&e.to_string())),
+            E::Resolution(_) | E::Invalid(_) => ApiError::validation(sentence(&e.to_string())),
             E::ResolutionFailed(_) => {
                 ApiError::new(ErrorCode::RemoteRejected, sentence(&e.to_string()))
             }

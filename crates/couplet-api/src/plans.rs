@@ -26,6 +26,18 @@ pub enum PlanRequest {
         /// Every record the filters allow, creating missing counterparts.
         all: bool,
     },
+    /// Match-based coupling of a mapping's uncoupled records, for review.
+    Match {
+        /// The table mapping.
+        name: String,
+        /// The fields to match on, highest priority first (either side's names); the
+        /// mapping's own match fields when empty.
+        fields: Vec<String>,
+        /// Create the counterpart of a record nothing matches.
+        create: bool,
+        /// Write the source's values to the counterpart once coupled.
+        sync: bool,
+    },
     /// One record of a mapping, forced.
     Record {
         /// The table mapping.
@@ -90,6 +102,17 @@ pub struct FieldChangeView {
     pub new: Value,
 }
 
+/// A match field whose values agreed, with the value.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct MatchedField {
+    /// The Business Central field.
+    pub erp_field: String,
+    /// The Dataverse field.
+    pub crm_field: String,
+    /// The value both had.
+    pub value: Value,
+}
+
 /// What the plan does with one record.
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct PlannedRecordView {
@@ -105,6 +128,8 @@ pub struct PlannedRecordView {
     pub changes: Vec<FieldChangeView>,
     /// Why (skip, conflict, failure) and, for failures, the fix.
     pub reason: Option<String>,
+    /// For a record to couple, the match fields whose values agreed.
+    pub matched_on: Vec<MatchedField>,
 }
 
 /// What the plan does for one mapping.
@@ -223,6 +248,7 @@ fn record_view(pass: Direction, op: &PlannedOp) -> PlannedRecordView {
         destination,
         changes,
         reason,
+        matched_on: Vec::new(),
     }
 }
 
@@ -250,6 +276,34 @@ pub fn view(dry: &DryRun) -> PlanView {
     }
 }
 
+/// Fills in, for each record to couple, the match fields its counterpart agreed on (the
+/// counterpart's value; the source's equals it, compared trimmed and case-insensitively).
+fn note_matches(dry: &DryRun, shown: &mut PlanView, fields: &[(String, String)]) {
+    for (m, v) in dry.mappings.iter().zip(&mut shown.mappings) {
+        let ops = m
+            .passes
+            .iter()
+            .flat_map(|p| p.ops.iter().map(move |op| (p.pass, op)));
+        for ((pass, op), record) in ops.zip(&mut v.records) {
+            let PlannedOp::Couple { destination, .. } = op else {
+                continue;
+            };
+            let to_crm = pass == Direction::ToCrm;
+            record.matched_on = fields
+                .iter()
+                .filter_map(|(erp, crm)| {
+                    let value = destination.get(if to_crm { crm } else { erp });
+                    (!value.is_null()).then(|| MatchedField {
+                        erp_field: erp.clone(),
+                        crm_field: crm.clone(),
+                        value: value.clone(),
+                    })
+                })
+                .collect();
+        }
+    }
+}
+
 /// Plans `request` without writing anything and keeps the plan for [`apply`].
 pub async fn preview(
     ctx: &AppContext,
@@ -259,6 +313,17 @@ pub async fn preview(
 ) -> Result<PlanView, ApiError> {
     let scope = match request {
         PlanRequest::Full => PlanScope::Full,
+        PlanRequest::Match {
+            name,
+            fields,
+            create,
+            sync,
+        } => PlanScope::Match {
+            name: crate::mappings::get(ctx, &name).await?.name,
+            fields,
+            create,
+            sync,
+        },
         PlanRequest::Mapping { name, all } => PlanScope::Mapping {
             name: crate::mappings::get(ctx, &name).await?.name,
             full: all,
@@ -279,8 +344,34 @@ pub async fn preview(
             }
         }
     };
+    let match_fields = match &scope {
+        PlanScope::Match { name, fields, .. } => {
+            let mapping = crate::mappings::get(ctx, name).await?;
+            mapping
+                .fields
+                .iter()
+                .filter(|f| f.enabled)
+                .filter(|f| {
+                    if fields.is_empty() {
+                        f.match_priority.is_some()
+                    } else {
+                        fields.iter().any(|w| {
+                            f.erp_field.as_deref() == Some(w.as_str())
+                                || f.crm_field.as_deref() == Some(w.as_str())
+                        })
+                    }
+                })
+                .filter_map(|f| Some((f.erp_field.clone()?, f.crm_field.clone()?)))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
     let dry = engine.preview(scope, cancel).await?;
-    Ok(view(&dry))
+    let mut shown = view(&dry);
+    if !match_fields.is_empty() {
+        note_matches(&dry, &mut shown, &match_fields);
+    }
+    Ok(shown)
 }
 
 /// Applies the kept dry run `id` exactly as planned, once.

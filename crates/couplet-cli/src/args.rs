@@ -59,17 +59,43 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u64,
     },
-    /// Couple a Business Central record to a Dataverse record.
+    /// Couple a Business Central record to a Dataverse record, or (--match) propose couplings
+    /// of the uncoupled records by matching fields, for review.
     Couple {
         /// The table mapping (CUSTOMER, SALESPEOPLE).
         #[arg(long, short)]
         mapping: String,
         /// The Business Central record's id.
-        #[arg(long)]
-        erp: Uuid,
+        #[arg(
+            long,
+            required_unless_present = "matching",
+            conflicts_with = "matching"
+        )]
+        erp: Option<Uuid>,
         /// The Dataverse record's id.
-        #[arg(long)]
-        crm: Uuid,
+        #[arg(
+            long,
+            required_unless_present = "matching",
+            conflicts_with = "matching"
+        )]
+        crm: Option<Uuid>,
+        /// Propose couplings of the uncoupled records whose match fields agree; nothing is
+        /// written unless --yes (or `couplet plan --apply ID` later).
+        #[arg(long = "match", id = "matching")]
+        matching: bool,
+        /// With --match: the fields to match on, highest priority first, comma-separated
+        /// (default: the mapping's match fields).
+        #[arg(long, requires = "matching", value_delimiter = ',')]
+        fields: Vec<String>,
+        /// With --match: create the counterpart of a record nothing matches.
+        #[arg(long, requires = "matching")]
+        create: bool,
+        /// With --match: couple only, without writing the source's values to the counterpart.
+        #[arg(long, requires = "matching")]
+        no_sync: bool,
+        /// With --match: apply the proposal at once.
+        #[arg(long, requires = "matching")]
+        yes: bool,
     },
     /// Remove the coupling of a record.
     Uncouple {

@@ -45,7 +45,36 @@ pub async fn run(cli: Cli) -> Result<(), ApiError> {
                     output::couplings(json, &list);
                     Ok(())
                 }
-                Command::Couple { mapping, erp, crm } => {
+                Command::Couple {
+                    mapping,
+                    matching: true,
+                    fields,
+                    create,
+                    no_sync,
+                    yes,
+                    ..
+                } => {
+                    crate::plan::match_couple(
+                        &ctx,
+                        crate::plan::MatchArgs {
+                            mapping,
+                            fields,
+                            create,
+                            sync: !no_sync,
+                            apply: yes,
+                        },
+                        json,
+                    )
+                    .await
+                }
+                Command::Couple {
+                    mapping, erp, crm, ..
+                } => {
+                    let (Some(erp), Some(crm)) = (erp, crm) else {
+                        return Err(ApiError::validation(
+                            "give --erp ID and --crm ID, or --match",
+                        ));
+                    };
                     let c = couplings::couple(&ctx, &mapping, erp, crm).await?;
                     output::value(
                         json,

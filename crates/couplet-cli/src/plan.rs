@@ -37,6 +37,46 @@ pub struct PlanArgs {
     pub apply: Option<Uuid>,
 }
 
+/// What `couplet couple --match` asks for.
+#[derive(Debug)]
+pub struct MatchArgs {
+    /// The table mapping.
+    pub mapping: String,
+    /// The fields to match on (the mapping's own when empty).
+    pub fields: Vec<String>,
+    /// Create the counterpart of a record nothing matches.
+    pub create: bool,
+    /// Write the source's values to the counterpart once coupled.
+    pub sync: bool,
+    /// Apply the proposal at once.
+    pub apply: bool,
+}
+
+/// Runs `couplet couple --match`: the proposal, applied at once with `--yes`.
+pub async fn match_couple(ctx: &AppContext, args: MatchArgs, json: bool) -> Result<(), ApiError> {
+    let engine = sync::engine(ctx).await?;
+    let request = PlanRequest::Match {
+        name: args.mapping,
+        fields: args.fields,
+        create: args.create,
+        sync: args.sync,
+    };
+    let view = plans::preview(ctx, &engine, request, commands::cancel_on_ctrl_c()).await?;
+    if !args.apply {
+        print(json, &view, usize::MAX);
+        return Ok(());
+    }
+    let report = plans::apply(ctx, &engine, view.id, commands::cancel_on_ctrl_c()).await?;
+    let errors = runs::errors(ctx, Some(report.run.id), 20).await?;
+    if json {
+        output::json(&serde_json::json!({"proposal": view, "run": report, "errors": errors}));
+    } else {
+        print(false, &view, usize::MAX);
+        output::run_report(false, &report, &errors);
+    }
+    Ok(())
+}
+
 /// Runs `couplet plan`.
 pub async fn run(ctx: &AppContext, args: PlanArgs, json: bool) -> Result<(), ApiError> {
     let engine = sync::engine(ctx).await?;
@@ -137,6 +177,14 @@ fn print(as_json: bool, view: &PlanView, limit: usize) {
                 r.source,
                 r.destination.map(|d| format!(" → {d}")).unwrap_or_default()
             );
+            if !r.matched_on.is_empty() {
+                let agreed: Vec<String> = r
+                    .matched_on
+                    .iter()
+                    .map(|m| format!("{} / {} = {}", m.erp_field, m.crm_field, text(&m.value)))
+                    .collect();
+                println!("    matched on {}", agreed.join(", "));
+            }
             for c in &r.changes {
                 println!("    {}: {} → {}", c.field, text(&c.old), text(&c.new));
             }

@@ -65,6 +65,9 @@ pub enum EngineError {
         "a record of conflict {0} changed since the conflict was met; synchronize the mapping again to see the values as they are now"
     )]
     ConflictChanged(i64),
+    /// The request does not fit the mapping (an unknown field, nothing to match on).
+    #[error("{0}")]
+    Invalid(String),
     /// The resolution asked for does not fit the conflict.
     #[error("{0}")]
     Resolution(String),

@@ -444,6 +444,16 @@ export type MappingView = {
 	enabled: boolean,
 };
 
+/**  A match field whose values agreed, with the value. */
+export type MatchedField = {
+	/**  The Business Central field. */
+	erp_field: string,
+	/**  The Dataverse field. */
+	crm_field: string,
+	/**  The value both had. */
+	value: Value,
+};
+
 /**  How many records a plan does what with. */
 export type PlanCountsView = {
 	/**  Counterparts to create. */
@@ -474,6 +484,19 @@ export type PlanRequest =
 name: string; 
 /**  Every record the filters allow, creating missing counterparts. */
 all: boolean } | 
+/**  Match-based coupling of a mapping's uncoupled records, for review. */
+{ kind: "match"; 
+/**  The table mapping. */
+name: string; 
+/**
+ *  The fields to match on, highest priority first (either side's names); the
+ *  mapping's own match fields when empty.
+ */
+fields: string[]; 
+/**  Create the counterpart of a record nothing matches. */
+create: boolean; 
+/**  Write the source's values to the counterpart once coupled. */
+sync: boolean } | 
 /**  One record of a mapping, forced. */
 { kind: "record"; 
 /**  The table mapping. */
@@ -513,6 +536,8 @@ export type PlannedRecordView = {
 	changes: FieldChangeView[],
 	/**  Why (skip, conflict, failure) and, for failures, the fix. */
 	reason: string | null,
+	/**  For a record to couple, the match fields whose values agreed. */
+	matched_on: MatchedField[],
 };
 
 /**  One progress report of a mapping's pass, sent after each committed page. */

@@ -56,6 +56,7 @@ impl Engine {
         };
         let kind = match dry.scope {
             PlanScope::Records { .. } => JobKind::SyncRecords,
+            PlanScope::Match { .. } => JobKind::Couple,
             _ => JobKind::SyncMapping,
         };
         let mut children = Vec::new();
@@ -77,7 +78,12 @@ impl Engine {
                     parent.as_ref().map(|p| p.id),
                 )
                 .await?;
-            let outcome = self.apply_mapping_plan(planned, &mut run, &cancel).await;
+            // A match proposal lists the records it could not match; applying it couples the
+            // others and logs nothing for those.
+            let matching = matches!(dry.scope, PlanScope::Match { .. });
+            let outcome = self
+                .apply_mapping_plan(planned, matching, &mut run, &cancel)
+                .await;
             let run = self.conclude(run, outcome).await?;
             children.push(run);
         }
@@ -100,6 +106,7 @@ impl Engine {
     async fn apply_mapping_plan(
         &self,
         planned: &MappingPlan,
+        skip_unmatched: bool,
         run: &mut Run,
         cancel: &CancellationToken,
     ) -> Result<(), Stop> {
@@ -120,7 +127,16 @@ impl Engine {
             };
             let total = p.ops.len() as u64;
             let mut processed = 0;
-            let ops = self.revalidate(&mapping, destination, &p.ops).await?;
+            let ops: Vec<PlannedOp> = if skip_unmatched {
+                p.ops
+                    .iter()
+                    .filter(|op| !matches!(op, PlannedOp::Fail { .. }))
+                    .cloned()
+                    .collect()
+            } else {
+                p.ops.clone()
+            };
+            let ops = self.revalidate(&mapping, destination, &ops).await?;
             let chunks: Vec<&[PlannedOp]> = ops.chunks(APPLY_CHUNK).collect();
             let last = chunks.len().saturating_sub(1);
             for (i, chunk) in chunks.iter().enumerate() {

@@ -20,8 +20,8 @@ use tracing::info;
 use uuid::Uuid;
 
 use super::{Engine, Selection, Stop, pass};
-use crate::planner::{Lookups, Plan, PlannedOp};
 use crate::EngineError;
+use crate::planner::{Lookups, Plan, PlannedOp};
 
 /// What a dry run covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +37,18 @@ pub enum PlanScope {
         full: bool,
         /// One pass of a bidirectional mapping; the mapping's own direction when `None`.
         direction: Option<Direction>,
+    },
+    /// Match-based coupling of one mapping's uncoupled records, for review.
+    Match {
+        /// The table mapping.
+        name: String,
+        /// The fields to match on, highest priority first (either side's names); the
+        /// mapping's own match fields when empty.
+        fields: Vec<String>,
+        /// Create the counterpart of a record nothing matches.
+        create: bool,
+        /// Write the source's values to the counterpart once coupled.
+        sync: bool,
     },
     /// Chosen records of one mapping, forced.
     Records {
@@ -59,6 +71,12 @@ impl PlanScope {
             PlanScope::Mapping { name, full, .. } if *full => format!("{name} (all records)"),
             PlanScope::Mapping { name, .. } => format!("{name} (changed records)"),
             PlanScope::Records { name, ids, .. } => format!("{} records of {name}", ids.len()),
+            PlanScope::Match { name, fields, .. } if fields.is_empty() => {
+                format!("match-based coupling of {name}")
+            }
+            PlanScope::Match { name, fields, .. } => {
+                format!("match-based coupling of {name} on {}", fields.join(", "))
+            }
         }
     }
 }
@@ -387,6 +405,11 @@ impl Engine {
                 let direction = direction.unwrap_or(mapping.direction);
                 vec![(mapping, direction, Selection::Changed { full: *full })]
             }
+            PlanScope::Match { name, fields, .. } => {
+                let mapping = self.mapping(name).await?;
+                let (mapping, pass) = super::match_review::match_mapping(mapping, fields)?;
+                vec![(mapping, pass, Selection::Changed { full: true })]
+            }
             PlanScope::Records {
                 name,
                 side,
@@ -431,6 +454,9 @@ impl Engine {
                 Err(Stop::Cancelled) => return Err(EngineError::Cancelled),
                 Err(Stop::Failed(message)) => plan.message = Some(message),
                 Err(Stop::Engine(e)) => return Err(e),
+            }
+            if let PlanScope::Match { create, sync, .. } = &scope {
+                super::match_review::keep_for_coupling(&mut plan, *create, *sync);
             }
             planned.push(plan);
         }
