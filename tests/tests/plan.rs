@@ -105,41 +105,47 @@ async fn match_based_coupling_shows_the_agreeing_fields_and_couples_only_when_to
     .expect("write info");
     let info_file = info_file.to_string_lossy().into_owned();
 
-    let (proposal, after_proposal, applied) = tokio::task::spawn_blocking(move || {
-        couplet_json(&data, &["connect", "--sandbox-info", &info_file]);
-        // Salespeople first (their owners translate the customers'), by e-mail, creating the rest.
-        couplet_json(
-            &data,
-            &[
-                "couple",
-                "--match",
-                "--mapping",
-                "SALESPEOPLE",
-                "--create",
-                "--yes",
-            ],
-        );
-        let proposal = couplet_json(&data, &["couple", "--match", "--mapping", "CUSTOMER"]);
-        let after = couplet_json(
-            &data,
-            &["couplings", "--mapping", "CUSTOMER", "--limit", "1"],
-        );
-        let applied = couplet_json(
-            &data,
-            &[
-                "couple",
-                "--match",
-                "--mapping",
-                "CUSTOMER",
-                "--fields",
-                "name",
-                "--yes",
-            ],
-        );
-        (proposal, after, applied)
-    })
-    .await
-    .expect("CLI task");
+    let (proposal, after_proposal, applied, uncoupled, left) =
+        tokio::task::spawn_blocking(move || {
+            couplet_json(&data, &["connect", "--sandbox-info", &info_file]);
+            // Salespeople first (their owners translate the customers'), by e-mail, creating the rest.
+            couplet_json(
+                &data,
+                &[
+                    "couple",
+                    "--match",
+                    "--mapping",
+                    "SALESPEOPLE",
+                    "--create",
+                    "--yes",
+                ],
+            );
+            let proposal = couplet_json(&data, &["couple", "--match", "--mapping", "CUSTOMER"]);
+            let after = couplet_json(
+                &data,
+                &["couplings", "--mapping", "CUSTOMER", "--limit", "1"],
+            );
+            let applied = couplet_json(
+                &data,
+                &[
+                    "couple",
+                    "--match",
+                    "--mapping",
+                    "CUSTOMER",
+                    "--fields",
+                    "name",
+                    "--yes",
+                ],
+            );
+            let uncoupled = couplet_json(&data, &["uncouple", "--mapping", "CUSTOMER", "--all"]);
+            let left = couplet_json(
+                &data,
+                &["couplings", "--mapping", "CUSTOMER", "--limit", "1"],
+            );
+            (proposal, after, applied, uncoupled, left)
+        })
+        .await
+        .expect("CLI task");
 
     assert_eq!(
         after_proposal,
@@ -165,5 +171,11 @@ async fn match_based_coupling_shows_the_agreeing_fields_and_couples_only_when_to
         Some(couples.len() as u64),
         "{applied}"
     );
+    assert_eq!(
+        uncoupled["uncoupled"].as_u64(),
+        Some(couples.len() as u64),
+        "uncoupling the mapping removes every pair: {uncoupled}"
+    );
+    assert_eq!(left, serde_json::json!([]));
     sandbox.shutdown().await;
 }

@@ -35,7 +35,8 @@ pub async fn couple(
     ))
 }
 
-/// Removes the coupling of the record `id` on `side`; false when it was not coupled.
+/// Removes the coupling of the record `id` on `side` (and closes the pair's open conflict);
+/// false when it was not coupled.
 pub async fn uncouple(
     ctx: &AppContext,
     mapping: &str,
@@ -45,7 +46,39 @@ pub async fn uncouple(
     let name = crate::mappings::get(ctx, mapping).await?.name;
     let removed = ctx
         .store()
-        .run(move |conn| couplet_store::couplings::delete(conn, &name, side, id))
+        .run(move |conn| {
+            let tx = conn.transaction()?;
+            let Some(coupling) = couplet_store::couplings::get(&tx, &name, side, id)? else {
+                return Ok(false);
+            };
+            couplet_store::couplings::delete(&tx, &name, side, id)?;
+            couplet_store::conflicts::close_uncoupled(
+                &tx,
+                &name,
+                Some(coupling.erp_id),
+                chrono::Utc::now(),
+            )?;
+            tx.commit()?;
+            Ok(true)
+        })
+        .await?;
+    Ok(removed)
+}
+
+/// Removes every coupling of `mapping` (and closes its open conflicts) in one transaction;
+/// returns how many pairs were uncoupled. The next full synchronization couples them again by
+/// matching, or creates counterparts.
+pub async fn uncouple_all(ctx: &AppContext, mapping: &str) -> Result<u64, ApiError> {
+    let name = crate::mappings::get(ctx, mapping).await?.name;
+    let removed = ctx
+        .store()
+        .run(move |conn| {
+            let tx = conn.transaction()?;
+            let removed = couplet_store::couplings::delete_all(&tx, &name)?;
+            couplet_store::conflicts::close_uncoupled(&tx, &name, None, chrono::Utc::now())?;
+            tx.commit()?;
+            Ok(removed)
+        })
         .await?;
     Ok(removed)
 }

@@ -103,11 +103,14 @@ pub enum Command {
         #[arg(long, short)]
         mapping: String,
         /// The Business Central record's id.
-        #[arg(long, conflicts_with = "crm", required_unless_present = "crm")]
+        #[arg(long, conflicts_with_all = ["crm", "all"], required_unless_present_any = ["crm", "all"])]
         erp: Option<Uuid>,
         /// The Dataverse record's id.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "all")]
         crm: Option<Uuid>,
+        /// Every coupling of the mapping.
+        #[arg(long)]
+        all: bool,
     },
     /// List recent runs with their counters.
     Runs {

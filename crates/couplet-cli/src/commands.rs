@@ -83,7 +83,23 @@ pub async fn run(cli: Cli) -> Result<(), ApiError> {
                     );
                     Ok(())
                 }
-                Command::Uncouple { mapping, erp, crm } => {
+                Command::Uncouple {
+                    mapping, all: true, ..
+                } => {
+                    let removed = couplings::uncouple_all(&ctx, &mapping).await?;
+                    output::value(
+                        json,
+                        &json!({"uncoupled": removed}),
+                        &format!(
+                            "Uncoupled {removed} pairs of {}; a full synchronization couples them again by matching.",
+                            mapping.to_uppercase()
+                        ),
+                    );
+                    Ok(())
+                }
+                Command::Uncouple {
+                    mapping, erp, crm, ..
+                } => {
                     let (side, id) = match (erp, crm) {
                         (Some(id), _) => (Side::Erp, id),
                         (None, Some(id)) => (Side::Crm, id),

@@ -136,6 +136,24 @@ pub fn close_unless_met_by(
     Ok(changed > 0)
 }
 
+/// Closes every open conflict of `mapping` (its pairs were uncoupled), or only the pair's
+/// whose ERP record is `erp_id`. Returns how many were closed.
+pub fn close_uncoupled(
+    conn: &Connection,
+    mapping: &str,
+    erp_id: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE conflicts SET state = 'resolved', resolution = 'The pair was uncoupled.',
+                 resolved_at = ?3
+             WHERE mapping = ?1 AND state = 'open' AND (?2 IS NULL OR erp_id = ?2)",
+        )?
+        .execute(params![mapping, erp_id.map(columns::id), columns::time(at)])?;
+    Ok(changed as u64)
+}
+
 /// Closes the open conflict `id` with `resolution`. Returns whether it was open.
 pub fn resolve(
     conn: &Connection,
@@ -259,5 +277,17 @@ mod tests {
             !resolve(&conn, id, "erp wins", now).expect("twice"),
             "resolved once"
         );
+        let other = Uuid::new_v4();
+        record(&conn, "CUSTOMER", erp, crm, "[4]", run, now).expect("again");
+        record(&conn, "CUSTOMER", other, crm, "[5]", run, now).expect("another pair");
+        assert_eq!(
+            close_uncoupled(&conn, "CUSTOMER", Some(other), now).expect("one"),
+            1
+        );
+        assert_eq!(
+            close_uncoupled(&conn, "CUSTOMER", None, now).expect("all"),
+            1
+        );
+        assert!(list(&conn, None, false, 10).expect("open").is_empty());
     }
 }
