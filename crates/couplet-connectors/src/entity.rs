@@ -25,6 +25,10 @@ pub struct EntityDescription {
     /// Business Central: served by the custom API (`api/couplet/sync/v1.0`), not API v2.0.
     #[serde(default)]
     pub custom_api: bool,
+    /// Dataverse: the table has change tracking (`ChangeTrackingEnabled`), so its changes can
+    /// be read with delta links.
+    #[serde(default)]
+    pub change_tracking: bool,
     /// When the metadata was read.
     pub read_at: DateTime<Utc>,
 }
@@ -42,6 +46,8 @@ pub(crate) struct EntityDef {
     pub modified: String,
     /// Whether Business Central serves it through the custom API.
     pub custom_api: bool,
+    /// Whether Dataverse tracks its changes (delta links).
+    pub change_tracking: bool,
     description: EntityDescription,
     index: HashMap<String, usize>,
 }
@@ -62,6 +68,7 @@ impl EntityDef {
             key: description.key.clone(),
             modified: description.modified.clone(),
             custom_api: description.custom_api,
+            change_tracking: description.change_tracking,
             description,
             index,
         }
@@ -222,6 +229,7 @@ mod tests {
             key: "contactid".into(),
             modified: "modifiedon".into(),
             custom_api: false,
+            change_tracking: false,
             read_at: Utc::now(),
         })
     }

@@ -6,6 +6,7 @@
 
 pub mod business_central;
 mod catalog;
+mod changes;
 mod connection;
 pub mod dataverse;
 mod entity;

@@ -167,7 +167,7 @@ impl Source<'_> {
     }
 
     /// `$select`: the requested fields (wire names), key, modified-on and modified-by.
-    fn select(&self, fields: &[String]) -> Result<Vec<String>, EndpointError> {
+    pub(crate) fn select(&self, fields: &[String]) -> Result<Vec<String>, EndpointError> {
         let mut select = Vec::with_capacity(fields.len() + 3);
         for f in fields {
             self.check_name(f)?;
@@ -234,7 +234,7 @@ impl Source<'_> {
     }
 
     /// A page token must point into the same service: the bearer token goes with it.
-    fn check_link(&self, url: &str) -> Result<(), EndpointError> {
+    pub(crate) fn check_link(&self, url: &str) -> Result<(), EndpointError> {
         let same_origin = url::Url::parse(url).is_ok_and(|u| u.origin() == self.root.origin());
         if same_origin {
             Ok(())

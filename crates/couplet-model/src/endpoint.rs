@@ -123,6 +123,20 @@ pub struct Page {
     pub next: Option<String>,
 }
 
+/// One page of the changes read with the service's change tracking.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChangePage {
+    /// Rows created or changed since the token (every row on a first read), with their
+    /// current values; only those the query's filter keeps.
+    pub records: Vec<Record>,
+    /// Rows deleted since the token.
+    pub deleted: Vec<Uuid>,
+    /// Opaque continuation of this read, `None` on its last page.
+    pub next: Option<String>,
+    /// On the last page: where the next read of changes starts.
+    pub token: Option<String>,
+}
+
 /// One write in a batch.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteOp {
@@ -183,6 +197,22 @@ pub trait Endpoint: Send + Sync {
 
     /// Reads one page: the first when `page` is `None`, else the page the token names.
     async fn query(&self, query: &Query, page: Option<&str>) -> Result<Page, EndpointError>;
+
+    /// Reads the rows of `query.entity` changed or deleted since `token` (every row, with a
+    /// token for the next read, when `None`), one page at a time (`page` continues a read).
+    /// `Ok(None)` when the entity has no change tracking: read it with [`Endpoint::query`].
+    /// The query's filter is applied to the rows returned; its modified-since and
+    /// modified-before are not used. An expired or refused token is an error: read again
+    /// without one.
+    async fn changes(
+        &self,
+        query: &Query,
+        token: Option<&str>,
+        page: Option<&str>,
+    ) -> Result<Option<ChangePage>, EndpointError> {
+        let _ = (query, token, page);
+        Ok(None)
+    }
 
     /// Reads the records with the given ids; ids that do not exist are left out.
     async fn get_many(

@@ -21,7 +21,8 @@ pub mod usage;
 pub use connection::ConnectionSettings;
 pub use coupling::Coupling;
 pub use endpoint::{
-    Endpoint, EndpointError, ErrorKind, IntegrationUser, Page, Query, WriteOp, WriteOutcome,
+    ChangePage, Endpoint, EndpointError, ErrorKind, IntegrationUser, Page, Query, WriteOp,
+    WriteOutcome,
 };
 pub use filter::{CmpOp, Filter, Literal};
 pub use job::{Job, JobStatus, JobWork};

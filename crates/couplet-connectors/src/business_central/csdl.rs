@@ -244,6 +244,9 @@ impl Document {
             key,
             modified: MODIFIED.to_owned(),
             custom_api,
+            // API v2.0 removed delta links (api-reference A): changes are read by
+            // lastModifiedDateTime.
+            change_tracking: false,
             read_at,
         })
     }

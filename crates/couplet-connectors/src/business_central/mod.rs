@@ -506,6 +506,7 @@ mod tests {
             key: "id".into(),
             modified: "lastModifiedDateTime".into(),
             custom_api: false,
+            change_tracking: false,
             read_at: chrono::Utc::now(),
         })
     }

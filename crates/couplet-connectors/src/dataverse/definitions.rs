@@ -35,7 +35,7 @@ pub(super) fn is_logical_name(name: &str) -> bool {
 /// The table with its attributes and many-to-one relationships, in one request.
 pub(super) fn table_path(logical: &str) -> String {
     format!(
-        "EntityDefinitions(LogicalName='{logical}')?$select=LogicalName,EntitySetName,PrimaryIdAttribute\
+        "EntityDefinitions(LogicalName='{logical}')?$select=LogicalName,EntitySetName,PrimaryIdAttribute,ChangeTrackingEnabled\
          &$expand=Attributes,ManyToOneRelationships($select=ReferencingAttribute,ReferencedEntity,ReferencingEntityNavigationPropertyName)"
     )
 }
@@ -145,6 +145,7 @@ impl TableMetadata<'_> {
             key: key.to_owned(),
             modified: MODIFIED.to_owned(),
             custom_api: false,
+            change_tracking: flag(t, "ChangeTrackingEnabled").unwrap_or(false),
             read_at,
         })
     }

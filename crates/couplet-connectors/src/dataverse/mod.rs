@@ -8,8 +8,8 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use couplet_model::{
-    ConnectionSettings, Endpoint, EndpointError, EntitySchema, ErrorKind, Fields, IntegrationUser,
-    Page, Query, Record, ServiceUsage, Side, WriteOp, WriteOutcome,
+    ChangePage, ConnectionSettings, Endpoint, EndpointError, EntitySchema, ErrorKind, Fields,
+    IntegrationUser, Page, Query, Record, ServiceUsage, Side, WriteOp, WriteOutcome,
 };
 use couplet_odata::query::encode_value;
 use couplet_odata::{
@@ -410,6 +410,22 @@ impl Endpoint for Dataverse {
         self.source(&def).query_page(query, page).await
     }
 
+    async fn changes(
+        &self,
+        query: &Query,
+        token: Option<&str>,
+        page: Option<&str>,
+    ) -> Result<Option<ChangePage>, EndpointError> {
+        let def = self.entity(&query.entity).await?;
+        if !def.change_tracking {
+            return Ok(None);
+        }
+        self.source(&def)
+            .changes_page(query, token, page)
+            .await
+            .map(Some)
+    }
+
     async fn get_many(
         &self,
         entity: &str,
@@ -575,6 +591,7 @@ mod tests {
             key: "accountid".into(),
             modified: "modifiedon".into(),
             custom_api: false,
+            change_tracking: false,
             read_at: chrono::Utc::now(),
         })
     }

@@ -25,6 +25,7 @@
 mod lookup;
 mod matching;
 mod settled;
+mod source_deleted;
 mod values;
 mod wording;
 
@@ -42,6 +43,7 @@ pub use lookup::{LookupTable, Lookups, Translation};
 pub use matching::{CandidateIndex, MatchOutcome};
 pub use settled::needs_destination;
 use settled::settled;
+pub use source_deleted::plan_source_deleted;
 pub use wording::noun;
 
 use crate::fingerprint::{create_id, fingerprint};

@@ -3,7 +3,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use couplet_model::{Checkpoint, Direction, EntitySchema, Query, Record, Run, Side, TableMapping};
+use couplet_model::{
+    Checkpoint, Direction, EntitySchema, ErrorKind, Query, Record, Run, Side, TableMapping,
+};
 use couplet_store::{checkpoints, couplings};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -12,7 +14,8 @@ use super::preview::{PassPlan, Preview};
 use super::{Engine, Selection, Stop, reading};
 use crate::applier::{ApplyTarget, apply};
 use crate::planner::{
-    IntegrationUsers, Lookups, PlanInput, PlanOptions, PlannedOp, needs_destination, plan,
+    IntegrationUsers, Lookups, Plan, PlanInput, PlanOptions, PlannedOp, needs_destination, plan,
+    plan_source_deleted,
 };
 use crate::{Phase, Progress};
 
@@ -228,12 +231,16 @@ impl<'e> Pass<'e> {
     ) -> Result<(), Stop> {
         let name = self.mapping.name.clone();
         let pass = self.pass;
-        let stored = self
+        let kept = self
             .engine
             .store
             .run(move |conn| checkpoints::get(conn, &name, pass))
-            .await?
-            .and_then(|c| c.modified_since);
+            .await?;
+        let token = kept.as_ref().and_then(|c| c.token.clone());
+        if self.tracked(run, full, token, done, cancel).await? {
+            return Ok(());
+        }
+        let stored = kept.and_then(|c| c.modified_since);
         let query = Query {
             entity: self.mapping.entity(self.source).to_owned(),
             fields: self.mapping.selected_fields(self.source),
@@ -288,6 +295,129 @@ impl<'e> Pass<'e> {
                 None => return Ok(()),
             }
         }
+    }
+
+    /// Reads the changes with the source's change tracking: every row on a full read (which
+    /// yields the token for next time), else the rows changed or deleted since the kept token.
+    /// Returns `false` when the source tracks no changes for the entity, or when there is no
+    /// token for an incremental read: the caller then reads by modified-on.
+    async fn tracked(
+        &mut self,
+        run: &mut Run,
+        full: bool,
+        token: Option<String>,
+        done: &HashSet<Uuid>,
+        cancel: &CancellationToken,
+    ) -> Result<bool, Stop> {
+        if !full && token.is_none() {
+            return Ok(false);
+        }
+        let query = Query {
+            entity: self.mapping.entity(self.source).to_owned(),
+            fields: self.mapping.selected_fields(self.source),
+            filter: self.mapping.filter(self.source).cloned(),
+            modified_since: None,
+            modified_before: None,
+            page_size: Some(super::PAGE_SIZE),
+        };
+        let source = self.engine.endpoint(self.source);
+        let mut token = if full { None } else { token };
+        let mut next: Option<String> = None;
+        self.emit_for(run, Phase::Synchronizing);
+        loop {
+            if cancel.is_cancelled() {
+                return Err(Stop::Cancelled);
+            }
+            let page = match source
+                .changes(&query, token.as_deref(), next.as_deref())
+                .await
+            {
+                Ok(Some(page)) => page,
+                Ok(None) => return Ok(false),
+                // An expired or refused token: read every row again (and get a new one).
+                Err(e)
+                    if token.is_some()
+                        && next.is_none()
+                        && matches!(
+                            e.kind,
+                            ErrorKind::Rejected | ErrorKind::NotFound | ErrorKind::Protocol
+                        ) =>
+                {
+                    tracing::warn!(mapping = %self.mapping.name, error = %e, "the change token was refused; every row is read again");
+                    token = None;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let mut rows = page
+                .records
+                .into_iter()
+                .filter(|r| !done.contains(&r.id))
+                .peekable();
+            while rows.peek().is_some() {
+                if cancel.is_cancelled() {
+                    return Err(Stop::Cancelled);
+                }
+                let chunk: Vec<Record> = rows.by_ref().take(COMMIT_CHUNK).collect();
+                self.page(run, chunk, None).await?;
+            }
+            if !page.deleted.is_empty() {
+                self.deleted_sources(run, page.deleted).await?;
+            }
+            match page.next {
+                Some(link) => next = Some(link),
+                None => {
+                    let checkpoint = Checkpoint {
+                        mapping: self.mapping.name.clone(),
+                        direction: self.pass,
+                        modified_since: Some(run.started_at),
+                        token: page.token,
+                    };
+                    self.page(run, Vec::new(), Some(checkpoint)).await?;
+                    return Ok(true);
+                }
+            }
+        }
+    }
+
+    /// Applies the mapping's deletion rule to the coupled records the source reported deleted.
+    async fn deleted_sources(&mut self, run: &mut Run, ids: Vec<Uuid>) -> Result<(), Stop> {
+        let (name, src, dst) = (self.mapping.name.clone(), self.source, self.destination());
+        let found = self
+            .engine
+            .store
+            .run(move |conn| couplings::get_many(conn, &name, src, &ids))
+            .await?;
+        let ops: Vec<PlannedOp> = found
+            .iter()
+            .filter_map(|c| plan_source_deleted(self.mapping, self.pass, c))
+            .collect();
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let planned = Plan {
+            mapping: self.mapping.name.clone(),
+            pass: self.pass,
+            ops,
+        };
+        if let Some(preview) = &mut self.preview {
+            let counted = preview.add(planned);
+            run.counters.add(&counted);
+            return Ok(());
+        }
+        let counters = apply(
+            &planned,
+            ApplyTarget {
+                store: &self.engine.store,
+                destination: self.engine.endpoint(dst),
+                entity: self.mapping.entity(dst),
+                run,
+                checkpoint: None,
+            },
+        )
+        .await?;
+        run.counters.add(&counters);
+        Ok(())
     }
 
     /// The checkpoint after processing everything up to `newest`: never backwards, never
