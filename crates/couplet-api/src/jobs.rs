@@ -30,7 +30,8 @@ pub struct JobView {
     pub mapping: Option<String>,
     /// Minutes between runs.
     pub every_minutes: u32,
-    /// `ready`, `paused` or `failed`.
+    /// `ready`, `on_hold` (its last run changed nothing: it runs when a side changes, or after
+    /// its inactivity timeout), `paused` or `failed`.
     pub status: String,
     /// When it is due next.
     pub next_run_at: DateTime<Utc>,
@@ -40,6 +41,8 @@ pub struct JobView {
     pub last_run_at: Option<DateTime<Utc>>,
     /// Failed runs in a row.
     pub failures: u32,
+    /// Minutes a job on hold may go without running.
+    pub inactivity_minutes: u32,
 }
 
 impl From<Job> for JobView {
@@ -57,6 +60,7 @@ impl From<Job> for JobView {
             last_run: j.last_run,
             last_run_at: j.last_run_at,
             failures: j.failures,
+            inactivity_minutes: j.inactivity_minutes,
         }
     }
 }
@@ -187,7 +191,7 @@ pub async fn resume(ctx: &AppContext, id: &str) -> Result<JobView, ApiError> {
 /// Makes the job due now (it still runs once: a job has one pending run at most).
 pub async fn run_now(ctx: &AppContext, id: &str) -> Result<JobView, ApiError> {
     let mut job = find(ctx, id).await?;
-    if job.status != JobStatus::Ready {
+    if !matches!(job.status, JobStatus::Ready | JobStatus::OnHold) {
         return Err(ApiError::new(
             ErrorCode::Conflict,
             format!(
@@ -197,6 +201,7 @@ pub async fn run_now(ctx: &AppContext, id: &str) -> Result<JobView, ApiError> {
             ),
         ));
     }
+    job.status = JobStatus::Ready;
     job.next_run_at = Utc::now();
     save(ctx, job).await
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use couplet_model::{Job, JobWork, Run, RunState};
+use couplet_model::{Job, JobStatus, JobWork, Run, RunState};
 use couplet_store::{Store, jobs};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -41,6 +41,9 @@ pub trait JobRunner: Send + Sync {
     /// Runs `work` to its end (or until `cancel`).
     async fn run_work(&self, work: &JobWork, cancel: CancellationToken)
     -> Result<Run, EngineError>;
+
+    /// Whether `work` has anything to do, asked cheaply (a job on hold runs only then).
+    async fn has_changes(&self, work: &JobWork) -> Result<bool, EngineError>;
 }
 
 #[async_trait::async_trait]
@@ -58,6 +61,14 @@ impl JobRunner for Engine {
             JobWork::FullSync => self.full_sync(cancel).await,
         }
     }
+
+    async fn has_changes(&self, work: &JobWork) -> Result<bool, EngineError> {
+        match work {
+            JobWork::SyncMapping { mapping } => Engine::has_changes(self, mapping).await,
+            // A full synchronization also creates what is missing: no cheap question tells.
+            JobWork::FullSync => Ok(true),
+        }
+    }
 }
 
 /// What one job's turn did.
@@ -65,7 +76,7 @@ impl JobRunner for Engine {
 pub struct JobOutcome {
     /// The job as scheduled after the turn.
     pub job: Job,
-    /// The run, when the work started.
+    /// The run, when the work started (none when a job on hold found nothing to do).
     pub run: Option<Run>,
     /// Why the work could not start, for a person.
     pub error: Option<String>,
@@ -108,8 +119,30 @@ impl Scheduler {
         Ok(outcomes)
     }
 
-    /// One job's turn: its work, with the lease renewed meanwhile, then its next schedule.
+    /// One job's turn: a job on hold first asks whether anything changed (and only waits again
+    /// when nothing did, until its inactivity timeout); then its work, with the lease renewed
+    /// meanwhile, then its next schedule.
     async fn turn(&self, job: Job, cancel: &CancellationToken) -> Result<JobOutcome, EngineError> {
+        let now = self.clock.now();
+        if job.status == JobStatus::OnHold && !job.inactive_too_long(now) {
+            match self.runner.has_changes(&job.work).await {
+                Ok(false) => {
+                    let quiet = job.after_quiet_probe(now);
+                    let saved = quiet.clone();
+                    self.store
+                        .run(move |conn| jobs::update(conn, &saved))
+                        .await?;
+                    return Ok(JobOutcome {
+                        job: quiet,
+                        run: None,
+                        error: None,
+                    });
+                }
+                Ok(true) => {}
+                // The run says what is wrong, with the back-off of a failed run.
+                Err(e) => warn!(job = %job.id, error = %e, "the job's probe failed; it runs"),
+            }
+        }
         info!(job = %job.id, work = %job.work.describe(), "job started");
         let work = self.runner.run_work(&job.work, cancel.child_token());
         tokio::pin!(work);
@@ -136,15 +169,18 @@ impl Scheduler {
             },
             Ok(run) => {
                 let succeeded = run.state != RunState::Failed;
+                let c = &run.counters;
+                let changed =
+                    c.inserted + c.modified + c.deleted + c.failed + c.coupled + c.uncoupled > 0;
                 JobOutcome {
-                    job: job.after_run(Some(run.id), succeeded, ended),
+                    job: job.after_run(Some(run.id), succeeded, changed, ended),
                     run: Some(run),
                     error: None,
                 }
             }
             Err(EngineError::Store(e)) => return Err(EngineError::Store(e)),
             Err(e) => JobOutcome {
-                job: job.after_run(None, false, ended),
+                job: job.after_run(None, false, false, ended),
                 run: None,
                 error: Some(e.to_string()),
             },
@@ -215,6 +251,9 @@ mod tests {
     struct Scripted {
         states: Mutex<Vec<RunState>>,
         ran: Mutex<Vec<JobWork>>,
+        /// What a run reports modified, and what a probe of a job on hold answers.
+        busy: Mutex<bool>,
+        probes: Mutex<usize>,
     }
 
     #[async_trait::async_trait]
@@ -222,6 +261,7 @@ mod tests {
         async fn run_work(&self, work: &JobWork, _: CancellationToken) -> Result<Run, EngineError> {
             self.ran.lock().expect("ran").push(work.clone());
             let state = self.states.lock().expect("states").remove(0);
+            let modified = u64::from(*self.busy.lock().expect("busy"));
             Ok(Run {
                 id: Uuid::new_v4(),
                 kind: JobKind::SyncMapping,
@@ -229,11 +269,19 @@ mod tests {
                 direction: None,
                 parent: None,
                 state,
-                counters: Default::default(),
+                counters: couplet_model::Counters {
+                    modified,
+                    ..Default::default()
+                },
                 started_at: Utc::now(),
                 finished_at: Some(Utc::now()),
                 message: None,
             })
+        }
+
+        async fn has_changes(&self, _: &JobWork) -> Result<bool, EngineError> {
+            *self.probes.lock().expect("probes") += 1;
+            Ok(*self.busy.lock().expect("busy"))
         }
     }
 
@@ -243,6 +291,8 @@ mod tests {
         let runner = Arc::new(Scripted {
             states: Mutex::new(states),
             ran: Mutex::new(Vec::new()),
+            busy: Mutex::new(true),
+            probes: Mutex::new(0),
         });
         let job = Job::new(
             JobWork::SyncMapping {
@@ -311,6 +361,49 @@ mod tests {
             .expect("job");
         assert_eq!(stored.status, JobStatus::Failed);
         assert_eq!(ran(&runner), 5);
+    }
+
+    #[tokio::test]
+    async fn a_job_with_nothing_to_do_waits_on_hold_and_wakes_on_a_change_or_after_its_timeout() {
+        let (scheduler, clock, runner, _, _) = setup(vec![RunState::Succeeded; 4]);
+        let cancel = CancellationToken::new();
+        *runner.busy.lock().expect("busy") = false;
+        clock.advance(Duration::minutes(30));
+        let quiet = scheduler.run_due(&cancel).await.expect("turn").remove(0);
+        assert_eq!(
+            quiet.job.status,
+            JobStatus::OnHold,
+            "its run changed nothing"
+        );
+        clock.advance(Duration::minutes(30));
+        let probed = scheduler.run_due(&cancel).await.expect("turn").remove(0);
+        assert!(probed.run.is_none(), "nothing changed: asked, not run");
+        assert_eq!(
+            (ran(&runner), *runner.probes.lock().expect("probes")),
+            (1, 1)
+        );
+        *runner.busy.lock().expect("busy") = true;
+        clock.advance(Duration::minutes(30));
+        let woke = scheduler.run_due(&cancel).await.expect("turn").remove(0);
+        assert!(woke.run.is_some(), "a change wakes it");
+        assert_eq!(woke.job.status, JobStatus::Ready);
+        *runner.busy.lock().expect("busy") = false;
+        let ended = clock.now();
+        clock.advance(Duration::minutes(30));
+        scheduler.run_due(&cancel).await.expect("turn");
+        clock.advance(Duration::minutes(720));
+        let probes_before = *runner.probes.lock().expect("probes");
+        let timed_out = scheduler.run_due(&cancel).await.expect("turn").remove(0);
+        assert!(
+            timed_out.run.is_some(),
+            "12 hours without running: it runs anyway"
+        );
+        assert_eq!(
+            *runner.probes.lock().expect("probes"),
+            probes_before,
+            "without asking"
+        );
+        assert!(clock.now() - ended >= Duration::minutes(720));
     }
 
     #[tokio::test]

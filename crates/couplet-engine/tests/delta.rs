@@ -188,3 +188,34 @@ async fn a_refused_token_falls_back_to_reading_every_row_and_gets_a_new_one() {
     assert_ne!(renewed, broken);
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_mapping_says_cheaply_whether_anything_changed_since_its_last_run() {
+    let sb = couplet_sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox starts");
+    let (engine, store) = connected::engine(&sb);
+    engine
+        .full_sync(CancellationToken::new())
+        .await
+        .expect("full sync");
+    // The runs after a full sync read their own writes once, then settle.
+    incremental(&engine).await;
+    incremental(&engine).await;
+    assert!(
+        !engine.has_changes(CUSTOMER).await.expect("asks"),
+        "nothing changed"
+    );
+    let editor = Editor::new(&sb).await;
+    editor
+        .patch(
+            pairs(&store)[0].crm_id,
+            json!({"telephone1": "+1 425 555 0188"}),
+        )
+        .await;
+    assert!(
+        engine.has_changes(CUSTOMER).await.expect("asks"),
+        "a change in Dataverse"
+    );
+    sb.shutdown().await;
+}

@@ -8,13 +8,14 @@ use uuid::Uuid;
 
 use crate::{StoreError, columns};
 
-const COLUMNS: &str =
-    "id, work, every_minutes, status, next_run_at, last_run, last_run_at, failures";
+const COLUMNS: &str = "id, work, every_minutes, status, next_run_at, last_run, last_run_at, \
+                       failures, inactivity_minutes";
 
 fn from_row(row: &Row<'_>) -> Result<Job, StoreError> {
     let status: String = row.get(3)?;
     let every: i64 = row.get(2)?;
     let failures: i64 = row.get(7)?;
+    let inactivity: i64 = row.get(8)?;
     Ok(Job {
         id: columns::parse_id("jobs.id", &row.get::<_, String>(0)?)?,
         work: columns::parse_json("jobs.work", &row.get::<_, String>(1)?)?,
@@ -27,6 +28,8 @@ fn from_row(row: &Row<'_>) -> Result<Job, StoreError> {
         last_run_at: columns::parse_opt_time("jobs.last_run_at", row.get(6)?)?,
         failures: u32::try_from(failures)
             .map_err(|_| StoreError::corrupt("jobs.failures", failures))?,
+        inactivity_minutes: u32::try_from(inactivity)
+            .map_err(|_| StoreError::corrupt("jobs.inactivity_minutes", inactivity))?,
     })
 }
 
@@ -43,8 +46,8 @@ pub fn insert(conn: &Connection, job: &Job) -> Result<bool, StoreError> {
     let added = conn
         .prepare_cached(
             "INSERT INTO jobs (id, work, every_minutes, status, next_run_at, last_run,
-                 last_run_at, failures)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 last_run_at, failures, inactivity_minutes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (work) DO NOTHING",
         )?
         .execute(params![
@@ -56,6 +59,7 @@ pub fn insert(conn: &Connection, job: &Job) -> Result<bool, StoreError> {
             job.last_run.map(columns::id),
             columns::opt_time(job.last_run_at),
             i64::from(job.failures),
+            i64::from(job.inactivity_minutes),
         ])?;
     Ok(added == 1)
 }
@@ -65,7 +69,7 @@ pub fn update(conn: &Connection, job: &Job) -> Result<bool, StoreError> {
     let changed = conn
         .prepare_cached(
             "UPDATE jobs SET every_minutes = ?2, status = ?3, next_run_at = ?4, last_run = ?5,
-                 last_run_at = ?6, failures = ?7, lease_until = NULL
+                 last_run_at = ?6, failures = ?7, inactivity_minutes = ?8, lease_until = NULL
              WHERE id = ?1",
         )?
         .execute(params![
@@ -76,6 +80,7 @@ pub fn update(conn: &Connection, job: &Job) -> Result<bool, StoreError> {
             job.last_run.map(columns::id),
             columns::opt_time(job.last_run_at),
             i64::from(job.failures),
+            i64::from(job.inactivity_minutes),
         ])?;
     Ok(changed == 1)
 }
@@ -116,7 +121,7 @@ pub fn delete(conn: &Connection, id: Uuid) -> Result<bool, StoreError> {
     Ok(removed == 1)
 }
 
-/// Claims the ready job due soonest (due at or before `now`) that no other scheduler holds,
+/// Claims the ready or on-hold job due soonest (due at or before `now`) that no other scheduler holds,
 /// leasing it until `now + lease`: the scheduler must save it ([`update`]) before the lease
 /// ends, or another may run it again.
 pub fn claim_due(
@@ -129,7 +134,7 @@ pub fn claim_due(
     let found = {
         let mut stmt = tx.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM jobs
-             WHERE status = 'ready' AND next_run_at <= ?1
+             WHERE status IN ('ready', 'on_hold') AND next_run_at <= ?1
                AND (lease_until IS NULL OR lease_until <= ?1)
              ORDER BY next_run_at, id LIMIT 1"
         ))?;
@@ -156,10 +161,10 @@ pub fn renew(conn: &Connection, id: Uuid, until: DateTime<Utc>) -> Result<(), St
     Ok(())
 }
 
-/// When the next ready job is due, if any is.
+/// When the next ready or on-hold job is due, if any is.
 pub fn next_due(conn: &Connection) -> Result<Option<DateTime<Utc>>, StoreError> {
     let at: Option<String> = conn
-        .prepare_cached("SELECT min(next_run_at) FROM jobs WHERE status = 'ready'")?
+        .prepare_cached("SELECT min(next_run_at) FROM jobs WHERE status IN ('ready', 'on_hold')")?
         .query_row([], |row| row.get(0))
         .optional()?
         .flatten();
@@ -234,7 +239,7 @@ mod tests {
                 .is_some(),
             "a crashed scheduler's lease ends"
         );
-        let done = claimed.after_run(Some(Uuid::new_v4()), true, due);
+        let done = claimed.after_run(Some(Uuid::new_v4()), true, true, due);
         update(&conn, &done).expect("save");
         assert!(
             claim_due(&mut conn, due + Duration::minutes(6), Duration::minutes(5))

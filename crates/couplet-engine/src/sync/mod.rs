@@ -15,6 +15,7 @@ mod apply_plan;
 mod match_review;
 mod pass;
 mod preview;
+mod probe;
 mod reading;
 mod resolution;
 pub use preview::{DryRun, MappingPlan, PassPlan, PlanCounts, PlanScope};

@@ -237,10 +237,10 @@ impl<'e> Pass<'e> {
             .run(move |conn| checkpoints::get(conn, &name, pass))
             .await?;
         let token = kept.as_ref().and_then(|c| c.token.clone());
-        if self.tracked(run, full, token, done, cancel).await? {
+        let stored = kept.and_then(|c| c.modified_since);
+        if self.tracked(run, full, token, stored, done, cancel).await? {
             return Ok(());
         }
-        let stored = kept.and_then(|c| c.modified_since);
         let query = Query {
             entity: self.mapping.entity(self.source).to_owned(),
             fields: self.mapping.selected_fields(self.source),
@@ -301,11 +301,16 @@ impl<'e> Pass<'e> {
     /// yields the token for next time), else the rows changed or deleted since the kept token.
     /// Returns `false` when the source tracks no changes for the entity, or when there is no
     /// token for an incremental read: the caller then reads by modified-on.
+    ///
+    /// The checkpoint keeps, besides the token, the newest modified-on the rows carried (by
+    /// the service's clock, which need not agree with ours): a read by modified-on (a probe,
+    /// or a refused token's fallback) starts there.
     async fn tracked(
         &mut self,
         run: &mut Run,
         full: bool,
         token: Option<String>,
+        stored: Option<DateTime<Utc>>,
         done: &HashSet<Uuid>,
         cancel: &CancellationToken,
     ) -> Result<bool, Stop> {
@@ -323,6 +328,7 @@ impl<'e> Pass<'e> {
         let source = self.engine.endpoint(self.source);
         let mut token = if full { None } else { token };
         let mut next: Option<String> = None;
+        let mut newest = if full { None } else { stored };
         self.emit_for(run, Phase::Synchronizing);
         loop {
             if cancel.is_cancelled() {
@@ -349,6 +355,7 @@ impl<'e> Pass<'e> {
                 }
                 Err(e) => return Err(e.into()),
             };
+            newest = newest.max(page.records.iter().map(|r| r.modified_on).max());
             let mut rows = page
                 .records
                 .into_iter()
@@ -370,7 +377,7 @@ impl<'e> Pass<'e> {
                     let checkpoint = Checkpoint {
                         mapping: self.mapping.name.clone(),
                         direction: self.pass,
-                        modified_since: Some(run.started_at),
+                        modified_since: newest.or(stored),
                         token: page.token,
                     };
                     self.page(run, Vec::new(), Some(checkpoint)).await?;
