@@ -1,54 +1,27 @@
 //! `couplet conflicts`: a pair changed on both sides is listed once with both values and
 //! resolved field by field from the command line.
 
-use couplet_sandbox::{SandboxConfig, Seed};
-use couplet_scenarios::{couplet, couplet_json};
-use serde_json::{Value, json};
+use couplet_sandbox::Seed;
+use serde_json::json;
 
 mod support {
+    pub mod connected;
     pub mod editor;
 }
+use support::connected::Connected;
 use support::editor::Editor;
-
-async fn cli(data: &std::path::Path, args: &[&str]) -> Value {
-    let data = data.to_owned();
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        couplet_json(&data, &args)
-    })
-    .await
-    .expect("CLI task")
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_conflict_is_listed_with_both_values_and_resolved_per_field() {
-    let sandbox = couplet_sandbox::start(SandboxConfig {
-        seed: Seed::Demo,
-        ..SandboxConfig::default()
-    })
-    .await
-    .expect("the sandbox starts");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let data = dir.path().to_owned();
-    let info_file = data.join("sandbox.json");
-    std::fs::write(
-        &info_file,
-        serde_json::to_string(sandbox.info()).expect("JSON"),
-    )
-    .expect("write info");
-    let info_file = info_file.to_string_lossy().into_owned();
-    cli(&data, &["connect", "--sandbox-info", &info_file]).await;
-    cli(&data, &["sync", "--full"]).await;
-    let pair = cli(
-        &data,
-        &["couplings", "--mapping", "CUSTOMER", "--limit", "1"],
-    )
-    .await;
+    let c = Connected::start(Seed::Demo).await;
+    c.json(&["sync", "--full"]).await;
+    let pair = c
+        .json(&["couplings", "--mapping", "CUSTOMER", "--limit", "1"])
+        .await;
     let erp_id = pair[0]["erp_id"].as_str().expect("erp id").to_owned();
     let crm_id = pair[0]["crm_id"].as_str().expect("crm id").to_owned();
 
-    let editor = Editor::new(sandbox.info()).await;
+    let editor = Editor::new(c.sandbox.info()).await;
     editor
         .patch_customer(
             &erp_id,
@@ -61,10 +34,10 @@ async fn a_conflict_is_listed_with_both_values_and_resolved_per_field() {
             json!({"address1_city": "Lille", "telephone1": "+33 2 22 22 22 22"}),
         )
         .await;
-    let run = cli(&data, &["sync", "--mapping", "CUSTOMER"]).await;
+    let run = c.json(&["sync", "--mapping", "CUSTOMER"]).await;
     assert_eq!(run["run"]["run"]["counters"]["failed"], json!(1), "{run}");
 
-    let list = cli(&data, &["conflicts"]).await;
+    let list = c.json(&["conflicts"]).await;
     let conflicts = list.as_array().expect("a list");
     assert_eq!(conflicts.len(), 1, "{list}");
     let id = conflicts[0]["id"].as_i64().expect("number").to_string();
@@ -80,16 +53,9 @@ async fn a_conflict_is_listed_with_both_values_and_resolved_per_field() {
         (&json!("Lyon"), &json!("Lille"))
     );
 
-    let data2 = data.clone();
-    let id2 = id.clone();
-    let incomplete = tokio::task::spawn_blocking(move || {
-        couplet(
-            &data2,
-            &["conflicts", "resolve", &id2, "--field", "city=crm"],
-        )
-    })
-    .await
-    .expect("CLI task");
+    let incomplete = c
+        .run(&["conflicts", "resolve", &id, "--field", "city=crm"])
+        .await;
     assert!(
         !incomplete.status.success(),
         "every differing field needs a side"
@@ -100,9 +66,8 @@ async fn a_conflict_is_listed_with_both_values_and_resolved_per_field() {
         String::from_utf8_lossy(&incomplete.stderr)
     );
 
-    let resolved = cli(
-        &data,
-        &[
+    let resolved = c
+        .json(&[
             "conflicts",
             "resolve",
             &id,
@@ -110,9 +75,8 @@ async fn a_conflict_is_listed_with_both_values_and_resolved_per_field() {
             "city=crm",
             "--field",
             "telephone1=erp",
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert!(
         resolved["resolution"]
             .as_str()
@@ -124,10 +88,6 @@ async fn a_conflict_is_listed_with_both_values_and_resolved_per_field() {
         editor.account(&crm_id).await["telephone1"],
         json!("+33 1 11 11 11 11")
     );
-    assert_eq!(
-        cli(&data, &["conflicts"]).await,
-        json!([]),
-        "nothing left open"
-    );
-    sandbox.shutdown().await;
+    assert_eq!(c.json(&["conflicts"]).await, json!([]), "nothing left open");
+    c.shutdown().await;
 }

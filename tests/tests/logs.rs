@@ -1,72 +1,41 @@
 //! The log from the command line: a coupled pair's history of what each run wrote (field, old,
 //! new) and purging old entries.
 
-use couplet_sandbox::{SandboxConfig, Seed};
-use couplet_scenarios::couplet_json;
+use couplet_sandbox::Seed;
 use serde_json::{Value, json};
 
 mod support {
+    pub mod connected;
     pub mod editor;
 }
+use support::connected::Connected;
 use support::editor::Editor;
-
-async fn cli(data: &std::path::Path, args: &[&str]) -> Value {
-    let data = data.to_owned();
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        couplet_json(&data, &args)
-    })
-    .await
-    .expect("CLI task")
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pairs_history_shows_each_change_with_its_old_and_new_value() {
-    let sandbox = couplet_sandbox::start(SandboxConfig {
-        seed: Seed::Demo,
-        ..SandboxConfig::default()
-    })
-    .await
-    .expect("the sandbox starts");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let data = dir.path().to_owned();
-    let info_file = data.join("sandbox.json");
-    std::fs::write(
-        &info_file,
-        serde_json::to_string(sandbox.info()).expect("JSON"),
-    )
-    .expect("write info");
-    let info_file = info_file.to_string_lossy().into_owned();
-    cli(&data, &["connect", "--sandbox-info", &info_file]).await;
-    cli(&data, &["sync", "--full"]).await;
-    let pair = cli(
-        &data,
-        &["couplings", "--mapping", "CUSTOMER", "--limit", "1"],
-    )
-    .await;
+    let c = Connected::start(Seed::Demo).await;
+    c.json(&["sync", "--full"]).await;
+    let pair = c
+        .json(&["couplings", "--mapping", "CUSTOMER", "--limit", "1"])
+        .await;
     let erp_id = pair[0]["erp_id"].as_str().expect("erp id").to_owned();
     let crm_id = pair[0]["crm_id"].as_str().expect("crm id").to_owned();
-    let before = cli(
-        &data,
-        &["history", "--mapping", "CUSTOMER", "--erp", &erp_id],
-    )
-    .await;
+    let before = c
+        .json(&["history", "--mapping", "CUSTOMER", "--erp", &erp_id])
+        .await;
     let known = before.as_array().expect("a list").len();
 
-    let editor = Editor::new(sandbox.info()).await;
+    let editor = Editor::new(c.sandbox.info()).await;
     for phone in ["+1 425 555 0101", "+1 425 555 0102"] {
         editor
             .patch_customer(&erp_id, json!({"phoneNumber": phone}))
             .await;
-        cli(&data, &["sync", "--mapping", "CUSTOMER"]).await;
+        c.json(&["sync", "--mapping", "CUSTOMER"]).await;
     }
 
-    let history = cli(
-        &data,
-        &["history", "--mapping", "CUSTOMER", "--crm", &crm_id],
-    )
-    .await;
+    let history = c
+        .json(&["history", "--mapping", "CUSTOMER", "--crm", &crm_id])
+        .await;
     let entries = history.as_array().expect("a list");
     assert_eq!(entries.len(), known + 2, "{history}");
     let phone = |entry: &Value| {
@@ -88,11 +57,11 @@ async fn a_pairs_history_shows_each_change_with_its_old_and_new_value() {
     let older = phone(&entries[1]);
     assert_eq!(older["new"], json!("+1 425 555 0101"), "newest first");
 
-    let purged = cli(&data, &["runs", "purge", "--older-than", "1"]).await;
+    let purged = c.json(&["runs", "purge", "--older-than", "1"]).await;
     assert_eq!(
         purged["runs"],
         json!(0),
         "nothing is a day old yet: {purged}"
     );
-    sandbox.shutdown().await;
+    c.shutdown().await;
 }

@@ -1,48 +1,27 @@
-//! `couplet plan`: a dry run shown per mapping and record, then applied exactly, once.
+//! `couplet plan`: a dry run shown per mapping and record, then applied exactly, once; and
+//! match-based coupling for review (`couplet couple --match`).
 
-use couplet_sandbox::{SandboxConfig, Seed};
-use couplet_scenarios::{couplet, couplet_json};
+use couplet_sandbox::Seed;
+use serde_json::json;
+
+mod support {
+    pub mod connected;
+}
+use support::connected::Connected;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dry_run_changes_nothing_and_applying_it_does_what_it_showed_once() {
-    let sandbox = couplet_sandbox::start(SandboxConfig {
-        seed: Seed::Demo,
-        ..SandboxConfig::default()
-    })
-    .await
-    .expect("the sandbox starts");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let data = dir.path().to_owned();
-    let info_file = data.join("sandbox.json");
-    std::fs::write(
-        &info_file,
-        serde_json::to_string(sandbox.info()).expect("info JSON"),
-    )
-    .expect("write info");
-    let info_file = info_file.to_string_lossy().into_owned();
+    let c = Connected::start(Seed::Demo).await;
+    let plan = c.json(&["plan", "--full"]).await;
+    let couplings_after_plan = c
+        .json(&["couplings", "--mapping", "CUSTOMER", "--limit", "1"])
+        .await;
+    let id = plan["id"].as_str().expect("plan id").to_owned();
+    let applied = c.json(&["plan", "--apply", &id]).await;
+    let again = c.run(&["plan", "--apply", &id]).await;
+    let text = c.run(&["plan", "--mapping", "CUSTOMER"]).await;
 
-    let (plan, couplings_after_plan, applied, again, text) =
-        tokio::task::spawn_blocking(move || {
-            couplet_json(&data, &["connect", "--sandbox-info", &info_file]);
-            let plan = couplet_json(&data, &["plan", "--full"]);
-            let couplings = couplet_json(
-                &data,
-                &["couplings", "--mapping", "CUSTOMER", "--limit", "1"],
-            );
-            let id = plan["id"].as_str().expect("plan id").to_owned();
-            let applied = couplet_json(&data, &["plan", "--apply", &id]);
-            let again = couplet(&data, &["plan", "--apply", &id]);
-            let text = couplet(&data, &["plan", "--mapping", "CUSTOMER"]);
-            (plan, couplings, applied, again, text)
-        })
-        .await
-        .expect("CLI task");
-
-    assert_eq!(
-        couplings_after_plan,
-        serde_json::json!([]),
-        "a dry run couples nothing"
-    );
+    assert_eq!(couplings_after_plan, json!([]), "a dry run couples nothing");
     let names: Vec<&str> = plan["mappings"]
         .as_array()
         .expect("mappings")
@@ -84,74 +63,47 @@ async fn a_dry_run_changes_nothing_and_applying_it_does_what_it_showed_once() {
         stdout.contains("nothing was written") && stdout.contains("couplet plan --apply"),
         "{stdout}"
     );
-    sandbox.shutdown().await;
+    c.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn match_based_coupling_shows_the_agreeing_fields_and_couples_only_when_told() {
-    let sandbox = couplet_sandbox::start(SandboxConfig {
-        seed: Seed::Demo,
-        ..SandboxConfig::default()
-    })
-    .await
-    .expect("the sandbox starts");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let data = dir.path().to_owned();
-    let info_file = data.join("sandbox.json");
-    std::fs::write(
-        &info_file,
-        serde_json::to_string(sandbox.info()).expect("info JSON"),
-    )
-    .expect("write info");
-    let info_file = info_file.to_string_lossy().into_owned();
+    let c = Connected::start(Seed::Demo).await;
+    // Salespeople first (their owners translate the customers'), by e-mail, creating the rest.
+    c.json(&[
+        "couple",
+        "--match",
+        "--mapping",
+        "SALESPEOPLE",
+        "--create",
+        "--yes",
+    ])
+    .await;
+    let proposal = c
+        .json(&["couple", "--match", "--mapping", "CUSTOMER"])
+        .await;
+    let after_proposal = c
+        .json(&["couplings", "--mapping", "CUSTOMER", "--limit", "1"])
+        .await;
+    let applied = c
+        .json(&[
+            "couple",
+            "--match",
+            "--mapping",
+            "CUSTOMER",
+            "--fields",
+            "name",
+            "--yes",
+        ])
+        .await;
+    let uncoupled = c
+        .json(&["uncouple", "--mapping", "CUSTOMER", "--all"])
+        .await;
+    let left = c
+        .json(&["couplings", "--mapping", "CUSTOMER", "--limit", "1"])
+        .await;
 
-    let (proposal, after_proposal, applied, uncoupled, left) =
-        tokio::task::spawn_blocking(move || {
-            couplet_json(&data, &["connect", "--sandbox-info", &info_file]);
-            // Salespeople first (their owners translate the customers'), by e-mail, creating the rest.
-            couplet_json(
-                &data,
-                &[
-                    "couple",
-                    "--match",
-                    "--mapping",
-                    "SALESPEOPLE",
-                    "--create",
-                    "--yes",
-                ],
-            );
-            let proposal = couplet_json(&data, &["couple", "--match", "--mapping", "CUSTOMER"]);
-            let after = couplet_json(
-                &data,
-                &["couplings", "--mapping", "CUSTOMER", "--limit", "1"],
-            );
-            let applied = couplet_json(
-                &data,
-                &[
-                    "couple",
-                    "--match",
-                    "--mapping",
-                    "CUSTOMER",
-                    "--fields",
-                    "name",
-                    "--yes",
-                ],
-            );
-            let uncoupled = couplet_json(&data, &["uncouple", "--mapping", "CUSTOMER", "--all"]);
-            let left = couplet_json(
-                &data,
-                &["couplings", "--mapping", "CUSTOMER", "--limit", "1"],
-            );
-            (proposal, after, applied, uncoupled, left)
-        })
-        .await
-        .expect("CLI task");
-
-    assert_eq!(
-        after_proposal,
-        serde_json::json!([]),
-        "a proposal couples nothing"
-    );
+    assert_eq!(after_proposal, json!([]), "a proposal couples nothing");
     let couples: Vec<&serde_json::Value> = proposal["mappings"][0]["records"]
         .as_array()
         .expect("records")
@@ -176,6 +128,6 @@ async fn match_based_coupling_shows_the_agreeing_fields_and_couples_only_when_to
         Some(couples.len() as u64),
         "uncoupling the mapping removes every pair: {uncoupled}"
     );
-    assert_eq!(left, serde_json::json!([]));
-    sandbox.shutdown().await;
+    assert_eq!(left, json!([]));
+    c.shutdown().await;
 }
