@@ -8,14 +8,15 @@ use std::time::Duration;
 use couplet_api::{AppContext, ErrorCode, jobs};
 use tokio_util::sync::CancellationToken;
 
-/// How long the app waits before starting the scheduler again after it stopped on an error
-/// (not connected yet, a service unreachable when the engine was built).
-const RETRY: Duration = Duration::from_secs(60);
+/// How often the app looks at the queue. Each look builds the engine from the saved
+/// connections, so connections changed in the window (the demo systems replaced by real ones)
+/// are used from the next look on.
+const LOOK_EVERY: Duration = Duration::from_secs(60);
 
-/// Runs the job queue until `cancel`.
+/// Runs the job queue until `cancel`: every minute, the jobs that are due.
 pub async fn keep_running(ctx: AppContext, cancel: CancellationToken) {
     while !cancel.is_cancelled() {
-        let outcome = jobs::run_scheduler(&ctx, false, cancel.clone(), |turn| {
+        let outcome = jobs::run_scheduler(&ctx, true, cancel.clone(), |turn| {
             tracing::info!(
                 work = %turn.job.work.describe(),
                 run = ?turn.run.as_ref().map(|r| r.id),
@@ -30,12 +31,12 @@ pub async fn keep_running(ctx: AppContext, cancel: CancellationToken) {
                 tracing::debug!("the job queue waits for both connections");
             }
             Err(e) => {
-                tracing::warn!(error = %e, "the job queue stopped; it starts again in a minute")
+                tracing::warn!(error = %e, "the job queue could not run; it looks again in a minute")
             }
         }
         tokio::select! {
             () = cancel.cancelled() => break,
-            () = tokio::time::sleep(RETRY) => {}
+            () = tokio::time::sleep(LOOK_EVERY) => {}
         }
     }
 }

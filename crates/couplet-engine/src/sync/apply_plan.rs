@@ -125,7 +125,6 @@ impl Engine {
             let Some(destination) = p.pass.source().map(Side::other) else {
                 continue;
             };
-            let total = p.ops.len() as u64;
             let mut processed = 0;
             let ops: Vec<PlannedOp> = if skip_unmatched {
                 p.ops
@@ -137,6 +136,7 @@ impl Engine {
                 p.ops.clone()
             };
             let ops = self.revalidate(&mapping, destination, &ops).await?;
+            let total = ops.len() as u64;
             let chunks: Vec<&[PlannedOp]> = ops.chunks(APPLY_CHUNK).collect();
             let last = chunks.len().saturating_sub(1);
             for (i, chunk) in chunks.iter().enumerate() {
