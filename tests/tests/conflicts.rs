@@ -91,3 +91,44 @@ async fn a_conflict_is_listed_with_both_values_and_resolved_per_field() {
     assert_eq!(c.json(&["conflicts"]).await, json!([]), "nothing left open");
     c.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_the_rule_set_to_erp_wins_a_pair_changed_on_both_sides_takes_business_centrals_values()
+{
+    let c = Connected::start(Seed::Demo).await;
+    c.json(&["sync", "--full"]).await;
+    let set = c
+        .json(&["mappings", "set", "CUSTOMER", "--conflict-rule", "erp-wins"])
+        .await;
+    assert_eq!(set["update_conflict"], json!("erp_wins"), "{set}");
+    let refused = c
+        .run(&["mappings", "set", "SALESPEOPLE", "--disable"])
+        .await;
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("CUSTOMER depends on SALESPEOPLE"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    let pair = c
+        .json(&["couplings", "--mapping", "CUSTOMER", "--limit", "1"])
+        .await;
+    let erp_id = pair[0]["erp_id"].as_str().expect("erp id").to_owned();
+    let crm_id = pair[0]["crm_id"].as_str().expect("crm id").to_owned();
+    let editor = Editor::new(c.sandbox.info()).await;
+    editor
+        .patch_customer(&erp_id, json!({"city": "Lyon"}))
+        .await;
+    editor
+        .patch_account(&crm_id, json!({"address1_city": "Lille"}))
+        .await;
+    let run = c.json(&["sync", "--mapping", "CUSTOMER"]).await;
+    assert_eq!(run["run"]["run"]["counters"]["failed"], json!(0), "{run}");
+    assert_eq!(
+        editor.account(&crm_id).await["address1_city"],
+        json!("Lyon")
+    );
+    assert_eq!(c.json(&["conflicts"]).await, json!([]));
+    c.shutdown().await;
+}

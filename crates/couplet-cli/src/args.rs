@@ -36,8 +36,8 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Test and save the connections to Business Central and Dataverse.
     Connect(ConnectArgs),
-    /// List the table mappings.
-    Mappings,
+    /// The table mappings: list, show one, change its settings (enabled, conflict and deletion rules).
+    Mappings(crate::mappings::MappingsArgs),
     /// Synchronize: everything (--full), one mapping, or one record.
     Sync(SyncArgs),
     /// Dry run: what a synchronization would do, per mapping and record, without writing;

@@ -27,11 +27,7 @@ pub async fn run(cli: Cli) -> Result<(), ApiError> {
             match command {
                 Command::Demo { records } => run_demo(&ctx, records, json).await,
                 Command::Connect(args) => connect(&ctx, args, json).await,
-                Command::Mappings => {
-                    let list = mappings::list(&ctx).await?;
-                    output::mappings(json, &list);
-                    Ok(())
-                }
+                Command::Mappings(args) => crate::mappings::run(&ctx, args, json).await,
                 Command::Sync(args) => run_sync(&ctx, args, json).await,
                 Command::Plan(args) => crate::plan::run(&ctx, args, json).await,
                 Command::Conflicts(args) => crate::conflicts::run(&ctx, args, json).await,

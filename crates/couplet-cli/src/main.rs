@@ -7,6 +7,7 @@ mod args;
 mod commands;
 mod conflicts;
 mod jobs;
+mod mappings;
 mod output;
 mod plan;
 mod progress;
