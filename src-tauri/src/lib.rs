@@ -51,6 +51,10 @@ macro_rules! specta_builder_for {
                 commands::full_sync::plan_preview,
                 commands::conflicts::conflict_list,
                 commands::conflicts::conflict_resolve,
+                commands::jobs::job_list,
+                commands::jobs::job_pause,
+                commands::jobs::job_resume,
+                commands::jobs::job_run_now,
                 commands::full_sync::plan_apply_start::<$rt>,
             ])
             .events(collect_events![events::SyncProgress])

@@ -20,7 +20,7 @@ use crate::{ApiError, AppContext, ErrorCode};
 const IDLE: Duration = Duration::from_secs(60);
 
 /// A job, as shown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct JobView {
     /// Its id.
     pub id: Uuid,

@@ -3,6 +3,7 @@
 
 pub mod conflicts;
 pub mod full_sync;
+pub mod jobs;
 pub mod records;
 pub mod runs;
 pub mod setup;

@@ -13,6 +13,7 @@ import {
 import {
   ArrowSyncCircleRegular,
   BranchCompareRegular,
+  CalendarClockRegular,
   DocumentBulletListClockRegular,
   PeopleRegular,
   BuildingRegular,
@@ -25,6 +26,7 @@ import type { AppStatus } from "../ipc/client";
 import { appStatus, startDemo } from "../ipc/client";
 import { ErrorBar } from "../components/ErrorBar";
 import { ConflictsPage } from "../features/conflicts/ConflictsPage";
+import { JobsPage } from "../features/jobs/JobsPage";
 import { RecordsPage } from "../features/couplings/RecordsPage";
 import { RunsPage } from "../features/runs/RunsPage";
 import { FirstRun } from "../features/setup/FirstRun";
@@ -54,7 +56,7 @@ export function makeQueryClient(): QueryClient {
   });
 }
 
-type PageId = "full-sync" | "customers" | "accounts" | "salespeople" | "conflicts" | "runs";
+type PageId = "full-sync" | "customers" | "accounts" | "salespeople" | "conflicts" | "jobs" | "runs";
 
 const PAGES: { id: PageId; label: string; icon: ReactElement; render: () => ReactElement }[] = [
   { id: "full-sync", label: "Full synchronization", icon: <ArrowSyncCircleRegular />, render: () => <FullSyncPage /> },
@@ -102,6 +104,7 @@ const PAGES: { id: PageId; label: string; icon: ReactElement; render: () => Reac
     ),
   },
   { id: "conflicts", label: "Conflicts", icon: <BranchCompareRegular />, render: () => <ConflictsPage /> },
+  { id: "jobs", label: "Scheduled jobs", icon: <CalendarClockRegular />, render: () => <JobsPage /> },
   { id: "runs", label: "Runs and errors", icon: <DocumentBulletListClockRegular />, render: () => <RunsPage /> },
 ];
 

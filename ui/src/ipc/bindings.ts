@@ -65,6 +65,14 @@ export const commands = {
 	conflictList: (includeResolved: boolean) => typedError<ConflictView[], ApiError>(__TAURI_INVOKE("conflict_list", { includeResolved })),
 	/**  Resolves the conflict `id`: each field keeps the chosen side's value, written to the other. */
 	conflictResolve: (id: number, choices: FieldChoice[]) => typedError<ResolvedView, ApiError>(__TAURI_INVOKE("conflict_resolve", { id, choices })),
+	/**  Every job, soonest due first (each enabled mapping has one). */
+	jobList: () => typedError<JobView[], ApiError>(__TAURI_INVOKE("job_list")),
+	/**  Puts a job on hold until resumed. */
+	jobPause: (id: string) => typedError<JobView, ApiError>(__TAURI_INVOKE("job_pause", { id })),
+	/**  Lets a paused or failed job run again. */
+	jobResume: (id: string) => typedError<JobView, ApiError>(__TAURI_INVOKE("job_resume", { id })),
+	/**  Makes a job due now; the app runs it within a minute. */
+	jobRunNow: (id: string) => typedError<JobView, ApiError>(__TAURI_INVOKE("job_run_now", { id })),
 	/**
 	 *  Applies a kept dry run in the background, exactly as planned, like a full synchronization:
 	 *  returns the run id once the engine named it; progress arrives as `SyncProgress` events.
@@ -413,6 +421,33 @@ export type JobKind =
 "couple" | 
 /**  Uncouple records. */
 "uncouple";
+
+/**  A job, as shown. */
+export type JobView = {
+	/**  Its id. */
+	id: string,
+	/**  What it does, for a person. */
+	work: string,
+	/**  The mapping it synchronizes (none for a full synchronization). */
+	mapping: string | null,
+	/**  Minutes between runs. */
+	every_minutes: number,
+	/**
+	 *  `ready`, `on_hold` (its last run changed nothing: it runs when a side changes, or after
+	 *  its inactivity timeout), `paused` or `failed`.
+	 */
+	status: string,
+	/**  When it is due next. */
+	next_run_at: string,
+	/**  Its latest run. */
+	last_run: string | null,
+	/**  When its latest run ended. */
+	last_run_at: string | null,
+	/**  Failed runs in a row. */
+	failures: number,
+	/**  Minutes a job on hold may go without running. */
+	inactivity_minutes: number,
+};
 
 /**  What the plan does for one mapping. */
 export type MappingPlanView = {

@@ -11,6 +11,7 @@ import type {
   CouplingView,
   DemoSetup,
   FieldChoice,
+  JobView,
   Direction,
   ErrorCode,
   MappingView,
@@ -164,6 +165,26 @@ export function listConflicts(includeResolved = false): Promise<ConflictView[]> 
 /** Resolves a conflict: each field keeps the chosen side's value, written to the other side. */
 export function resolveConflict(id: number, choices: FieldChoice[]): Promise<ResolvedView> {
   return unwrap(commands.conflictResolve(id, choices));
+}
+
+/** The scheduled jobs, soonest due first. */
+export function listJobs(): Promise<JobView[]> {
+  return unwrap(commands.jobList());
+}
+
+/** Puts a job on hold until resumed. */
+export function pauseJob(id: string): Promise<JobView> {
+  return unwrap(commands.jobPause(id));
+}
+
+/** Lets a paused or failed job run again. */
+export function resumeJob(id: string): Promise<JobView> {
+  return unwrap(commands.jobResume(id));
+}
+
+/** Makes a job due now; the app runs it within a minute. */
+export function runJobNow(id: string): Promise<JobView> {
+  return unwrap(commands.jobRunNow(id));
 }
 
 /** Calls `handler` with each progress report; resolves to a function that stops listening. */
