@@ -1,13 +1,15 @@
 //! `couplet plan`: a dry run shown per mapping and record, then applied exactly, once; and
-//! match-based coupling for review (`couplet couple --match`).
+//! match-based coupling for review (`couplet couple --match`), and coupling a prepared list.
 
 use couplet_sandbox::Seed;
 use serde_json::json;
 
 mod support {
     pub mod connected;
+    pub mod editor;
 }
 use support::connected::Connected;
+use support::editor::Editor;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dry_run_changes_nothing_and_applying_it_does_what_it_showed_once() {
@@ -129,5 +131,55 @@ async fn match_based_coupling_shows_the_agreeing_fields_and_couples_only_when_to
         "uncoupling the mapping removes every pair: {uncoupled}"
     );
     assert_eq!(left, json!([]));
+    c.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_list_of_pairs_is_coupled_all_or_none() {
+    let c = Connected::start(Seed::Demo).await;
+    let editor = Editor::new(c.sandbox.info()).await;
+    let customers = editor.customers().await;
+    let accounts = editor.accounts().await;
+    let id = |v: &serde_json::Value, key: &str| v[key].as_str().expect("id").to_owned();
+    let list = format!(
+        "erp,crm\n{},{}\n{},{}\n",
+        id(&customers[0], "id"),
+        id(&accounts[0], "accountid"),
+        id(&customers[1], "id"),
+        id(&accounts[1], "accountid"),
+    );
+    let file = c.data().join("pairs.csv");
+    std::fs::write(&file, list).expect("write the list");
+    let path = file.to_string_lossy().into_owned();
+    let coupled = c
+        .json(&["couple", "--mapping", "CUSTOMER", "--pairs", &path])
+        .await;
+    assert_eq!(coupled["coupled"], json!(2), "{coupled}");
+
+    let bad = format!(
+        "{},{}\n{},00000000-0000-0000-0000-000000000001\n",
+        id(&customers[2], "id"),
+        id(&accounts[2], "accountid"),
+        id(&customers[3], "id"),
+    );
+    std::fs::write(&file, bad).expect("write the list");
+    let refused = c
+        .run(&["couple", "--mapping", "CUSTOMER", "--pairs", &path])
+        .await;
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("Nothing was coupled")
+            && stderr.contains("00000000-0000-0000-0000-000000000001"),
+        "{stderr}"
+    );
+    let all = c
+        .json(&["couplings", "--mapping", "CUSTOMER", "--limit", "10"])
+        .await;
+    assert_eq!(
+        all.as_array().map(Vec::len),
+        Some(2),
+        "the good pair of a refused list is not coupled"
+    );
     c.shutdown().await;
 }

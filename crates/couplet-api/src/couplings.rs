@@ -82,3 +82,63 @@ pub async fn uncouple_all(ctx: &AppContext, mapping: &str) -> Result<u64, ApiErr
         .await?;
     Ok(removed)
 }
+
+/// Couples every pair of a list (Business Central id, Dataverse id), all or none.
+pub async fn couple_many(
+    ctx: &AppContext,
+    mapping: &str,
+    pairs: &[(Uuid, Uuid)],
+) -> Result<usize, ApiError> {
+    if pairs.is_empty() {
+        return Err(ApiError::validation("the list holds no pairs to couple"));
+    }
+    let name = crate::mappings::get(ctx, mapping).await?.name;
+    let engine = crate::sync::engine(ctx).await?;
+    Ok(engine.couple_many(&name, pairs).await?)
+}
+
+/// Reads a list of pairs: one `erp_id,crm_id` per line (a header line and blank lines are
+/// skipped). Every line that is not a pair of ids is named.
+pub fn parse_pairs(text: &str) -> Result<Vec<(Uuid, Uuid)>, ApiError> {
+    let mut pairs = Vec::new();
+    let mut bad = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let parsed = line.split_once([',', ';', '\t']).and_then(|(a, b)| {
+            Some((
+                Uuid::parse_str(a.trim()).ok()?,
+                Uuid::parse_str(b.trim()).ok()?,
+            ))
+        });
+        match parsed {
+            Some(pair) => pairs.push(pair),
+            None if n == 0 => {} // a header
+            None => bad.push(n + 1),
+        }
+    }
+    if !bad.is_empty() {
+        let lines: Vec<String> = bad.iter().map(usize::to_string).collect();
+        return Err(ApiError::validation(format!(
+            "lines {} are not \"Business Central id,Dataverse id\"",
+            lines.join(", ")
+        )));
+    }
+    Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_of_pairs_is_read_with_its_header_and_bad_lines_named() {
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let text = format!("erp,crm\n{a},{b}\n\n{b};{a}\n");
+        assert_eq!(parse_pairs(&text).expect("pairs"), vec![(a, b), (b, a)]);
+        let err = parse_pairs(&format!("{a},{b}\nnot a pair\n{a}\n")).expect_err("bad lines");
+        assert!(err.message.contains("lines 2, 3"), "{}", err.message);
+    }
+}

@@ -68,17 +68,20 @@ pub enum Command {
         /// The Business Central record's id.
         #[arg(
             long,
-            required_unless_present = "matching",
-            conflicts_with = "matching"
+            required_unless_present_any = ["matching", "pairs"],
+            conflicts_with_all = ["matching", "pairs"]
         )]
         erp: Option<Uuid>,
         /// The Dataverse record's id.
         #[arg(
             long,
-            required_unless_present = "matching",
-            conflicts_with = "matching"
+            required_unless_present_any = ["matching", "pairs"],
+            conflicts_with_all = ["matching", "pairs"]
         )]
         crm: Option<Uuid>,
+        /// Couple every pair of a file, one `erp_id,crm_id` per line (all or none).
+        #[arg(long, value_name = "FILE", conflicts_with = "matching")]
+        pairs: Option<PathBuf>,
         /// Propose couplings of the uncoupled records whose match fields agree; nothing is
         /// written unless --yes (or `couplet plan --apply ID` later).
         #[arg(long = "match", id = "matching")]

@@ -64,6 +64,23 @@ pub async fn run(cli: Cli) -> Result<(), ApiError> {
                     .await
                 }
                 Command::Couple {
+                    mapping,
+                    pairs: Some(file),
+                    ..
+                } => {
+                    let text = std::fs::read_to_string(&file).map_err(|e| {
+                        ApiError::validation(format!("cannot read {}: {e}", file.display()))
+                    })?;
+                    let pairs = couplings::parse_pairs(&text)?;
+                    let coupled = couplings::couple_many(&ctx, &mapping, &pairs).await?;
+                    output::value(
+                        json,
+                        &json!({"coupled": coupled}),
+                        &format!("Coupled {coupled} pairs in {}.", mapping.to_uppercase()),
+                    );
+                    Ok(())
+                }
+                Command::Couple {
                     mapping, erp, crm, ..
                 } => {
                     let (Some(erp), Some(crm)) = (erp, crm) else {

@@ -12,6 +12,7 @@
 //! (unknown mapping) and for Couplet's own database.
 
 mod apply_plan;
+mod couple_many;
 mod match_review;
 mod pass;
 mod preview;
