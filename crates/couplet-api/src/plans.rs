@@ -37,6 +37,8 @@ pub enum PlanRequest {
         create: bool,
         /// Write the source's values to the counterpart once coupled.
         sync: bool,
+        /// Compare text exactly (after trimming) instead of ignoring case.
+        case_sensitive: bool,
     },
     /// One record of a mapping, forced.
     Record {
@@ -318,11 +320,13 @@ pub async fn preview(
             fields,
             create,
             sync,
+            case_sensitive,
         } => PlanScope::Match {
             name: crate::mappings::get(ctx, &name).await?.name,
             fields,
             create,
             sync,
+            case_sensitive,
         },
         PlanRequest::Mapping { name, all } => PlanScope::Mapping {
             name: crate::mappings::get(ctx, &name).await?.name,

@@ -99,6 +99,9 @@ pub enum Command {
         /// With --match: apply the proposal at once.
         #[arg(long, requires = "matching")]
         yes: bool,
+        /// With --match: compare text exactly (after trimming) instead of ignoring case.
+        #[arg(long, requires = "matching")]
+        case_sensitive: bool,
     },
     /// Remove the coupling of a record.
     Uncouple {

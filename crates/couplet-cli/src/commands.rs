@@ -48,6 +48,7 @@ pub async fn run(cli: Cli) -> Result<(), ApiError> {
                     create,
                     no_sync,
                     yes,
+                    case_sensitive,
                     ..
                 } => {
                     crate::plan::match_couple(
@@ -58,6 +59,7 @@ pub async fn run(cli: Cli) -> Result<(), ApiError> {
                             create,
                             sync: !no_sync,
                             apply: yes,
+                            case_sensitive,
                         },
                         json,
                     )

@@ -50,6 +50,8 @@ pub struct MatchArgs {
     pub sync: bool,
     /// Apply the proposal at once.
     pub apply: bool,
+    /// Compare text exactly instead of ignoring case.
+    pub case_sensitive: bool,
 }
 
 /// Runs `couplet couple --match`: the proposal, applied at once with `--yes`.
@@ -60,6 +62,7 @@ pub async fn match_couple(ctx: &AppContext, args: MatchArgs, json: bool) -> Resu
         fields: args.fields,
         create: args.create,
         sync: args.sync,
+        case_sensitive: args.case_sensitive,
     };
     let view = plans::preview(ctx, &engine, request, commands::cancel_on_ctrl_c()).await?;
     if !args.apply {

@@ -16,6 +16,7 @@ fn scope(fields: &[&str], create: bool) -> PlanScope {
         fields: fields.iter().map(|f| (*f).to_owned()).collect(),
         create,
         sync: false,
+        case_sensitive: false,
     }
 }
 

@@ -531,7 +531,9 @@ fields: string[];
 /**  Create the counterpart of a record nothing matches. */
 create: boolean; 
 /**  Write the source's values to the counterpart once coupled. */
-sync: boolean } | 
+sync: boolean; 
+/**  Compare text exactly (after trimming) instead of ignoring case. */
+case_sensitive: boolean } | 
 /**  One record of a mapping, forced. */
 { kind: "record"; 
 /**  The table mapping. */

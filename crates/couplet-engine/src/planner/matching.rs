@@ -68,14 +68,15 @@ fn comparable(text: &str) -> String {
 
 /// Matches `values` (the destination values computed from the source record) against
 /// `candidates`, by the field mappings' match priorities: groups in ascending priority,
-/// each narrowing the candidates left by the previous ones; text compares trimmed and
-/// case-insensitively; an empty value is not a criterion. `available(i)` says whether
-/// candidate `i` may still be coupled.
+/// each narrowing the candidates left by the previous ones; text compares trimmed, and
+/// case-insensitively unless `case_sensitive`; an empty value is not a criterion.
+/// `available(i)` says whether candidate `i` may still be coupled.
 pub fn find_match(
     ctx: &PassContext<'_>,
     values: &Fields,
     candidates: &[Record],
     index: &mut CandidateIndex,
+    case_sensitive: bool,
     available: impl Fn(usize) -> bool,
 ) -> MatchOutcome {
     let mut groups: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
@@ -108,9 +109,9 @@ pub fn find_match(
                 .collect()
         });
         remaining.retain(|i| {
-            criteria
-                .iter()
-                .all(|(field, wanted)| matches_value(candidates[*i].get(field), wanted))
+            criteria.iter().all(|(field, wanted)| {
+                matches_value(candidates[*i].get(field), wanted, case_sensitive)
+            })
         });
         let hits = *first_group_hits.get_or_insert(remaining.len());
         if remaining.len() == 1 {
@@ -136,8 +137,9 @@ fn is_blank(v: &Value) -> bool {
     }
 }
 
-fn matches_value(actual: &Value, wanted: &Value) -> bool {
+fn matches_value(actual: &Value, wanted: &Value, case_sensitive: bool) -> bool {
     match (actual, wanted) {
+        (Value::String(a), Value::String(w)) if case_sensitive => a.trim() == w.trim(),
         (Value::String(a), Value::String(w)) => a.trim().to_lowercase() == w.trim().to_lowercase(),
         _ => same_value(actual, wanted),
     }

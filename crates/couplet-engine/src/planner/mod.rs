@@ -80,6 +80,9 @@ pub struct PlanOptions {
     /// Whether to write even when nothing changed since the last sync, bypassing
     /// skipped couplings and conflict detection (manual sync of chosen records).
     pub force: bool,
+    /// Whether match-based coupling compares text exactly (after trimming) instead of
+    /// ignoring case.
+    pub case_sensitive: bool,
 }
 
 /// Everything the planner needs for one page of one one-way pass.
@@ -617,9 +620,15 @@ impl Planner<'_> {
         };
         let candidates = self.input.candidates;
         let claimed = &self.claimed;
-        let outcome = find_match(&self.ctx, &values, candidates, &mut self.index, |i| {
-            !claimed.contains(&candidates[i].id)
-        });
+        let case_sensitive = self.input.options.case_sensitive;
+        let outcome = find_match(
+            &self.ctx,
+            &values,
+            candidates,
+            &mut self.index,
+            case_sensitive,
+            |i| !claimed.contains(&candidates[i].id),
+        );
         match outcome {
             MatchOutcome::One(i) => {
                 let destination = &candidates[i];

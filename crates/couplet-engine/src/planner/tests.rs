@@ -468,6 +468,21 @@ fn two_equal_candidates_are_ambiguous_and_fail_instead_of_creating_a_third() {
 }
 
 #[test]
+fn case_sensitive_matching_tells_apart_names_that_differ_only_by_case() {
+    let mut case = Case::new(customer(), Direction::ToCrm);
+    case.lookups = salesperson_lookups(Uuid::new_v4());
+    case.options.create = true;
+    case.options.case_sensitive = true;
+    case.records = vec![erp_customer("Fabrikam", "Rome", "", 1)];
+    let exact = crm_account(" Fabrikam", "Rome", None, 0);
+    case.candidates = vec![crm_account("fabrikam", "Milan", None, 0), exact.clone()];
+    match case.only_op() {
+        PlannedOp::Couple { destination, .. } => assert_eq!(destination.id, exact.id),
+        other => panic!("expected a couple, got {other:?}"),
+    }
+}
+
+#[test]
 fn a_second_match_priority_narrows_several_candidates_to_one() {
     let mut mapping = customer();
     for f in &mut mapping.fields {

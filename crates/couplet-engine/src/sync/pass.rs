@@ -68,10 +68,12 @@ impl<'e> Pass<'e> {
             Selection::Changed { full } => PlanOptions {
                 create: *full || !mapping.only_coupled,
                 force: false,
+                case_sensitive: false,
             },
             Selection::Records { .. } => PlanOptions {
                 create: true,
                 force: true,
+                case_sensitive: false,
             },
         };
         // Refuse a pass that cannot be planned before reading anything.
@@ -120,6 +122,12 @@ impl<'e> Pass<'e> {
 
     fn destination(&self) -> Side {
         self.source.other()
+    }
+
+    /// Makes match-based coupling compare text exactly (after trimming).
+    pub(super) fn matching_case(mut self, case_sensitive: bool) -> Self {
+        self.options.case_sensitive = case_sensitive;
+        self
     }
 
     /// Makes this pass a dry run: it plans every page and writes nothing. `earlier` holds what

@@ -49,6 +49,9 @@ pub enum PlanScope {
         create: bool,
         /// Write the source's values to the counterpart once coupled.
         sync: bool,
+        /// Compare text exactly (after trimming) instead of ignoring case.
+        #[serde(default)]
+        case_sensitive: bool,
     },
     /// Chosen records of one mapping, forced.
     Records {
@@ -424,6 +427,13 @@ impl Engine {
                 vec![(mapping, *direction, selection)]
             }
         };
+        let case_sensitive = matches!(
+            scope,
+            PlanScope::Match {
+                case_sensitive: true,
+                ..
+            }
+        );
         let mut planned: Vec<MappingPlan> = Vec::new();
         for (mapping, direction, selection) in &work {
             let passes = self.passes(mapping, *direction)?;
@@ -446,7 +456,14 @@ impl Engine {
             };
             let outcome = self
                 .preview_passes(
-                    mapping, &passes, selection, &mut run, &planned, &mut plan, &cancel,
+                    mapping,
+                    &passes,
+                    selection,
+                    &mut run,
+                    &planned,
+                    &mut plan,
+                    case_sensitive,
+                    &cancel,
                 )
                 .await;
             match outcome {
@@ -510,6 +527,7 @@ impl Engine {
         run: &mut Run,
         earlier: &[MappingPlan],
         plan: &mut MappingPlan,
+        case_sensitive: bool,
         cancel: &CancellationToken,
     ) -> Result<(), Stop> {
         let users = self.integration_users().await?;
@@ -519,6 +537,7 @@ impl Engine {
             }
             let planned = pass::Pass::prepare(self, mapping, *one, selection, users, run)
                 .await?
+                .matching_case(case_sensitive)
                 .previewing(earlier, &plan.passes)
                 .run(run, cancel)
                 .await?;
