@@ -55,6 +55,8 @@ macro_rules! specta_builder_for {
                 commands::jobs::job_pause,
                 commands::jobs::job_resume,
                 commands::jobs::job_run_now,
+                commands::mappings::mapping_settings,
+                commands::mappings::mapping_settings_update,
                 commands::full_sync::plan_apply_start::<$rt>,
             ])
             .events(collect_events![events::SyncProgress])

@@ -99,3 +99,114 @@ pub async fn change(
         .await?;
     Ok(mapping)
 }
+
+/// What happens when both sides of a pair changed, as the UI shows and sends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictRuleView {
+    /// A conflict to resolve field by field.
+    None,
+    /// Business Central's values win.
+    ErpWins,
+    /// Dataverse's values win.
+    CrmWins,
+}
+
+/// What happens when one side of a pair was deleted, as the UI shows and sends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum DeletionRuleView {
+    /// An error for the pair.
+    None,
+    /// The coupling is removed.
+    RemoveCoupling,
+    /// The deleted record is created again from the survivor.
+    RestoreRecord,
+    /// The survivor is deleted too (not supported yet: reported per pair).
+    DeleteOther,
+}
+
+impl From<couplet_model::ConflictRule> for ConflictRuleView {
+    fn from(r: couplet_model::ConflictRule) -> Self {
+        use couplet_model::ConflictRule as R;
+        match r {
+            R::None => ConflictRuleView::None,
+            R::ErpWins => ConflictRuleView::ErpWins,
+            R::CrmWins => ConflictRuleView::CrmWins,
+        }
+    }
+}
+
+impl From<ConflictRuleView> for couplet_model::ConflictRule {
+    fn from(r: ConflictRuleView) -> Self {
+        use couplet_model::ConflictRule as R;
+        match r {
+            ConflictRuleView::None => R::None,
+            ConflictRuleView::ErpWins => R::ErpWins,
+            ConflictRuleView::CrmWins => R::CrmWins,
+        }
+    }
+}
+
+impl From<couplet_model::DeletionRule> for DeletionRuleView {
+    fn from(r: couplet_model::DeletionRule) -> Self {
+        use couplet_model::DeletionRule as R;
+        match r {
+            R::None => DeletionRuleView::None,
+            R::RemoveCoupling => DeletionRuleView::RemoveCoupling,
+            R::RestoreRecord => DeletionRuleView::RestoreRecord,
+            R::DeleteOther => DeletionRuleView::DeleteOther,
+        }
+    }
+}
+
+impl From<DeletionRuleView> for couplet_model::DeletionRule {
+    fn from(r: DeletionRuleView) -> Self {
+        use couplet_model::DeletionRule as R;
+        match r {
+            DeletionRuleView::None => R::None,
+            DeletionRuleView::RemoveCoupling => R::RemoveCoupling,
+            DeletionRuleView::RestoreRecord => R::RestoreRecord,
+            DeletionRuleView::DeleteOther => R::DeleteOther,
+        }
+    }
+}
+
+/// A table mapping's settings, as the UI edits them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+pub struct MappingSettingsView {
+    /// The mapping.
+    pub name: String,
+    /// The Business Central entity.
+    pub erp_entity: String,
+    /// The Dataverse table.
+    pub crm_entity: String,
+    /// Whether it takes part in synchronizations.
+    pub enabled: bool,
+    /// What happens when both sides of a pair changed.
+    pub update_conflict: ConflictRuleView,
+    /// What happens when one side of a pair was deleted.
+    pub deletion_conflict: DeletionRuleView,
+}
+
+impl From<couplet_model::TableMapping> for MappingSettingsView {
+    fn from(m: couplet_model::TableMapping) -> Self {
+        MappingSettingsView {
+            name: m.name,
+            erp_entity: m.erp_entity,
+            crm_entity: m.crm_entity,
+            enabled: m.enabled,
+            update_conflict: m.update_conflict.into(),
+            deletion_conflict: m.deletion_conflict.into(),
+        }
+    }
+}
+
+/// Every table mapping's settings, in the stored order.
+pub async fn settings(ctx: &AppContext) -> Result<Vec<MappingSettingsView>, ApiError> {
+    let all = ctx
+        .store()
+        .run(|conn| couplet_store::mappings::list(conn))
+        .await?;
+    Ok(all.into_iter().map(MappingSettingsView::from).collect())
+}

@@ -4,6 +4,7 @@
 pub mod conflicts;
 pub mod full_sync;
 pub mod jobs;
+pub mod mappings;
 pub mod records;
 pub mod runs;
 pub mod setup;

@@ -14,6 +14,7 @@ import {
   ArrowSyncCircleRegular,
   BranchCompareRegular,
   CalendarClockRegular,
+  TableSettingsRegular,
   DocumentBulletListClockRegular,
   PeopleRegular,
   BuildingRegular,
@@ -27,6 +28,7 @@ import { appStatus, startDemo } from "../ipc/client";
 import { ErrorBar } from "../components/ErrorBar";
 import { ConflictsPage } from "../features/conflicts/ConflictsPage";
 import { JobsPage } from "../features/jobs/JobsPage";
+import { MappingsPage } from "../features/mappings/MappingsPage";
 import { RecordsPage } from "../features/couplings/RecordsPage";
 import { RunsPage } from "../features/runs/RunsPage";
 import { FirstRun } from "../features/setup/FirstRun";
@@ -56,7 +58,7 @@ export function makeQueryClient(): QueryClient {
   });
 }
 
-type PageId = "full-sync" | "customers" | "accounts" | "salespeople" | "conflicts" | "jobs" | "runs";
+type PageId = "full-sync" | "customers" | "accounts" | "salespeople" | "conflicts" | "jobs" | "mappings" | "runs";
 
 const PAGES: { id: PageId; label: string; icon: ReactElement; render: () => ReactElement }[] = [
   { id: "full-sync", label: "Full synchronization", icon: <ArrowSyncCircleRegular />, render: () => <FullSyncPage /> },
@@ -105,6 +107,7 @@ const PAGES: { id: PageId; label: string; icon: ReactElement; render: () => Reac
   },
   { id: "conflicts", label: "Conflicts", icon: <BranchCompareRegular />, render: () => <ConflictsPage /> },
   { id: "jobs", label: "Scheduled jobs", icon: <CalendarClockRegular />, render: () => <JobsPage /> },
+  { id: "mappings", label: "Mapping rules", icon: <TableSettingsRegular />, render: () => <MappingsPage /> },
   { id: "runs", label: "Runs and errors", icon: <DocumentBulletListClockRegular />, render: () => <RunsPage /> },
 ];
 

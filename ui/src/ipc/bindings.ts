@@ -73,6 +73,10 @@ export const commands = {
 	jobResume: (id: string) => typedError<JobView, ApiError>(__TAURI_INVOKE("job_resume", { id })),
 	/**  Makes a job due now; the app runs it within a minute. */
 	jobRunNow: (id: string) => typedError<JobView, ApiError>(__TAURI_INVOKE("job_run_now", { id })),
+	/**  Every table mapping's settings. */
+	mappingSettings: () => typedError<MappingSettingsView[], ApiError>(__TAURI_INVOKE("mapping_settings")),
+	/**  Changes a table mapping's settings; a setting left out stays as it is. */
+	mappingSettingsUpdate: (name: string, enabled: boolean | null, updateConflict: ConflictRuleView | null, deletionConflict: DeletionRuleView | null) => typedError<MappingSettingsView, ApiError>(__TAURI_INVOKE("mapping_settings_update", { name, enabled, updateConflict, deletionConflict })),
 	/**
 	 *  Applies a kept dry run in the background, exactly as planned, like a full synchronization:
 	 *  returns the run id once the engine named it; progress arrives as `SyncProgress` events.
@@ -190,6 +194,15 @@ export type ConflictFieldView = {
 	/**  Dataverse's value. */
 	crm_value: Value,
 };
+
+/**  What happens when both sides of a pair changed, as the UI shows and sends it. */
+export type ConflictRuleView = 
+/**  A conflict to resolve field by field. */
+"none" | 
+/**  Business Central's values win. */
+"erp_wins" | 
+/**  Dataverse's values win. */
+"crm_wins";
 
 /**  A conflict. */
 export type ConflictView = {
@@ -315,6 +328,17 @@ export type CouplingView = {
 	/**  Whether it is excluded from automatic syncs until retried. */
 	skipped: boolean,
 };
+
+/**  What happens when one side of a pair was deleted, as the UI shows and sends it. */
+export type DeletionRuleView = 
+/**  An error for the pair. */
+"none" | 
+/**  The coupling is removed. */
+"remove_coupling" | 
+/**  The deleted record is created again from the survivor. */
+"restore_record" | 
+/**  The survivor is deleted too (not supported yet: reported per pair). */
+"delete_other";
 
 /**  The connection inputs that reach the emulated systems, for filling in the wizard. */
 export type DemoSetup = {
@@ -459,6 +483,22 @@ export type MappingPlanView = {
 	message: string | null,
 	/**  Every record the plan writes or reports, in order (unchanged ones are only counted). */
 	records: PlannedRecordView[],
+};
+
+/**  A table mapping's settings, as the UI edits them. */
+export type MappingSettingsView = {
+	/**  The mapping. */
+	name: string,
+	/**  The Business Central entity. */
+	erp_entity: string,
+	/**  The Dataverse table. */
+	crm_entity: string,
+	/**  Whether it takes part in synchronizations. */
+	enabled: boolean,
+	/**  What happens when both sides of a pair changed. */
+	update_conflict: ConflictRuleView,
+	/**  What happens when one side of a pair was deleted. */
+	deletion_conflict: DeletionRuleView,
 };
 
 /**  A table mapping, summarized. */

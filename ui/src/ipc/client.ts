@@ -14,6 +14,9 @@ import type {
   JobView,
   Direction,
   ErrorCode,
+  ConflictRuleView,
+  DeletionRuleView,
+  MappingSettingsView,
   MappingView,
   PlanRequest,
   PlanView,
@@ -185,6 +188,30 @@ export function resumeJob(id: string): Promise<JobView> {
 /** Makes a job due now; the app runs it within a minute. */
 export function runJobNow(id: string): Promise<JobView> {
   return unwrap(commands.jobRunNow(id));
+}
+
+/** Every table mapping's settings (enabled, conflict rule, deletion rule). */
+export function listMappingSettings(): Promise<MappingSettingsView[]> {
+  return unwrap(commands.mappingSettings());
+}
+
+/** What to change in a mapping's settings; what is left out stays as it is. */
+export type MappingSettingsChange = {
+  enabled?: boolean;
+  updateConflict?: ConflictRuleView;
+  deletionConflict?: DeletionRuleView;
+};
+
+/** Changes a mapping's settings and resolves to them as saved. */
+export function updateMappingSettings(name: string, change: MappingSettingsChange): Promise<MappingSettingsView> {
+  return unwrap(
+    commands.mappingSettingsUpdate(
+      name,
+      change.enabled ?? null,
+      change.updateConflict ?? null,
+      change.deletionConflict ?? null,
+    ),
+  );
 }
 
 /** Calls `handler` with each progress report; resolves to a function that stops listening. */
