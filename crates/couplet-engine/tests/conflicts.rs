@@ -11,7 +11,7 @@ use couplet_connectors::{BusinessCentral, Dataverse, Secret};
 use couplet_engine::{Engine, EngineError, Resolution, SyncOptions, conflict_fields};
 use couplet_model::catalog::CUSTOMER;
 use couplet_model::{Coupling, Endpoint, Fields, Side, WriteOp};
-use couplet_sandbox::{Sandbox, SandboxConfig};
+use couplet_sandbox::Sandbox;
 use couplet_store::{Store, conflicts, couplings, sync_errors};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -70,14 +70,7 @@ impl Editor {
 }
 
 async fn coupled_pair() -> (Sandbox, Engine, Store, Editor, Coupling) {
-    let sb = couplet_sandbox::start(SandboxConfig::default())
-        .await
-        .expect("sandbox starts");
-    let (engine, store) = connected::engine(&sb);
-    engine
-        .full_sync(CancellationToken::new())
-        .await
-        .expect("full sync");
+    let (sb, engine, store) = connected::synchronized_demo().await;
     let pair = store
         .blocking(|c| couplings::list(c, CUSTOMER, 0, 1))
         .expect("couplings")

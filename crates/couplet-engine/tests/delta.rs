@@ -8,7 +8,7 @@ mod connected;
 use couplet_engine::{Engine, SyncOptions};
 use couplet_model::catalog::CUSTOMER;
 use couplet_model::{Coupling, DeletionRule, Direction};
-use couplet_sandbox::{Sandbox, SandboxConfig};
+use couplet_sandbox::Sandbox;
 use couplet_store::{Store, checkpoints, couplings, mappings, sync_errors};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
@@ -94,14 +94,7 @@ fn pairs(store: &Store) -> Vec<Coupling> {
 
 #[tokio::test]
 async fn changes_and_deletions_arrive_through_the_delta_link() {
-    let sb = couplet_sandbox::start(SandboxConfig::default())
-        .await
-        .expect("sandbox starts");
-    let (engine, store) = connected::engine(&sb);
-    engine
-        .full_sync(CancellationToken::new())
-        .await
-        .expect("full sync");
+    let (sb, engine, store) = connected::synchronized_demo().await;
     let first = token(&store).expect("a full sync keeps a delta token for the Dataverse pass");
     assert!(first.contains("$deltatoken="), "{first}");
     let pairs = pairs(&store);
@@ -162,14 +155,7 @@ async fn changes_and_deletions_arrive_through_the_delta_link() {
 
 #[tokio::test]
 async fn a_refused_token_falls_back_to_reading_every_row_and_gets_a_new_one() {
-    let sb = couplet_sandbox::start(SandboxConfig::default())
-        .await
-        .expect("sandbox starts");
-    let (engine, store) = connected::engine(&sb);
-    engine
-        .full_sync(CancellationToken::new())
-        .await
-        .expect("full sync");
+    let (sb, engine, store) = connected::synchronized_demo().await;
     let good = token(&store).expect("token");
     let (base, _) = good.split_once("$deltatoken=").expect("a delta link");
     let broken = format!("{base}$deltatoken=garbage");
@@ -191,14 +177,7 @@ async fn a_refused_token_falls_back_to_reading_every_row_and_gets_a_new_one() {
 
 #[tokio::test]
 async fn a_mapping_says_cheaply_whether_anything_changed_since_its_last_run() {
-    let sb = couplet_sandbox::start(SandboxConfig::default())
-        .await
-        .expect("sandbox starts");
-    let (engine, store) = connected::engine(&sb);
-    engine
-        .full_sync(CancellationToken::new())
-        .await
-        .expect("full sync");
+    let (sb, engine, store) = connected::synchronized_demo().await;
     // The runs after a full sync read their own writes once, then settle.
     incremental(&engine).await;
     incremental(&engine).await;

@@ -43,3 +43,19 @@ pub fn engine(sb: &Sandbox) -> (Engine, Store) {
         .expect("defaults");
     (Engine::new(store.clone(), erp, crm), store)
 }
+
+/// The demo systems started, an engine over them and a full synchronization done: where the
+/// tests of what happens between runs start.
+// Not every test file starts from a synchronized demo.
+#[allow(dead_code)]
+pub async fn synchronized_demo() -> (Sandbox, Engine, Store) {
+    let sb = couplet_sandbox::start(couplet_sandbox::SandboxConfig::default())
+        .await
+        .expect("sandbox starts");
+    let (engine, store) = engine(&sb);
+    engine
+        .full_sync(tokio_util::sync::CancellationToken::new())
+        .await
+        .expect("full sync");
+    (sb, engine, store)
+}
